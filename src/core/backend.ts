@@ -1,0 +1,106 @@
+/**
+ * Choosing and starting the tfjs backend: auto | tensorflow | webgpu | cpu (DESIGN.md section 3).
+ * Every path reports what it picked and why in one line; an explicitly requested backend that
+ * cannot start is a BackendError naming the reason.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import type { BackendName } from './config';
+import { registerFastCpuKernels } from './kernels/register';
+
+export type ActiveBackend = 'tensorflow' | 'webgpu' | 'cpu';
+
+export interface BackendInfo {
+  name: ActiveBackend;
+  /** One line: what was picked and why. */
+  reason: string;
+  /** The device (GPU adapter, TensorFlow build, or the CPU kernels). */
+  device: string;
+  /** Whether the training kernels run as hand-written CPU code (cpu backend). */
+  hostKernels: boolean;
+}
+
+export class BackendError extends Error {
+  override name = 'BackendError';
+}
+
+async function tryTensorflow(): Promise<{ ok: true; device: string; gpu: boolean } | { ok: false; why: string }> {
+  const errors: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(/* @vite-ignore */ pkg);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend(tensorflow) returned false');
+      return { ok: true, device: pkg, gpu: pkg.endsWith('-gpu') };
+    } catch (e) {
+      errors.push(`${pkg}: ${firstLine(e)}`);
+    }
+  }
+  return { ok: false, why: errors.join('; ') };
+}
+
+interface WebGpuProbe {
+  ok: boolean;
+  why: string;
+  device: string;
+  software: boolean;
+}
+
+async function tryWebgpu(): Promise<WebGpuProbe> {
+  try {
+    const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+    if (!g.navigator?.gpu) {
+      const webgpu = (await import(/* @vite-ignore */ 'webgpu')) as { create: (o: string[]) => unknown; globals: object };
+      Object.assign(globalThis, webgpu.globals);
+      const gpu = webgpu.create([]);
+      if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+      else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    }
+    const gpu = g.navigator!.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string }; isFallbackAdapter?: boolean } | null> };
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { ok: false, why: 'no WebGPU adapter (is a Vulkan driver installed? see README)', device: '', software: false };
+    const info = adapter.info ?? {};
+    const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+    const software = Boolean(adapter.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(device);
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
+    return { ok: true, why: '', device, software };
+  } catch (e) {
+    return { ok: false, why: firstLine(e), device: '', software: false };
+  }
+}
+
+async function startCpu(reason: string): Promise<BackendInfo> {
+  registerFastCpuKernels();
+  await tf.setBackend('cpu');
+  return { name: 'cpu', reason, device: 'CPU (hand-written JS kernels for matmul, grid sampling and compositing)', hostKernels: true };
+}
+
+export async function initBackend(requested: BackendName): Promise<BackendInfo> {
+  if (requested === 'cpu') return startCpu('cpu backend requested');
+  if (requested === 'tensorflow') {
+    const t = await tryTensorflow();
+    if (!t.ok) throw new BackendError(`--backend tensorflow: cannot load TensorFlow (${t.why}); install @tensorflow/tfjs-node-gpu or use --backend cpu`);
+    return { name: 'tensorflow', reason: 'tensorflow backend requested', device: t.device, hostKernels: false };
+  }
+  if (requested === 'webgpu') {
+    const w = await tryWebgpu();
+    if (!w.ok) throw new BackendError(`--backend webgpu: ${w.why}`);
+    return { name: 'webgpu', reason: `webgpu backend requested${w.software ? ' (software adapter)' : ''}`, device: w.device, hostKernels: false };
+  }
+  // auto
+  const t = await tryTensorflow();
+  if (t.ok && t.gpu) return { name: 'tensorflow', reason: 'auto: TensorFlow with CUDA found', device: t.device, hostKernels: false };
+  const w = await tryWebgpu();
+  if (w.ok && !w.software) return { name: 'webgpu', reason: 'auto: hardware WebGPU adapter found', device: w.device, hostKernels: false };
+  const why = [
+    t.ok ? 'TensorFlow has no GPU build here' : 'TensorFlow not installed',
+    w.ok ? `WebGPU adapter is software (${w.device})` : `no WebGPU (${w.why})`,
+  ].join('; ');
+  return startCpu(`auto: cpu with hand-written kernels (${why})`);
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}

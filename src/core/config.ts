@@ -1,0 +1,275 @@
+/**
+ * The one config schema. Every training option is declared once in OPTIONS: its type, default,
+ * range and help text. CLI flags, the saved config.json and protocol messages are all validated
+ * by `resolveConfig`, so an option cannot exist in one place and not the others.
+ */
+
+export const DECODER_NAMES = ['mlp', 'siren', 'splitnet'] as const;
+export type DecoderName = (typeof DECODER_NAMES)[number];
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export const PRESET_NAMES = ['thesis', 'paper', 'quick', 'smoke'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+export const SPLITNET_INITS = ['default', 'lsuv'] as const;
+export type SplitnetInit = (typeof SPLITNET_INITS)[number];
+
+export interface TrainConfig {
+  preset: PresetName;
+  data: string;
+  downscale: number;
+  trainViews: number; // 0 = all
+  decoder: DecoderName;
+  decoderWidth: number; // 0 = the decoder's default (128 mlp/siren, 45 splitnet)
+  sirenFlic: number;
+  sirenInitc: number;
+  splitnetM: number;
+  splitnetInit: SplitnetInit;
+  backend: BackendName;
+  iterations: number;
+  batchSize: number;
+  gridStart: number; // voxels per side at the start (cubic box)
+  gridEnd: number; // voxels per side after the last upsampling
+  upsampleAt: number[];
+  alphaMaskAt: number[];
+  densityComps: number;
+  appComps: number;
+  appDim: number;
+  lrFactors: number;
+  lrNetwork: number;
+  lrDecayRatio: number;
+  l1Initial: number;
+  l1Rest: number;
+  visEvery: number; // 0 = never
+  visViews: number;
+  evalViews: number; // 0 = all test views
+  seed: number;
+  chunk: number; // rays per chunk when rendering
+  out: string; // '' = runs/<name>
+  name: string; // '' = <decoder>-<preset>-<stamp>
+}
+
+type Kind = 'int' | 'number' | 'string' | 'ints' | 'enum';
+interface OptionSpec {
+  kind: Kind;
+  flag: string;
+  help: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
+  preset: { kind: 'enum', flag: 'preset', choices: PRESET_NAMES, help: 'named set of defaults' },
+  data: { kind: 'string', flag: 'data', help: 'NeRF-synthetic scene folder' },
+  downscale: { kind: 'int', flag: 'downscale', min: 1, max: 64, help: 'image downscale factor (area average)' },
+  trainViews: { kind: 'int', flag: 'train-views', min: 0, help: 'use the first N training views (0 = all)' },
+  decoder: { kind: 'enum', flag: 'decoder', choices: DECODER_NAMES, help: 'colour decoder' },
+  decoderWidth: { kind: 'int', flag: 'decoder-width', min: 0, max: 4096, help: 'hidden width (0 = default)' },
+  sirenFlic: { kind: 'number', flag: 'siren-flic', min: 0, help: 'SIREN first-layer init constant' },
+  sirenInitc: { kind: 'number', flag: 'siren-initc', min: 0, help: 'SIREN hidden init constant' },
+  splitnetM: { kind: 'number', flag: 'splitnet-m', help: 'SplitNet branch-product multiplier m' },
+  splitnetInit: { kind: 'enum', flag: 'splitnet-init', choices: SPLITNET_INITS, help: 'SplitNet init' },
+  backend: { kind: 'enum', flag: 'backend', choices: BACKEND_NAMES, help: 'compute backend' },
+  iterations: { kind: 'int', flag: 'iterations', min: 1, help: 'training iterations' },
+  batchSize: { kind: 'int', flag: 'batch', min: 1, help: 'rays per iteration' },
+  gridStart: { kind: 'int', flag: 'grid-start', min: 2, max: 1024, help: 'initial grid side (voxels)' },
+  gridEnd: { kind: 'int', flag: 'grid-end', min: 2, max: 1024, help: 'final grid side (voxels)' },
+  upsampleAt: { kind: 'ints', flag: 'upsample-at', min: 1, help: 'iterations at which the grid grows' },
+  alphaMaskAt: { kind: 'ints', flag: 'alpha-mask-at', min: 1, help: 'iterations of alpha-mask updates' },
+  densityComps: { kind: 'int', flag: 'density-comps', min: 1, max: 256, help: 'density components per pair' },
+  appComps: { kind: 'int', flag: 'app-comps', min: 1, max: 512, help: 'appearance components per pair' },
+  appDim: { kind: 'int', flag: 'app-dim', min: 1, max: 256, help: 'appearance feature size (basis output)' },
+  lrFactors: { kind: 'number', flag: 'lr-factors', min: 0, help: 'Adam lr of the factor planes/lines' },
+  lrNetwork: { kind: 'number', flag: 'lr-network', min: 0, help: 'Adam lr of basis matrix and decoder' },
+  lrDecayRatio: { kind: 'number', flag: 'lr-decay', min: 0, max: 1, help: 'final lr / initial lr' },
+  l1Initial: { kind: 'number', flag: 'l1-initial', min: 0, help: 'density L1 weight before first mask' },
+  l1Rest: { kind: 'number', flag: 'l1-rest', min: 0, help: 'density L1 weight after first mask' },
+  visEvery: { kind: 'int', flag: 'vis-every', min: 0, help: 'test-PSNR preview every N iterations (0 = off)' },
+  visViews: { kind: 'int', flag: 'vis-views', min: 1, help: 'test views in the running test PSNR' },
+  evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
+  seed: { kind: 'int', flag: 'seed', min: 0, help: 'random seed' },
+  chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
+  out: { kind: 'string', flag: 'out', help: 'run folder (default runs/<name>)' },
+  name: { kind: 'string', flag: 'name', help: 'run name' },
+};
+
+const THESIS: TrainConfig = {
+  preset: 'thesis',
+  data: 'datasets/nerf_synthetic/lego',
+  downscale: 1,
+  trainViews: 0,
+  decoder: 'mlp',
+  decoderWidth: 0,
+  sirenFlic: 1,
+  sirenInitc: 6,
+  splitnetM: 10,
+  splitnetInit: 'default',
+  backend: 'auto',
+  iterations: 7000,
+  batchSize: 4096,
+  gridStart: 128,
+  gridEnd: 300,
+  upsampleAt: [2000, 3000, 4000, 5500, 7000],
+  alphaMaskAt: [2000, 4000],
+  densityComps: 16,
+  appComps: 48,
+  appDim: 27,
+  lrFactors: 0.02,
+  lrNetwork: 1e-3,
+  lrDecayRatio: 0.1,
+  l1Initial: 8e-5,
+  l1Rest: 4e-5,
+  visEvery: 1000,
+  visViews: 5,
+  evalViews: 0,
+  seed: 20211202,
+  chunk: 4096,
+  out: '',
+  name: '',
+};
+
+/** Preset = complete config. Smaller presets say what they scale down in PRESET_NOTES. */
+export const PRESETS: Record<PresetName, TrainConfig> = {
+  thesis: THESIS,
+  paper: { ...THESIS, preset: 'paper', iterations: 30000, visEvery: 5000 },
+  quick: {
+    ...THESIS,
+    preset: 'quick',
+    downscale: 8,
+    batchSize: 1024,
+    iterations: 1500,
+    gridStart: 64,
+    gridEnd: 128,
+    upsampleAt: [300, 600, 900],
+    alphaMaskAt: [300, 700],
+    visEvery: 250,
+  },
+  smoke: {
+    ...THESIS,
+    preset: 'smoke',
+    downscale: 16,
+    trainViews: 50,
+    batchSize: 1024,
+    iterations: 300,
+    gridStart: 40,
+    gridEnd: 64,
+    upsampleAt: [100, 200],
+    alphaMaskAt: [100, 200],
+    visEvery: 100,
+    visViews: 3,
+    evalViews: 20,
+  },
+};
+
+export const PRESET_NOTES: Record<PresetName, string> = {
+  thesis: 'DESIGN.md section 4 at 800x800: 7000 iterations, 128^3 -> 300^3, batch 4096',
+  paper: 'TensoRF paper setting: as thesis, 30000 iterations',
+  quick: 'CPU-sized: 100x100 images, batch 1024, 1500 iterations, 64^3 -> 128^3 at [300,600,900], mask at [300,700]',
+  smoke: 'seconds-scale check: 50x50 images, 50 views, 300 iterations, 40^3 -> 64^3, 20 test views',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function checkNumber(key: string, spec: OptionSpec, v: number, where: string): void {
+  const label = `${where}${spec.flag}`;
+  if (!Number.isFinite(v)) throw new ConfigError(`${label}: expected a number, got ${v}`);
+  if (spec.kind === 'int' || spec.kind === 'ints') {
+    if (!Number.isInteger(v)) throw new ConfigError(`${label}: expected an integer, got ${v}`);
+  }
+  if (spec.min !== undefined && v < spec.min) throw new ConfigError(`${label}: expected >= ${spec.min}, got ${v}`);
+  if (spec.max !== undefined && v > spec.max) throw new ConfigError(`${label}: expected <= ${spec.max}, got ${v}`);
+  void key;
+}
+
+/** Parses a string value (from a CLI flag) into the option's type. */
+export function parseOptionValue(key: keyof TrainConfig, raw: string): unknown {
+  const spec = OPTIONS[key];
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const v = Number(raw);
+      if (raw.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number, got '${raw}'`);
+      return v;
+    }
+    case 'ints':
+      if (raw.trim() === '') return [];
+      return raw.split(',').map((s) => {
+        const v = Number(s);
+        if (s.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected comma-separated integers, got '${raw}'`);
+        return v;
+      });
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Validates `partial` (from flags, a saved config or a message) over the named preset and returns
+ * the full config. Unknown keys, wrong types and out-of-range values throw one ConfigError naming
+ * the option. `where` prefixes messages ('--' for flags, 'config.json: ' for files).
+ */
+export function resolveConfig(partial: Record<string, unknown>, where = '--'): TrainConfig {
+  const presetName = partial.preset ?? 'thesis';
+  if (typeof presetName !== 'string' || !(PRESET_NAMES as readonly string[]).includes(presetName)) {
+    throw new ConfigError(`${where}preset: expected one of ${PRESET_NAMES.join(', ')}, got '${String(presetName)}'`);
+  }
+  const out: TrainConfig = structuredClone(PRESETS[presetName as PresetName]);
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    if (!(key in OPTIONS)) throw new ConfigError(`${where === '--' ? 'unknown option' : where + 'unknown field'} '${key}'`);
+    const k = key as keyof TrainConfig;
+    const spec = OPTIONS[k];
+    const label = `${where}${spec.flag}`;
+    switch (spec.kind) {
+      case 'int':
+      case 'number':
+        if (typeof value !== 'number') throw new ConfigError(`${label}: expected a number, got ${JSON.stringify(value)}`);
+        checkNumber(key, spec, value, where);
+        break;
+      case 'ints':
+        if (!Array.isArray(value) || value.some((x) => typeof x !== 'number')) {
+          throw new ConfigError(`${label}: expected a list of integers, got ${JSON.stringify(value)}`);
+        }
+        for (const x of value as number[]) checkNumber(key, spec, x, where);
+        break;
+      case 'enum':
+        if (typeof value !== 'string' || !spec.choices!.includes(value)) {
+          throw new ConfigError(`${label}: expected one of ${spec.choices!.join(', ')}, got '${String(value)}'`);
+        }
+        break;
+      case 'string':
+        if (typeof value !== 'string') throw new ConfigError(`${label}: expected a string, got ${JSON.stringify(value)}`);
+        break;
+    }
+    (out as unknown as Record<string, unknown>)[k] = Array.isArray(value) ? [...value] : value;
+  }
+  for (const k of ['upsampleAt', 'alphaMaskAt'] as const) {
+    const xs = out[k];
+    for (let i = 1; i < xs.length; i++) {
+      if (xs[i] <= xs[i - 1]) throw new ConfigError(`${where}${OPTIONS[k].flag}: expected increasing iterations, got ${xs.join(',')}`);
+    }
+  }
+  if (out.gridEnd < out.gridStart) {
+    throw new ConfigError(`${where}grid-end: expected >= grid-start (${out.gridStart}), got ${out.gridEnd}`);
+  }
+  return out;
+}
+
+/** Parses argv-style flags (`--flag value`, `--flag=value`) for the option keys only. */
+export function flagsToPartial(flags: Record<string, string>): Record<string, unknown> {
+  const byFlag = new Map<string, keyof TrainConfig>();
+  for (const k of Object.keys(OPTIONS) as (keyof TrainConfig)[]) byFlag.set(OPTIONS[k].flag, k);
+  const partial: Record<string, unknown> = {};
+  for (const [flag, raw] of Object.entries(flags)) {
+    const key = byFlag.get(flag);
+    if (!key) throw new ConfigError(`unknown flag --${flag}`);
+    partial[key] = parseOptionValue(key, raw);
+  }
+  return partial;
+}
+
+export function defaultDecoderWidth(decoder: DecoderName): number {
+  return decoder === 'splitnet' ? 45 : 128;
+}

@@ -1,0 +1,253 @@
+/**
+ * NeRF-synthetic (Blender) scenes: transforms_{train,val,test}.json + RGBA PNGs.
+ * Images are composited on white (rgb*a + (1-a)) and optionally area-downscaled.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import ndarray from 'ndarray';
+import { readPng, readPngHeader } from '../io/png';
+import { DatasetError } from './errors';
+
+export type SplitName = 'train' | 'val' | 'test';
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
+
+export interface Frame {
+  file: string; // file_path as written in the JSON (e.g. "./train/r_0")
+  pose: Float32Array; // 16 values, row-major 4x4 camera-to-world
+}
+
+export interface SceneSplit {
+  split: SplitName;
+  width: number;
+  height: number;
+  focal: number;
+  frames: Frame[];
+  /** Each [H, W, 3], RGB in [0,1] composited on white; a view over one Float32Array per image. */
+  images: ndarray.NdArray<Float32Array>[];
+}
+
+export function transformsPath(dir: string, split: SplitName): string {
+  return join(dir, `transforms_${split}.json`);
+}
+
+/** The image file of a frame: `file_path` relative to the scene folder, ".png" added when it has no extension. */
+export function framePath(dir: string, file: string): string {
+  const p = join(dir, file);
+  return extname(file) === '' ? p + '.png' : p;
+}
+
+/** Throws a one-line DatasetError saying where it looked and how to get the scene. */
+export function checkScene(dir: string): void {
+  const how = 'get it with `npm run dataset:lego` (or `npm run dataset:lego -- --from PATH` for a local folder or zip)';
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new DatasetError(`no NeRF-synthetic scene at ${dir} (folder not found); ${how}`);
+  }
+  if (!existsSync(transformsPath(dir, 'train'))) {
+    throw new DatasetError(`no NeRF-synthetic scene at ${dir} (transforms_train.json not found); ${how}`);
+  }
+}
+
+/** Reads and validates transforms_<split>.json. Errors name the file and the offending field. */
+export function readTransforms(dir: string, split: SplitName): { cameraAngleX: number; frames: Frame[] } {
+  const path = transformsPath(dir, split);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') checkScene(dir); // a missing scene gets the "how to get it" message
+    throw new DatasetError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DatasetError(`${path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const fail = (field: string, what: string): never => {
+    throw new DatasetError(`${path}: ${field}: ${what}`);
+  };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(top level)', 'expected an object');
+  const obj = json as Record<string, unknown>;
+  const angle = obj.camera_angle_x;
+  if (typeof angle !== 'number' || !Number.isFinite(angle) || angle <= 0 || angle >= Math.PI) {
+    fail('camera_angle_x', 'expected a number in (0, pi) radians');
+  }
+  if (!Array.isArray(obj.frames) || obj.frames.length === 0) fail('frames', 'expected a non-empty array');
+  const frames = (obj.frames as unknown[]).map((f, k): Frame => {
+    if (typeof f !== 'object' || f === null) fail(`frames[${k}]`, 'expected an object');
+    const fr = f as Record<string, unknown>;
+    if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, 'expected a string');
+    const m = fr.transform_matrix;
+    const pose = new Float32Array(16);
+    const bad = (): never => fail(`frames[${k}].transform_matrix`, 'expected a 4x4 array of numbers');
+    if (!Array.isArray(m) || m.length !== 4) bad();
+    for (let r = 0; r < 4; r++) {
+      const row = (m as unknown[])[r];
+      if (!Array.isArray(row) || row.length !== 4) bad();
+      for (let c = 0; c < 4; c++) {
+        const v = (row as unknown[])[c];
+        if (typeof v !== 'number' || !Number.isFinite(v)) bad();
+        pose[r * 4 + c] = v as number;
+      }
+    }
+    return { file: fr.file_path as string, pose };
+  });
+  return { cameraAngleX: angle as number, frames };
+}
+
+/** `count` indices evenly spaced over 0..n-1, first and last included (count >= n gives all). */
+export function evenlySpaced(n: number, count: number): number[] {
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(count) || count < 0) {
+    throw new RangeError(`evenlySpaced: expected non-negative integers, got n=${n}, count=${count}`);
+  }
+  if (count >= n) return Array.from({ length: n }, (_, i) => i);
+  if (count === 0) return [];
+  if (count === 1) return [0];
+  return Array.from({ length: count }, (_, k) => Math.round((k * (n - 1)) / (count - 1)));
+}
+
+/**
+ * Loads a split: the frames (all, or `indices` in the given order) and their images composited on
+ * white and area-downscaled by `downscale`. Focal is computed at full resolution, then divided
+ * by the downscale.
+ */
+export function loadSplit(
+  dir: string,
+  split: SplitName,
+  opts: { downscale: number; indices?: number[] },
+): SceneSplit {
+  const n = opts.downscale;
+  if (!Number.isInteger(n) || n < 1) throw new DatasetError(`--downscale: expected an integer >= 1, got ${n}`);
+  checkScene(dir);
+  const { cameraAngleX, frames: all } = readTransforms(dir, split);
+  let frames = all;
+  if (opts.indices) {
+    frames = opts.indices.map((i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= all.length) {
+        throw new DatasetError(`${transformsPath(dir, split)}: frame index ${i} out of range (0..${all.length - 1})`);
+      }
+      return all[i];
+    });
+  }
+  let fullW = 0;
+  let fullH = 0;
+  let firstFile = '';
+  const images: ndarray.NdArray<Float32Array>[] = [];
+  for (const frame of frames) {
+    const file = framePath(dir, frame.file);
+    const png = readPng(file);
+    if (images.length === 0) {
+      fullW = png.width;
+      fullH = png.height;
+      firstFile = file;
+      if (fullW % n !== 0 || fullH % n !== 0) {
+        throw new DatasetError(
+          `--downscale ${n}: image size ${fullW}x${fullH} of ${file} is not divisible by ${n}`,
+        );
+      }
+    } else if (png.width !== fullW || png.height !== fullH) {
+      throw new DatasetError(`${file}: image is ${png.width}x${png.height}, but ${firstFile} is ${fullW}x${fullH}`);
+    }
+    const rgb = compositeDownscale(png.data, png.maxValue, fullW, fullH, n);
+    images.push(ndarray(rgb, [fullH / n, fullW / n, 3]));
+  }
+  if (images.length === 0) {
+    // No frames selected: still report the camera from the first frame's image size.
+    const header = readPngHeader(framePath(dir, all[0].file));
+    fullW = header.width;
+    fullH = header.height;
+    if (fullW % n !== 0 || fullH % n !== 0) {
+      throw new DatasetError(`--downscale ${n}: image size ${fullW}x${fullH} is not divisible by ${n}`);
+    }
+  }
+  const focal = (0.5 * fullW) / Math.tan(0.5 * cameraAngleX);
+  return { split, width: fullW / n, height: fullH / n, focal: focal / n, frames, images };
+}
+
+/**
+ * RGBA samples (row-major, 4 per pixel, `maxValue` = 1.0) -> RGB floats on white, averaged
+ * over n x n blocks. Each full-resolution pixel is composited on white first (rgb*a + 1 - a),
+ * then the composited RGB is averaged. Because compositing is linear in (premultiplied rgb, a),
+ * this equals averaging the premultiplied RGBA and compositing the result; it is NOT the same as
+ * averaging straight (unpremultiplied) colours.
+ */
+export function compositeDownscale(
+  data: ArrayLike<number>,
+  maxValue: number,
+  width: number,
+  height: number,
+  n: number,
+): Float32Array {
+  const ow = width / n;
+  const oh = height / n;
+  const out = new Float32Array(ow * oh * 3);
+  const inv = 1 / maxValue;
+  if (n === 1) {
+    for (let p = 0, q = 0, o = 0; p < width * height; p++, q += 4, o += 3) {
+      const a = data[q + 3] * inv;
+      const w = 1 - a;
+      out[o] = data[q] * inv * a + w;
+      out[o + 1] = data[q + 1] * inv * a + w;
+      out[o + 2] = data[q + 2] * inv * a + w;
+    }
+    return out;
+  }
+  const acc = new Float64Array(ow * 3);
+  const scale = 1 / (n * n);
+  for (let oj = 0; oj < oh; oj++) {
+    acc.fill(0);
+    for (let j = oj * n; j < (oj + 1) * n; j++) {
+      let q = j * width * 4;
+      for (let oi = 0, a3 = 0; oi < ow; oi++, a3 += 3) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let k = 0; k < n; k++, q += 4) {
+          const a = data[q + 3] * inv;
+          const w = 1 - a;
+          r += data[q] * inv * a + w;
+          g += data[q + 1] * inv * a + w;
+          b += data[q + 2] * inv * a + w;
+        }
+        acc[a3] += r;
+        acc[a3 + 1] += g;
+        acc[a3 + 2] += b;
+      }
+    }
+    const base = oj * ow * 3;
+    for (let k = 0; k < ow * 3; k++) out[base + k] = acc[k] * scale;
+  }
+  return out;
+}
+
+/**
+ * Full check that a scene folder is complete: all three transforms files parse, and every
+ * referenced PNG exists and is a whole PNG (header + IEND, not decoded) of one size per split.
+ * Calls `onProgress(checked, total)` as files are checked. Returns the number of images.
+ */
+export function verifyScene(dir: string, onProgress?: (checked: number, total: number) => void): number {
+  checkScene(dir);
+  const splits = SPLIT_NAMES.map((split) => ({ split, ...readTransforms(dir, split) }));
+  const total = splits.reduce((s, t) => s + t.frames.length, 0);
+  let checked = 0;
+  for (const { frames } of splits) {
+    let size = '';
+    let first = '';
+    for (const frame of frames) {
+      const file = framePath(dir, frame.file);
+      if (!existsSync(file)) throw new DatasetError(`${file}: missing (referenced by the transforms)`);
+      const h = readPngHeader(file);
+      const s = `${h.width}x${h.height}`;
+      if (size === '') {
+        size = s;
+        first = file;
+      } else if (s !== size) {
+        throw new DatasetError(`${file}: image is ${s}, but ${first} is ${size}`);
+      }
+      checked++;
+      onProgress?.(checked, total);
+    }
+  }
+  return total;
+}

@@ -1,0 +1,37 @@
+/**
+ * TensoRF's positional encoding and the decoder input [f, d, PE(f), PE(d)] (DESIGN.md section 5).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Default number of frequencies for the feature and view-direction encodings (TensoRF fea_pe / view_pe). */
+export const FEA_PE = 2;
+export const VIEW_PE = 2;
+
+/**
+ * PE(x) for x [N, D]: [sin(x_0*2^0), sin(x_0*2^1), ..., sin(x_{D-1}*2^{F-1}), then the same cosines],
+ * i.e. input by input, frequency fastest (TensoRF's `positional_encoding`). Output [N, 2*D*F].
+ */
+export function positionalEncoding(x: tf.Tensor2D, freqs: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, d] = x.shape;
+    if (freqs <= 0) return tf.zeros([n, 0]) as tf.Tensor2D;
+    const bands = tf.tensor1d(Array.from({ length: freqs }, (_, k) => 2 ** k));
+    const pts = tf.reshape(tf.mul(tf.expandDims(x, 2), bands), [n, d * freqs]);
+    return tf.concat([tf.sin(pts), tf.cos(pts)], 1) as tf.Tensor2D;
+  });
+}
+
+/** Number of columns of `decoderInput` for `inFeatures` features and a 3-vector direction. */
+export function decoderInputDim(inFeatures: number, fePe = FEA_PE, viewPe = VIEW_PE): number {
+  return inFeatures + 3 + 2 * inFeatures * fePe + 2 * 3 * viewPe;
+}
+
+/** [features, dirs, PE(features), PE(dirs)]: 27 + 3 + 108 + 12 = 150 columns for 27 features. */
+export function decoderInput(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe = FEA_PE, viewPe = VIEW_PE): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [features, dirs];
+    if (fePe > 0) parts.push(positionalEncoding(features, fePe));
+    if (viewPe > 0) parts.push(positionalEncoding(dirs, viewPe));
+    return tf.concat(parts, 1) as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * TensoRF's MLP_Fea (MLPRender_Fea): [f, d, PE(f), PE(d)] (150) -> w ReLU -> w ReLU -> 3, sigmoid.
+ * PyTorch nn.Linear default init (W and b ~ U(+-1/sqrt(fan_in))), last bias 0, as in the reference.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../random';
+import type { Decoder, DecoderOptions } from './decoder';
+import { decoderInput, decoderInputDim } from './encoding';
+import { checkParams, defaultBound, linear, linearParams } from './layers';
+
+export const MLP_DEFAULT_WIDTH = 128;
+
+export function createMlp(opts: DecoderOptions, rng: Rng): Decoder {
+  const width = opts.width > 0 ? opts.width : MLP_DEFAULT_WIDTH;
+  const inDim = decoderInputDim(opts.inFeatures);
+  const params = [
+    ...linearParams('decoder.l1', inDim, width, rng, defaultBound(inDim), defaultBound(inDim)),
+    ...linearParams('decoder.l2', width, width, rng, defaultBound(width), defaultBound(width)),
+    ...linearParams('decoder.l3', width, 3, rng, defaultBound(width), 0),
+  ];
+  return {
+    name: 'mlp',
+    width,
+    params,
+    apply(p, features, dirs) {
+      checkParams('mlp', params, p);
+      return tf.tidy(() => {
+        const x = decoderInput(features, dirs);
+        const h1 = tf.relu(linear(x, p[0], p[1]));
+        const h2 = tf.relu(linear(h1, p[2], p[3]));
+        return tf.sigmoid(linear(h2, p[4], p[5]));
+      });
+    },
+  };
+}

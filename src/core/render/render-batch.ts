@@ -1,0 +1,63 @@
+/**
+ * One differentiable forward pass over a batch of rays: density at the packed samples ->
+ * sigma = softplus(feature + shift) -> compositing weights -> appearance features and the decoder
+ * only where w > threshold -> accumulated colour on white, clamped to [0, 1].
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Decoder } from '../decoders/decoder';
+import type { VMField } from '../field/vm';
+import { accumulate, compositeWeights, vmSample } from './ops';
+import type { SamplePlan } from './samples';
+
+export interface RenderConstants {
+  densityShift: number; // -10
+  distanceScale: number; // 25
+  weightThreshold: number; // 1e-4
+}
+export const RENDER_CONSTANTS: RenderConstants = { densityShift: -10, distanceScale: 25, weightThreshold: 1e-4 };
+
+export interface BatchOutput {
+  rgb: tf.Tensor2D; // [R, 3]
+  weights: Float32Array; // [S] (values, for depth / opacity)
+  decoded: number; // samples that went through the decoder
+}
+
+/**
+ * `t` holds one tensor per model parameter in modelParams order: density planes (3), density
+ * lines (3), app planes (3), app lines (3), basis, then the decoder's.
+ */
+export function renderBatch(
+  field: VMField,
+  decoder: Decoder,
+  t: tf.Tensor[],
+  plan: SamplePlan,
+  rayDirs: Float32Array,
+  nRays: number,
+  k: RenderConstants = RENDER_CONSTANTS,
+): BatchOutput {
+  const S = plan.count;
+  const feature = vmSample(t.slice(0, 3), t.slice(3, 6), field.densityComps, field.reso, plan.coords, S, 'sum') as tf.Tensor1D;
+  const sigma = tf.softplus(tf.add(feature, k.densityShift)) as tf.Tensor1D;
+  const w = compositeWeights(sigma, plan, k.distanceScale);
+  const wd = w.dataSync() as Float32Array;
+  let A = 0;
+  for (let s = 0; s < S; s++) if (wd[s] > k.weightThreshold) A++;
+  const idx = new Int32Array(A);
+  const coords = new Float32Array(3 * A);
+  const dirs = new Float32Array(3 * A);
+  for (let s = 0, a = 0; s < S; s++) {
+    if (!(wd[s] > k.weightThreshold)) continue;
+    idx[a] = s;
+    const r = plan.rayOf[s];
+    for (let c = 0; c < 3; c++) {
+      coords[3 * a + c] = plan.coords[3 * s + c];
+      dirs[3 * a + c] = rayDirs[3 * r + c];
+    }
+    a++;
+  }
+  const appFeat = vmSample(t.slice(6, 9), t.slice(9, 12), field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
+  const feat = tf.matMul(appFeat, t[12]) as tf.Tensor2D;
+  const rgbSamples = decoder.apply(t.slice(13), feat, tf.tensor2d(dirs, [A, 3]));
+  const rgb = tf.clipByValue(accumulate(w, rgbSamples, idx, plan.rayOf, nRays), 0, 1) as tf.Tensor2D;
+  return { rgb, weights: wd, decoded: A };
+}

@@ -1,0 +1,49 @@
+/**
+ * One optimisation step: loss = MSE(rendered, target) + l1Weight * density L1, gradients by
+ * tfjs autodiff through the custom ops, Adam on the parameter arrays.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { modelParams, paramTensors, type Model } from '../model';
+import type { RayPool } from '../data/ray-pool';
+import { meanAbsSum } from '../render/ops';
+import { renderBatch } from '../render/render-batch';
+import type { SamplePlan } from '../render/samples';
+import { adamStep, type AdamState } from './adam';
+
+export interface StepResult {
+  loss: number;
+  mse: number;
+  decoded: number;
+}
+
+export function trainStep(model: Model, adam: AdamState, batch: RayPool, plan: SamplePlan, l1Weight: number): StepResult {
+  const params = modelParams(model);
+  let decoded = 0;
+  let mseValue = 0;
+  const grads: Float32Array[] = [];
+  let lossValue = 0;
+  tf.tidy(() => {
+    const tensors = paramTensors(params);
+    const target = tf.tensor2d(batch.rgbs, [batch.count, 3]);
+    const f = (...ts: tf.Tensor[]) => {
+      const out = renderBatch(model.field, model.decoder, ts, plan, batch.dirs, batch.count);
+      decoded = out.decoded;
+      const mse = tf.mean(tf.squaredDifference(out.rgb, target));
+      mseValue = (mse.dataSync() as Float32Array)[0];
+      const l1 = l1Weight > 0 ? tf.mul(meanAbsSum(ts.slice(0, 6)), l1Weight) : tf.scalar(0);
+      return tf.add(mse, l1) as tf.Scalar;
+    };
+    const { value, grads: gs } = tf.valueAndGrads(f)(tensors);
+    lossValue = (value.dataSync() as Float32Array)[0];
+    gs.forEach((g, i) => grads.push(g ? (g.dataSync() as Float32Array) : new Float32Array(params[i].data.length)));
+  });
+  if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
+  adamStep(adam, params, grads);
+  return { loss: lossValue, mse: mseValue, decoded };
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly value: number) {
+    super(`loss is ${value}`);
+  }
+}
