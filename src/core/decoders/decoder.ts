@@ -10,6 +10,7 @@ import type { Rng } from '../random';
 import { createMlp } from './mlp';
 import { createSiren } from './siren';
 import { createSplitnet } from './splitnet';
+import type { FusedSpec } from './fused-cpu';
 
 export interface DecoderOptions {
   /** Hidden width; 0 = the decoder's default (128 mlp/siren, 45 splitnet). */
@@ -42,6 +43,8 @@ export interface Decoder {
   readonly params: Param[];
   /** rgb in (0,1) [N,3]; `p` holds one tensor per entry of `params`, same order. */
   apply(p: tf.Tensor[], features: tf.Tensor2D, dirs: tf.Tensor2D): tf.Tensor2D;
+  /** The hidden activation etc. for the fused CPU kernel (fused-cpu.ts), which replaces `apply` on the cpu backend. */
+  readonly fused?: FusedSpec;
   /** Optional data-dependent init (SplitNet LSUV): called once before training; mutates params[].data. */
   dataInit?(features: tf.Tensor2D, dirs: tf.Tensor2D): void;
 }

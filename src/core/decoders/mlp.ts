@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
 import type { Decoder, DecoderOptions } from './decoder';
-import { decoderInput, decoderInputDim } from './encoding';
+import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
 export const MLP_DEFAULT_WIDTH = 128;
@@ -22,6 +22,7 @@ export function createMlp(opts: DecoderOptions, rng: Rng): Decoder {
     name: 'mlp',
     width,
     params,
+    fused: { act: { kind: 'relu' }, fePe: FEA_PE, viewPe: VIEW_PE },
     apply(p, features, dirs) {
       checkParams('mlp', params, p);
       return tf.tidy(() => {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
 import type { Decoder, DecoderOptions } from './decoder';
-import { decoderInput, decoderInputDim } from './encoding';
+import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
 export const SIREN_DEFAULT_WIDTH = 128;
@@ -25,6 +25,7 @@ export function createSiren(opts: DecoderOptions, rng: Rng): Decoder {
     name: 'siren',
     width,
     params,
+    fused: { act: { kind: 'sine', omega: SIREN_OMEGA }, fePe: FEA_PE, viewPe: VIEW_PE },
     apply(p, features, dirs) {
       checkParams('siren', params, p);
       return tf.tidy(() => {

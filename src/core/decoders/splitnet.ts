@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Param } from '../params';
 import type { Rng } from '../random';
 import type { Decoder, DecoderOptions } from './decoder';
-import { decoderInput, decoderInputDim } from './encoding';
+import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
 export const SPLITNET_DEFAULT_WIDTH = 45;
@@ -78,6 +78,7 @@ export function createSplitnet(opts: DecoderOptions, rng: Rng): Decoder {
     name: 'splitnet',
     width,
     params,
+    fused: { act: { kind: 'split', m }, fePe: FEA_PE, viewPe: VIEW_PE },
     apply(p, features, dirs) {
       checkParams('splitnet', params, p);
       return tf.tidy(() => {

@@ -1,21 +1,27 @@
 /**
- * Replaces the tfjs cpu backend's BatchMatMul with the hand-written kernel for rank-2 float32
- * inputs (the decoder and basis matmuls and their gradients); anything else goes to the original.
+ * Replaces the tfjs cpu backend's BatchMatMul with the hand-written kernels (WebAssembly SIMD,
+ * or plain JS where SIMD is unavailable) for rank-2 float32 inputs (the decoder and basis matmuls and their gradients); anything else goes to the original.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { matmul } from './matmul';
+import { matmulWasm, wasmKernels } from './matmul-wasm';
+import { registerFastElementwise } from './fast-ops';
 
 interface CpuBackendLike {
-  data: { get(id: object): { values: Float32Array } };
+  data: { get(id: object): { values: ArrayLike<number> } };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
 let registered = false;
 
+// The cpu backend may hold small tensors' values as other array types.
+const asF32 = (v: ArrayLike<number>): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
+
 export function registerFastCpuKernels(): void {
   if (registered) return;
   const original = tf.getKernel(tf.BatchMatMul, 'cpu');
   if (!original) throw new Error('cpu backend not loaded: import @tensorflow/tfjs-backend-cpu first');
+  const useWasm = wasmKernels() !== null;
   tf.unregisterKernel(tf.BatchMatMul, 'cpu');
   tf.registerKernel({
     kernelName: tf.BatchMatMul,
@@ -30,9 +36,17 @@ export function registerFastCpuKernels(): void {
       const m = transposeA ? a.shape[1] : a.shape[0];
       const k = transposeA ? a.shape[0] : a.shape[1];
       const n = transposeB ? b.shape[0] : b.shape[1];
-      const out = matmul(backend.data.get(a.dataId).values, backend.data.get(b.dataId).values, m, k, n, transposeA, transposeB);
+      const av = asF32(backend.data.get(a.dataId).values);
+      const bv = asF32(backend.data.get(b.dataId).values);
+      const out = useWasm ? matmulWasm(av, bv, m, k, n, transposeA, transposeB) : matmul(av, bv, m, k, n, transposeA, transposeB);
       return backend.makeTensorInfo([m, n], 'float32', out);
     },
   });
+  registerFastElementwise();
   registered = true;
+}
+
+/** True when the training code should use the hand-written host kernels (cpu backend active). */
+export function hostKernelsActive(): boolean {
+  return registered && tf.getBackend() === 'cpu';
 }

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Decoder } from '../decoders/decoder';
+import { fusedDecoder } from '../decoders/fused-cpu';
+import { hostKernelsActive } from '../kernels/register';
 import type { VMField } from '../field/vm';
 import { accumulate, compositeWeights, vmSample } from './ops';
 import type { SamplePlan } from './samples';
@@ -57,7 +59,9 @@ export function renderBatch(
   }
   const appFeat = vmSample(t.slice(6, 9), t.slice(9, 12), field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
   const feat = tf.matMul(appFeat, t[12]) as tf.Tensor2D;
-  const rgbSamples = decoder.apply(t.slice(13), feat, tf.tensor2d(dirs, [A, 3]));
+  const dirT = tf.tensor2d(dirs, [A, 3]);
+  const rgbSamples =
+    decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.slice(13), feat, dirT) : decoder.apply(t.slice(13), feat, dirT);
   const rgb = tf.clipByValue(accumulate(w, rgbSamples, idx, plan.rayOf, nRays), 0, 1) as tf.Tensor2D;
   return { rgb, weights: wd, decoded: A };
 }
