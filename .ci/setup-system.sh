@@ -15,3 +15,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+# unzip/zip for the dataset importer and its tests
+apt-get install -y -qq unzip zip >/dev/null

@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   const evalProgress = new Progress(process.stderr, Math.max(1, Math.floor(evalIds.length / 10)));
   let done = 0;
   const t0 = performance.now();
-  const res = trainer.evaluate(positionsOf(test, evalIds), true, (score, render, pos) => {
+  const res = await trainer.evaluate(positionsOf(test, evalIds), true, (score, render, pos) => {
     saveViewRender(run.path('renders'), test, pos, render.rgb);
     run.appendMetric({ type: 'view', ...score });
     done++;

@@ -30,7 +30,7 @@ export interface RenderContext {
   chunk: number;
 }
 
-export function renderView(model: Model, ctx: RenderContext, pose: Float32Array, width: number, height: number, focal: number): RenderedRays {
+export function renderView(model: Model, ctx: RenderContext, pose: Float32Array, width: number, height: number, focal: number): Promise<RenderedRays> {
   const rays = cameraRays(pose, width, height, focal);
   return renderRays(model, rays.origins, rays.dirs, rays.count, ctx);
 }
@@ -60,17 +60,17 @@ export function positionsOf(views: ViewSet, ids: number[]): number[] {
 }
 
 /** Evaluates the given view positions, calling `onView` with each render (for saving images). */
-export function evaluateViews(
+export async function evaluateViews(
   model: Model,
   ctx: RenderContext,
   views: ViewSet,
   indices: number[],
   withSsim: boolean,
   onView?: (score: ViewScore, render: RenderedRays, index: number) => void,
-): { psnr: number; ssim: number; scores: ViewScore[] } {
+): Promise<{ psnr: number; ssim: number; scores: ViewScore[] }> {
   const scores: ViewScore[] = [];
   for (const i of indices) {
-    const r = renderView(model, ctx, views.poses[i], views.width, views.height, views.focal);
+    const r = await renderView(model, ctx, views.poses[i], views.width, views.height, views.focal);
     const s = scoreView(views, i, r.rgb, withSsim);
     scores.push(s);
     onView?.(s, r, i);

@@ -19,7 +19,8 @@ import { planSamples } from '../render/samples';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
-import { NonFiniteLossError, trainStep } from './step';
+import { NonFiniteLossError, trainStep, trainStepTf } from './step';
+import { hostKernelsActive } from '../kernels/register';
 
 export const STEP_RATIO = 0.5;
 const FILTER_SAMPLES = 256;
@@ -118,7 +119,8 @@ export class Trainer {
       });
       let res;
       try {
-        res = trainStep(this.model, this.adam, batch, plan, this.schedule.l1Weight(it));
+        const l1 = this.schedule.l1Weight(it);
+        res = hostKernelsActive() ? trainStep(this.model, this.adam, batch, plan, l1) : await trainStepTf(this.model, this.adam, batch, plan, l1);
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
           yield {
@@ -155,7 +157,7 @@ export class Trainer {
       }
       for (const action of this.schedule.at(it)) yield* this.apply(action);
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
-        const r = this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
+        const r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
       }
       // let signal handlers and consumers run

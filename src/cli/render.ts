@@ -1,0 +1,75 @@
+/**
+ * `npm run render -- --run DIR [--views N | --turntable N] [--backend B]`: renders from a saved
+ * checkpoint. Test views (all, or N evenly spaced) are written beside their ground truth with an
+ * error map and scored; a turntable renders N cameras circling the scene at the test cameras'
+ * radius and height.
+ */
+import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { initBackend } from '../core/backend';
+import { ConfigError } from '../core/config';
+import { evenlySpaced } from '../core/data/nerf-synthetic';
+import { loadTestViews, testViewCount } from '../core/data/scene';
+import { evaluateViews, renderView } from '../core/eval/evaluate';
+import { loadModel } from '../core/io/model-checkpoint';
+import { writePngRgb } from '../core/io/png';
+import { CHECKPOINT_FILE } from '../core/io/run-folder';
+import { STEP_RATIO } from '../core/train/trainer';
+import { parseArgs } from './args';
+import { runMain } from './main';
+import { saveViewRender } from './renders';
+import { turntablePoses } from '../core/render/turntable';
+
+async function main(argv: string[]): Promise<number> {
+  const { flags, switches } = parseArgs(argv, ['help']);
+  if (switches.has('help')) {
+    process.stdout.write('usage: npm run render -- --run DIR [--views N | --turntable N] [--backend auto|webgpu|tensorflow|cpu] [--out DIR]\n');
+    return 0;
+  }
+  const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
+  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
+  if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
+  const int = (name: string, min: number): number | undefined => {
+    if (flags[name] === undefined) return undefined;
+    const v = Number(flags[name]);
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`--${name}: expected an integer >= ${min}, got '${flags[name]}'`);
+    return v;
+  };
+  const views = int('views', 1);
+  const turntable = int('turntable', 1);
+  const chunk = int('chunk', 1) ?? 4096;
+  if (views !== undefined && turntable !== undefined) throw new ConfigError('--views and --turntable: give one of them');
+  const ckpt = join(flags.run, CHECKPOINT_FILE);
+  if (!existsSync(ckpt)) throw new ConfigError(`--run ${flags.run}: no ${CHECKPOINT_FILE} there`);
+  const backend = await initBackend((flags.backend as 'auto') ?? 'auto');
+  process.stderr.write(`backend ${backend.name}: ${backend.reason}\n`);
+  const { model, mask, meta } = loadModel(ckpt);
+  const cfg = meta.config;
+  const ctx = { mask, stepRatio: STEP_RATIO, chunk };
+  const out = flags.out ?? join(flags.run, turntable ? 'turntable' : 'renders');
+  mkdirSync(out, { recursive: true });
+  const nTest = testViewCount(cfg);
+  if (turntable) {
+    const ref = loadTestViews(cfg, [0]);
+    const poses = turntablePoses(ref.poses[0], turntable);
+    for (const [i, pose] of poses.entries()) {
+      const r = await renderView(model, ctx, pose, ref.width, ref.height, ref.focal);
+      writePngRgb(join(out, `turntable_${String(i).padStart(3, '0')}.png`), r.rgb, ref.width, ref.height);
+      process.stderr.write(`\rturntable ${i + 1}/${turntable}`);
+    }
+    process.stderr.write(`\nwrote ${turntable} frames to ${out}\n`);
+    return 0;
+  }
+  const ids = views ? evenlySpaced(nTest, views) : Array.from({ length: nTest }, (_, i) => i);
+  const test = loadTestViews(cfg, ids);
+  let done = 0;
+  const res = await evaluateViews(model, ctx, test, ids.map((_, i) => i), true, (s, r, pos) => {
+    saveViewRender(out, test, pos, r.rgb);
+    process.stderr.write(`\rview ${++done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
+  });
+  process.stderr.write('\n');
+  process.stdout.write(JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out }) + '\n');
+  return 0;
+}
+
+runMain(main);
