@@ -77,6 +77,8 @@ async function startCpu(reason: string): Promise<BackendInfo> {
 }
 
 export async function initBackend(requested: BackendName): Promise<BackendInfo> {
+  // Production mode: no tfjs debug checks, and no "install tfjs-node" banner from the cpu backend.
+  tf.enableProdMode();
   if (requested === 'cpu') return startCpu('cpu backend requested');
   if (requested === 'tensorflow') {
     const t = await tryTensorflow();

@@ -31,6 +31,7 @@ export type TrainEvent =
       mse: number;
       trainPSNR: number;
       raysPerSecond: number;
+      stepSeconds: number; // wall time of this step (sampling, forward, backward, optimizer)
       itsPerSecond: number;
       elapsed: number; // seconds of training so far
       samples: number;

@@ -146,6 +146,7 @@ export class Trainer {
         mse: res.mse,
         trainPSNR: psnrFromMse(res.mse),
         raysPerSecond: batch.count / dt,
+        stepSeconds: dt,
         itsPerSecond: windowIts / Math.max(windowSec, 1e-9),
         elapsed: this.trainSeconds,
         samples: plan.count,
