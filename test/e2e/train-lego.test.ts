@@ -22,15 +22,19 @@ import { paramCounts } from '../../src/core/model';
 const DATA = 'datasets/nerf_synthetic/lego';
 const skip = !existsSync(`${DATA}/transforms_train.json`) && process.env.TENSORF_REQUIRE_DATA !== '1';
 
-const ITERATIONS = 300;
-const UPSAMPLE_AT = [100, 200];
-const ALPHA_MASK_AT = [100, 200];
+const ITERATIONS = 80;
+const UPSAMPLE_AT = [30, 55];
+const ALPHA_MASK_AT = [20, 45];
 
-/** Minimum test PSNR (dB) per decoder; measured values in the comments. */
+/**
+ * Minimum test PSNR (dB) per decoder, about 2 dB below the measured value (seed 1, 80 iterations;
+ * for scale: an all-white image scores 10.6 dB on these views, the mean colour 11.9 dB). Training
+ * times measured on the 2-core CPU while another training ran beside it.
+ */
 const THRESHOLDS: Record<DecoderName, number> = {
-  mlp: 0, // measured: TBD
-  siren: 0, // measured: TBD
-  splitnet: 0, // measured: TBD
+  mlp: 20.3, // measured 22.35 dB (33.5 s training)
+  siren: 19.0, // measured 21.04 dB (33.1 s); SIREN learns slower
+  splitnet: 19.6, // measured 21.64 dB (43.5 s)
 };
 
 async function trainTiny(decoder: DecoderName) {

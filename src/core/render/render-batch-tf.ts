@@ -95,7 +95,8 @@ export function renderDense(
   if (A === 0) {
     // Nothing to decode: keep the appearance and decoder parameters in the graph with a zero
     // contribution so that tfjs returns (zero) gradients for them instead of failing.
-    const zero = tf.mul(tf.addN(t.slice(6).map((x) => tf.sum(x))), 0);
+    // (a chain of adds, not addN: WebGPU allows only 8 storage buffers per shader stage)
+    const zero = tf.mul(t.slice(6).map((x) => tf.sum(x)).reduce((a, b) => tf.add(a, b)), 0);
     return tf.clipByValue(tf.add(tf.add(tf.zeros([L.nRays, 3]), background), zero), 0, 1) as tf.Tensor2D;
   }
   const app = vmSampleTf(t.slice(6, 9), t.slice(9, 12), tf.tensor2d(coords, [A, 3]), 'products') as tf.Tensor2D;

@@ -63,7 +63,7 @@ export async function trainStepTf(model: Model, adam: AdamState, batch: RayPool,
       const mse = tf.mean(tf.squaredDifference(rgb, target)) as tf.Scalar;
       mseT = tf.keep(mse);
       if (l1Weight <= 0) return mse;
-      const l1 = tf.addN(ts.slice(0, 6).map((x) => tf.mean(tf.abs(x))));
+      const l1 = ts.slice(0, 6).map((x) => tf.mean(tf.abs(x))).reduce((a, b) => tf.add(a, b));
       return tf.add(mse, tf.mul(l1, l1Weight)) as tf.Scalar;
     };
     const { value, grads } = tf.tidy(() => tf.valueAndGrads(f)(tensors));

@@ -1,0 +1,98 @@
+/**
+ * Tensor leaks (DESIGN.md section 7): tf.memory().numTensors must not grow across training
+ * iterations, on the host-kernel path (Trainer.run on the cpu backend with the fast kernels, every
+ * decoder) and on the plain-tf-ops path (trainStepTf called directly on the cpu backend).
+ * Synthetic data: random rays through the box with random colours.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src/core/backend';
+import { resolveConfig, type DecoderName } from '../../../src/core/config';
+import { gatherRays } from '../../../src/core/data/ray-pool';
+import { LEGO_BOX, NEAR_FAR, nSamplesTrain, stepSize } from '../../../src/core/field/geometry';
+import { hostKernelsActive } from '../../../src/core/kernels/register';
+import { createModel, modelParams } from '../../../src/core/model';
+import { Rng } from '../../../src/core/random';
+import { planSamples } from '../../../src/core/render/samples';
+import { createAdam } from '../../../src/core/train/adam';
+import { trainStepTf } from '../../../src/core/train/step';
+import { Trainer } from '../../../src/core/train/trainer';
+import { NO_VIEWS, randomPool } from './synthetic';
+
+const tinyConfig = (decoder: DecoderName, iterations: number) =>
+  resolveConfig({
+    preset: 'smoke',
+    backend: 'cpu',
+    decoder,
+    decoderWidth: 16,
+    iterations,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    visEvery: 0,
+    seed: 3,
+  });
+
+beforeAll(async () => {
+  const b = await initBackend('cpu');
+  expect(b.hostKernels).toBe(true);
+});
+
+describe('no tensor leaks while training', () => {
+  for (const decoder of ['mlp', 'siren', 'splitnet'] as const) {
+    it(`host-kernel path (Trainer.run, ${decoder}): same numTensors after iteration 10 and 50`, async () => {
+      expect(hostKernelsActive()).toBe(true);
+      const trainer = new Trainer(tinyConfig(decoder, 50), { train: randomPool(512, 11), test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
+      const counts = new Map<number, number>();
+      let decoded = 0;
+      for await (const e of trainer.run()) {
+        if (e.type === 'error') throw new Error(e.message);
+        if (e.type === 'step') {
+          counts.set(e.iteration, tf.memory().numTensors);
+          decoded += e.decoded;
+        }
+      }
+      expect(trainer.iteration).toBe(50);
+      expect(decoded).toBeGreaterThan(0); // the decoder (and its backward) ran
+      expect(counts.get(50)).toBe(counts.get(10));
+      expect(counts.get(30)).toBe(counts.get(10));
+    });
+  }
+
+  it('plain-tf-ops path (trainStepTf on cpu): same numTensors after steps 2, 4 and 6', async () => {
+    const cfg = tinyConfig('mlp', 6);
+    const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
+    // denser field so that samples pass the weight threshold and the decoder runs
+    for (const p of [...model.field.densityPlanes, ...model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 1.2;
+    const adam = createAdam(modelParams(model), { factors: cfg.lrFactors, network: cfg.lrNetwork });
+    const pool = randomPool(256, 12);
+    const rng = new Rng(5);
+    const f = model.field;
+    const counts: number[] = [tf.memory().numTensors];
+    let decoded = 0;
+    for (let it = 0; it < 6; it++) {
+      const batch = gatherRays(pool, rng.permutation(pool.count).subarray(0, 64));
+      const plan = planSamples(batch.origins, batch.dirs, batch.count, {
+        box: f.box,
+        step: stepSize(f.box, f.reso, 0.5),
+        nSamples: nSamplesTrain(f.reso, 0.5),
+        near: NEAR_FAR[0],
+        far: NEAR_FAR[1],
+        jitter: rng,
+        mask: null,
+      });
+      const r = await trainStepTf(model, adam, batch, plan, cfg.l1Initial);
+      expect(Number.isFinite(r.loss)).toBe(true);
+      decoded += r.decoded;
+      counts.push(tf.memory().numTensors);
+    }
+    expect(decoded).toBeGreaterThan(0);
+    expect(counts[4]).toBe(counts[2]);
+    expect(counts[6]).toBe(counts[2]);
+    expect(counts[6]).toBe(counts[0]); // the step disposes everything it made
+  });
+});
