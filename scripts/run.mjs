@@ -3,7 +3,7 @@
 // gradient registrations and its directory imports resolve; one copy of tfjs-core), then imports
 // the bundle with the remaining arguments. Native packages stay external.
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -14,7 +14,8 @@ if (!entry) {
 }
 const root = resolve(new URL('..', import.meta.url).pathname);
 mkdirSync(resolve(root, '.cache'), { recursive: true });
-const outfile = resolve(root, '.cache', `${basename(entry, '.ts')}.mjs`);
+// One bundle per process, so concurrent runs never import each other's half-written file.
+const outfile = resolve(root, '.cache', `${basename(entry, '.ts')}.${process.pid}.mjs`);
 await build({
   entryPoints: [resolve(root, entry)],
   bundle: true,
@@ -30,4 +31,5 @@ await build({
 });
 process.argv = [process.argv[0], resolve(root, entry), ...args];
 process.setSourceMapsEnabled?.(true);
+process.on('exit', () => rmSync(outfile, { force: true }));
 await import(pathToFileURL(outfile).href);

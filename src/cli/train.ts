@@ -7,7 +7,7 @@ import { LEGO_BOX } from '../core/field/geometry';
 import { flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
 import { initBackend } from '../core/backend';
 import { loadTestViews, loadTrainPool, testViewCount } from '../core/data/scene';
-import { evenlySpaced } from '../core/data/nerf-synthetic';
+import { checkScene, evenlySpaced } from '../core/data/nerf-synthetic';
 import { positionsOf } from '../core/eval/evaluate';
 import { createModel, paramCounts } from '../core/model';
 import { Rng } from '../core/random';
@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   const json = switches.has('json');
   const say = (line: string) => process.stderr.write(line + '\n');
   const partial = flagsToPartial(flags);
-  resolveConfig(partial); // validate every flag before anything slow happens
+  const early = resolveConfig(partial); // validate every flag before anything slow happens
+  if (!switches.has('dry-run')) checkScene(early.data);
   const backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
   let presetWhy: string;
   if (partial.preset === undefined) {

@@ -50,6 +50,8 @@ export class Trainer {
   nSamples: number;
   iteration = 0;
   trainSeconds = 0;
+  /** Set when the run stopped on a non-recoverable error event. */
+  failed = false;
   readonly control: TrainerControl = { stopRequested: false, paused: false };
 
   constructor(
@@ -123,6 +125,7 @@ export class Trainer {
         res = hostKernelsActive() ? trainStep(this.model, this.adam, batch, plan, l1) : await trainStepTf(this.model, this.adam, batch, plan, l1);
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
+          this.failed = true;
           yield {
             type: 'error',
             recoverable: false,
@@ -156,7 +159,10 @@ export class Trainer {
         windowStart = performance.now();
         windowIts = 0;
       }
-      for (const action of this.schedule.at(it)) yield* this.apply(action);
+      for (const action of this.schedule.at(it)) {
+        yield* this.apply(action);
+        if (this.failed) return;
+      }
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
         const r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
@@ -173,6 +179,15 @@ export class Trainer {
       const r = f.reso;
       if (r[0] * r[1] * r[2] < MASK_RESO_CAP) this.resoMask = [...r];
       const { mask, occupied } = updateAlphaMask(f, this.resoMask, this.step, this.mask, RENDER_CONSTANTS.densityShift);
+      if (!occupied) {
+        this.failed = true;
+        yield {
+          type: 'error',
+          recoverable: false,
+          message: `iteration ${it}: the alpha-mask update found no occupied cell (density is below the threshold everywhere); the update comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
+        };
+        return;
+      }
       this.mask = mask;
       const filled = mask.data.reduce((a, b) => a + b, 0);
       yield { type: 'schedule', iteration: it, action: 'alpha-mask', detail: `mask ${this.resoMask.join('x')}, ${filled} occupied cells` };
@@ -184,7 +199,13 @@ export class Trainer {
       }
       if (action.filterRays) {
         const before = this.pool.count;
-        this.pool = filterPool(this.pool, this.raysHittingMask(this.pool));
+        const keep = this.raysHittingMask(this.pool);
+        if (!keep.some((k) => k === 1)) {
+          this.failed = true;
+          yield { type: 'error', recoverable: false, message: `iteration ${it}: no training ray passes through the alpha mask; nothing left to train on` };
+          return;
+        }
+        this.pool = filterPool(this.pool, keep);
         this.sampler = new BatchSampler(this.pool.count, Math.min(this.cfg.batchSize, this.pool.count), this.rng);
         yield { type: 'schedule', iteration: it, action: 'filter-rays', detail: `${this.pool.count} of ${before} rays kept` };
       }

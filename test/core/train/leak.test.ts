@@ -75,7 +75,7 @@ describe('no tensor leaks while training', () => {
     const counts: number[] = [tf.memory().numTensors];
     let decoded = 0;
     for (let it = 0; it < 6; it++) {
-      const batch = gatherRays(pool, rng.permutation(pool.count).subarray(0, 64));
+      const batch = gatherRays(pool, rng.permutation(pool.count).subarray(0, 32));
       const plan = planSamples(batch.origins, batch.dirs, batch.count, {
         box: f.box,
         step: stepSize(f.box, f.reso, 0.5),
