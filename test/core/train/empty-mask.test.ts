@@ -1,11 +1,11 @@
 /**
  * Regression test: an alpha-mask update that finds no occupied cell (as
  * `--alpha-mask-at 1` gives on a freshly initialised field, whose density is softplus(~0 - 10))
- * is applied as is: every later sample is masked out, the second update's ray filter keeps 0 of
+ * used to be applied as is: every later sample is masked out, the second update's ray filter keeps 0 of
  * the rays, and the run goes on "training" on empty batches (mse 0, trainPSNR Infinity, 0 rays/s)
- * to a model that renders white, ending as if it had succeeded. Expected: the trainer stops with a
- * non-recoverable 'error' event that says the alpha mask came out empty (or keeps training on
- * the rays it had), and never yields a step on an empty batch.
+ * to a model that renders white, ending as if it had succeeded. Now the trainer stops with a
+ * non-recoverable error event that says the alpha mask came out empty, and never yields a step
+ * on an empty batch.
  */
 import { expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';

@@ -68,13 +68,13 @@ describe('buildSchedule (smoke, quick)', () => {
     const cfg = PRESETS.smoke;
     const v = voxelCounts(cfg.gridStart, cfg.gridEnd, cfg.upsampleAt.length);
     const acts = allActions(cfg, cfg.iterations);
-    expect([...acts.keys()]).toEqual([100, 200]);
-    expect(acts.get(100)?.map((a) => a.kind)).toEqual(['alpha-mask', 'upsample']);
-    expect(acts.get(200)).toEqual([
+    expect([...acts.keys()]).toEqual([40, 70]);
+    expect(acts.get(40)?.map((a) => a.kind)).toEqual(['alpha-mask', 'upsample']);
+    expect(acts.get(70)).toEqual([
       { kind: 'alpha-mask', shrink: false, filterRays: true },
       { kind: 'upsample', voxels: v[1] },
     ]);
-    expect(v[1]).toBe(64 ** 3);
+    expect(v[1]).toBe(48 ** 3);
   });
 
   it('quick: separate mask and upsample iterations', () => {
