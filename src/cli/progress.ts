@@ -6,6 +6,8 @@ export interface ProgressState {
   trainPSNR: number;
   itsPerSecond: number;
   testPSNR?: number;
+  /** 'eval': the bar counts rendered test views and shows their mean PSNR so far. */
+  kind?: 'train' | 'eval';
 }
 
 export function formatDuration(sec: number): string {
@@ -23,6 +25,9 @@ export function progressLine(p: ProgressState, width = 24): string {
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
   const eta = (p.total - p.iteration) / Math.max(p.itsPerSecond, 1e-9);
   const test = p.testPSNR === undefined ? '' : ` test ${p.testPSNR.toFixed(2)} dB`;
+  if (p.kind === 'eval') {
+    return `[${bar}] view ${p.iteration}/${p.total} mean PSNR ${p.trainPSNR.toFixed(2)} dB ${p.itsPerSecond.toFixed(2)} views/s eta ${formatDuration(eta)}`;
+  }
   return `[${bar}] ${p.iteration}/${p.total} loss ${p.loss.toExponential(3)} psnr ${p.trainPSNR.toFixed(2)} ${p.itsPerSecond.toFixed(2)} it/s eta ${formatDuration(eta)}${test}`;
 }
 

@@ -127,12 +127,14 @@ async function main(argv: string[]): Promise<number> {
   say(`evaluating ${evalIds.length} test views ...`);
   const evalProgress = new Progress(process.stderr, Math.max(1, Math.floor(evalIds.length / 10)));
   let done = 0;
+  let psnrSum = 0;
   const t0 = performance.now();
   const res = await trainer.evaluate(positionsOf(test, evalIds), true, (score, render, pos) => {
     saveViewRender(run.path('renders'), test, pos, render.rgb);
     run.appendMetric({ type: 'view', ...score });
     done++;
-    if (!json) evalProgress.update({ iteration: done, total: evalIds.length, loss: 0, trainPSNR: score.psnr, itsPerSecond: done / ((performance.now() - t0) / 1000) });
+    psnrSum += score.psnr;
+    if (!json) evalProgress.update({ kind: 'eval', iteration: done, total: evalIds.length, loss: 0, trainPSNR: psnrSum / done, itsPerSecond: done / ((performance.now() - t0) / 1000) });
   });
   evalProgress.end();
   emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
