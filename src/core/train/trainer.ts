@@ -25,6 +25,8 @@ import { hostKernelsActive } from '../kernels/register';
 export const STEP_RATIO = 0.5;
 const FILTER_SAMPLES = 256;
 const MASK_RESO_CAP = 256 ** 3;
+/** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
+export const SAMPLER_SEED_MIX = 0x5eed;
 
 export interface TrainData {
   train: RayPool;
@@ -40,6 +42,10 @@ export interface TrainerControl {
 
 export class Trainer {
   readonly model: Model;
+  /**
+   * The batch-order and ray-jitter stream (saved in checkpoints). The model init draws from its own
+   * `new Rng(cfg.seed)`, so with the same seed every decoder sees the same batches and jitter.
+   */
   readonly rng: Rng;
   readonly schedule: Schedule;
   adam: AdamState;
@@ -60,8 +66,8 @@ export class Trainer {
     readonly backend: { name: string; reason: string },
     box: Box = LEGO_BOX,
   ) {
-    this.rng = new Rng(cfg.seed);
-    this.model = createModel(cfg, box, this.rng);
+    this.rng = new Rng((cfg.seed ^ SAMPLER_SEED_MIX) >>> 0);
+    this.model = createModel(cfg, box, new Rng(cfg.seed));
     this.schedule = buildSchedule(cfg);
     this.resoMask = [...this.model.field.reso];
     this.nSamples = nSamplesTrain(this.model.field.reso, STEP_RATIO);
