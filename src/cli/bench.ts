@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--cases thesis-early,quick] [--warmup N]
- * [--iters N] [--out bench.json]`: median milliseconds per training iteration and rays per
+ * [--iters N] [--out bench.json] [training flags]`: median milliseconds per training iteration and rays per
  * second, per backend and case, with the decoded samples per step and peak memory.
  *   thesis-early: the thesis step shape before the first mask: 4096 rays, 128^3, full-resolution
  *                 rays (10 training views are loaded to keep loading short)
@@ -12,10 +12,10 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, initBackend, type BackendInfo } from '../core/backend';
-import { ConfigError, resolveConfig, type TrainConfig } from '../core/config';
+import { ConfigError, flagsToPartial, resolveConfig, type TrainConfig } from '../core/config';
 import { loadTestViews, loadTrainPool } from '../core/data/scene';
 import { Trainer } from '../core/train/trainer';
-import { parseArgs } from './args';
+import { parseArgs, takeFlags } from './args';
 import { runMain } from './main';
 
 const CASES: Record<string, Record<string, unknown>> = {
@@ -83,8 +83,11 @@ async function benchCase(name: string, cfg: TrainConfig, backend: BackendInfo, w
 
 async function main(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, []);
-  const known = ['backends', 'cases', 'warmup', 'iters', 'out', 'data'];
-  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
+  // bench's own flags; every other flag is a training option applied to each case (e.g. --data, --downscale)
+  const own = takeFlags(flags, ['backends', 'cases', 'warmup', 'iters', 'out']);
+  const overrides = flagsToPartial(flags);
+  if ('backend' in overrides) throw new ConfigError('--backend: use --backends for the benchmark');
+  Object.assign(flags, own);
   const backends = (flags.backends ?? 'cpu,webgpu,tensorflow').split(',');
   const cases = (flags.cases ?? 'quick,thesis-early').split(',');
   for (const c of cases) if (!(c in CASES)) throw new ConfigError(`--cases: unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
@@ -107,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       continue;
     }
     for (const c of cases) {
-      const cfg = resolveConfig({ ...CASES[c], backend: b, ...(flags.data ? { data: flags.data } : {}) });
+      const cfg = resolveConfig({ ...CASES[c], ...overrides, backend: b });
       const row = await benchCase(c, cfg, info, warmup, iters);
       rows.push(row);
       process.stderr.write(`${b} ${c}: median ${row.medianMs.toFixed(1)} ms/it, ${row.raysPerSecond.toFixed(0)} rays/s, ${row.meanDecoded.toFixed(0)} decoded samples/step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`);

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs on the device machine from the repository root, with .device carried:
+#   bash .device/run.sh   (results go to $OUT/bench-*.json and $OUT/log)
+set -uo pipefail
+d=.device
+mkdir -p /tmp/node/bin && xz -d < "$d/node.xz" > /tmp/node/bin/node && chmod +x /tmp/node/bin/node
+export PATH=/tmp/node/bin:$PATH XDG_RUNTIME_DIR=/tmp
+for f in "$d"/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+fi
+nvidia-smi --query-gpu=name,memory.total --format=csv 2>&1 | tail -1
+out=${OUT:-/tmp/out}; mkdir -p "$out"
+# thesis step shape (4096 rays, 128^3) on webgpu, then the quick preset's steps, then cpu for reference
+node "$d/bench.mjs" --backends webgpu --cases thesis-early --data "$d/data/lego-800" --warmup 30 --iters 5 --out "$out/bench-thesis-webgpu.json" 2>&1 | tr '\r' '\n' | tail -3
+node "$d/bench.mjs" --backends webgpu,cpu --cases quick --data "$d/data/lego-100" --downscale 1 --warmup 30 --iters 5 --out "$out/bench-quick.json" 2>&1 | tr '\r' '\n' | tail -4

@@ -1,0 +1,243 @@
+/**
+ * `npm run compare -- [--decoders mlp,siren,splitnet] [--seeds K] [--out DIR] [--resume DIR] [training flags]`:
+ * trains each decoder entry (and seed) one after another with the same config except the decoder
+ * fields, each into a normal run folder `<out>/<label>/` written as `train:lego` writes it, then
+ * writes report.json, report.md and report.html in `<out>`. `--resume DIR` re-reads DIR/compare.json
+ * and runs only the entries whose summary.json is missing or not complete (an incomplete run
+ * starts over: its folder is cleared), then rewrites the reports.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
+import { initBackend } from '../core/backend';
+import { loadTestViews, loadTrainPool, testViewCount } from '../core/data/scene';
+import { checkScene, evenlySpaced } from '../core/data/nerf-synthetic';
+import { positionsOf, type ViewSet } from '../core/eval/evaluate';
+import type { RayPool } from '../core/data/ray-pool';
+import { Trainer, visViewIds } from '../core/train/trainer';
+import type { TrainEvent } from '../core/train/events';
+import { CHECKPOINT_FILE, RunFolder } from '../core/io/run-folder';
+import { saveTrainer } from '../core/io/model-checkpoint';
+import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, runLabel, type DecoderSpec } from '../core/compare/decoder-spec';
+import { PLAN_FILE, readRunRecord, runComplete, type ComparePlan } from '../core/compare/records';
+import { buildReport, reportHtml, reportMarkdown } from '../core/compare/report';
+import { writeFileAtomic } from '../core/io/atomic';
+import { parseArgs, takeFlags } from './args';
+import { Progress } from './progress';
+import { runMain } from './main';
+import { saveViewRender } from './renders';
+
+const SWITCHES = ['help'] as const;
+const COMPARE_FLAGS = ['decoders', 'seeds', 'out', 'resume'] as const;
+
+function usage(): string {
+  const lines = [
+    'usage: npm run compare -- [--decoders LIST] [--seeds K] [--out DIR] [--resume DIR] [training options]',
+    '',
+    '  --decoders LIST  comma-separated entries, default mlp,siren,splitnet; an entry may carry options:',
+    ...Object.entries(DECODER_OPTIONS).map(([d, o]) => `                     ${d}: ${Object.entries(o).map(([k, key]) => `${k} (--${OPTIONS[key].flag})`).join(', ')}`),
+    '                   e.g. mlp,mlp:width=119,siren:flic=2,initc=40,splitnet:m=10,init=lsuv',
+    '  --seeds K        runs per entry with seeds seed, seed+1, ... (default 1)',
+    '  --out DIR        comparison folder (default runs/compare-<stamp>)',
+    '  --resume DIR     finish an earlier comparison: run what is missing or incomplete, rewrite the reports',
+    '',
+    'training options: as for `npm run train:lego -- --help` (not --decoder, --name); they apply to every entry.',
+  ];
+  return lines.join('\n');
+}
+
+function stamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+interface Data {
+  train: RayPool;
+  test: ViewSet;
+  testCount: number;
+  evalIds: number[];
+}
+
+function loadData(cfg: TrainConfig, say: (l: string) => void): Data {
+  say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
+  const train = loadTrainPool(cfg);
+  const nTest = testViewCount(cfg);
+  const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
+  const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
+  const test = loadTestViews(cfg, ids);
+  say(`data: ${train.pool.count} training rays (${train.width}x${train.height}), ${ids.length} test views`);
+  return { train: train.pool, test, testCount: nTest, evalIds };
+}
+
+type Outcome = 'complete' | 'failed' | 'stopped';
+
+/** One run, written exactly as train.ts writes its run folder. */
+async function trainOne(cfg: TrainConfig, dir: string, data: Data, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
+  const run = RunFolder.create(dir);
+  const finalCfg: TrainConfig = { ...cfg, out: run.dir };
+  run.writeJson('config.json', finalCfg);
+  const trainer = new Trainer(finalCfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
+  control.current = trainer;
+  if (control.stop) trainer.control.stopRequested = true;
+  const progress = new Progress();
+  const emit = (e: TrainEvent) => {
+    if (e.type !== 'step' || e.iteration % 10 === 0 || e.iteration === e.total) run.appendMetric(e);
+  };
+  let lastTest: number | undefined;
+  for await (const e of trainer.run()) {
+    emit(e);
+    if (e.type === 'step') progress.update({ iteration: e.iteration, total: e.total, loss: e.loss, trainPSNR: e.trainPSNR, itsPerSecond: e.itsPerSecond, testPSNR: lastTest });
+    else if (e.type === 'eval') {
+      lastTest = e.testPSNR;
+      progress.log(`it ${e.iteration}: test PSNR ${e.testPSNR.toFixed(2)} dB (${e.views} views)`);
+    } else if (e.type === 'schedule') progress.log(`it ${e.iteration + 1}: ${e.action} ${e.detail}`);
+    else if (e.type === 'started') progress.log(`parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`);
+    else if (e.type === 'error') {
+      progress.end();
+      say(`error: ${e.message}`);
+      run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: e.message });
+      return 'failed';
+    }
+  }
+  progress.end();
+  const ckpt = run.path(CHECKPOINT_FILE);
+  saveTrainer(ckpt, trainer);
+  emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
+  if (trainer.control.stopRequested) {
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
+    say(`stopped at iteration ${trainer.iteration}; checkpoint ${ckpt}`);
+    return 'stopped';
+  }
+  say(`evaluating ${data.evalIds.length} test views ...`);
+  const res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, (score, render, pos) => {
+    saveViewRender(run.path('renders'), data.test, pos, render.rgb);
+    run.appendMetric({ type: 'view', ...score });
+  });
+  emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
+  const summary = trainer.summary(res.psnr, res.ssim, res.scores.length);
+  run.writeJson('summary.json', { ...summary, complete: true });
+  emit({ type: 'done', summary });
+  say(`test PSNR ${res.psnr.toFixed(2)} dB, SSIM ${res.ssim.toFixed(4)} over ${res.scores.length} views; trained ${trainer.trainSeconds.toFixed(1)} s; ${run.dir}`);
+  return 'complete';
+}
+
+/** Writes report.json, report.md and report.html from the run folders; returns the markdown. */
+function writeReports(dir: string, plan: ComparePlan): string {
+  const records = plan.runs.map((r) => readRunRecord(dir, r, plan));
+  const report = buildReport(records, plan.config.preset, plan.seeds);
+  const md = reportMarkdown(report);
+  writeFileAtomic(join(dir, 'report.json'), [JSON.stringify(report, null, 2) + '\n']);
+  writeFileAtomic(join(dir, 'report.md'), [md]);
+  const html = reportHtml(report, records, (p) => (existsSync(p) ? readFileSync(p) : null));
+  writeFileAtomic(join(dir, 'report.html'), [html]);
+  return md;
+}
+
+function readPlan(dir: string): ComparePlan {
+  const path = join(dir, PLAN_FILE);
+  if (!existsSync(path)) throw new ConfigError(`--resume ${dir}: no ${PLAN_FILE} there`);
+  let plan: ComparePlan;
+  try {
+    plan = JSON.parse(readFileSync(path, 'utf8')) as ComparePlan;
+  } catch (e) {
+    throw new ConfigError(`--resume ${dir}: ${PLAN_FILE} is not valid JSON (${(e as Error).message})`);
+  }
+  if (plan.version !== 1 || !Array.isArray(plan.runs) || !Array.isArray(plan.entries)) throw new ConfigError(`--resume ${dir}: ${PLAN_FILE} is not a comparison plan`);
+  plan.config = resolveConfig(plan.config as unknown as Record<string, unknown>, `${path}: config.`);
+  return plan;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { flags, switches } = parseArgs(argv, SWITCHES);
+  if (switches.has('help')) {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  const say = (line: string) => process.stderr.write(line + '\n');
+  const own = takeFlags(flags, COMPARE_FLAGS);
+  const partial = flagsToPartial(flags);
+  for (const k of ['decoder', 'name'] as const) {
+    if (partial[k] !== undefined) throw new ConfigError(`--${OPTIONS[k].flag}: not a compare option (use --decoders to choose decoders; run folders are named by entry)`);
+  }
+  delete partial.out; // taken above as the comparison folder
+
+  let plan: ComparePlan;
+  let dir: string;
+  let backend: Awaited<ReturnType<typeof initBackend>>;
+  if (own.resume !== undefined) {
+    const extra = Object.keys(partial).filter((k) => k !== 'backend');
+    if (own.decoders !== undefined || own.seeds !== undefined || own.out !== undefined || extra.length > 0) {
+      throw new ConfigError(`--resume: the plan comes from ${PLAN_FILE}; only --backend may be given with it`);
+    }
+    dir = own.resume;
+    plan = readPlan(dir);
+    checkScene(plan.config.data);
+    backend = await initBackend((partial.backend as TrainConfig['backend']) ?? plan.config.backend);
+  } else {
+    const early = resolveConfig(partial); // validate every flag before anything slow happens
+    let seedsN = 1;
+    if (own.seeds !== undefined) {
+      seedsN = Number(own.seeds);
+      if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100) throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
+    }
+    const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
+    dir = own.out ?? join('runs', `compare-${stamp()}`);
+    if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
+    checkScene(early.data);
+    // the preset default depends on the backend, as in train:lego
+    backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
+    if (partial.preset === undefined) partial.preset = (backend.name === 'cpu' ? 'quick' : 'thesis') as PresetName;
+    const cfg = resolveConfig(partial);
+    const seeds = Array.from({ length: seedsN }, (_, i) => cfg.seed + i);
+    plan = {
+      version: 1,
+      created: new Date().toISOString(),
+      entries: specs.map((s) => ({ entry: s.entry, label: s.label, decoder: s.decoder, options: s.options, overrides: s.overrides })),
+      seeds,
+      config: { ...cfg, out: dir, name: '' },
+      runs: specs.flatMap((s) => seeds.map((seed) => ({ label: runLabel(s, seed, seedsN > 1), entry: s.label, seed }))),
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, PLAN_FILE), JSON.stringify(plan, null, 2) + '\n');
+  }
+  say(`preset ${plan.config.preset}: ${PRESET_NOTES[plan.config.preset]}`);
+  say(`backend ${backend.name}: ${backend.reason}`);
+  const todo = plan.runs.filter((r) => !runComplete(join(dir, r.label)));
+  say(`comparison ${dir}: ${plan.runs.length} runs planned (${plan.entries.map((e) => e.label).join(', ')} x ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}), ${todo.length} to run`);
+
+  const control: { stop: boolean; current: Trainer | null } = { stop: false, current: null };
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    say(`${sig}: stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${dir} continues`);
+    control.stop = true;
+    if (control.current) control.current.control.stopRequested = true;
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  let failed = 0;
+  if (todo.length > 0) {
+    const data = loadData(plan.config, say);
+    for (const [i, r] of todo.entries()) {
+      if (control.stop) break;
+      const entry = plan.entries.find((e) => e.label === r.entry);
+      if (!entry) throw new ConfigError(`${join(dir, PLAN_FILE)}: run ${r.label} names no entry '${r.entry}'`);
+      const runDir = join(dir, r.label);
+      if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // incomplete: start over
+      const cfg = entryConfig(plan.config, { ...entry, decoder: entry.decoder as TrainConfig['decoder'] }, r.seed);
+      say(`\n[${i + 1}/${todo.length}] ${r.label} (seed ${r.seed})`);
+      const outcome = await trainOne({ ...cfg, name: r.label }, runDir, data, backend, control, say);
+      control.current = null;
+      if (outcome === 'failed') failed++;
+      if (outcome === 'stopped') break;
+    }
+  }
+  const md = writeReports(dir, plan);
+  process.stdout.write(md);
+  say(`reports: ${join(dir, 'report.md')}, report.html, report.json`);
+  if (control.stop) return 130;
+  return failed > 0 ? 1 : 0;
+}
+
+runMain(main);
