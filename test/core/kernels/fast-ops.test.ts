@@ -93,7 +93,7 @@ describe('fast cpu kernels', () => {
       const parts = tf.split(x, spec, 1);
       let start = 0;
       for (const p of parts) {
-        const w = p.shape[1];
+        const w = p.shape[1] as number;
         const d = p.dataSync();
         for (let r = 0; r < 4; r++) for (let c = 0; c < w; c++) expect(d[r * w + c]).toBe(v[r * 9 + start + c]);
         start += w;
