@@ -6,7 +6,7 @@
  * and runs only the entries whose summary.json is missing or not complete (an incomplete run
  * starts over: its folder is cleared), then rewrites the reports.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
 import { initBackend } from '../core/backend';
@@ -182,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
     dir = own.out ?? join('runs', `compare-${stamp()}`);
     if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`--out ${dir}: folder exists and is not empty; choose another --out (nothing was overwritten)`);
     checkScene(early.data);
     // the preset default depends on the backend, as in train:lego
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');

@@ -32,9 +32,9 @@ const ALPHA_MASK_AT = [20, 45];
  * times measured on the 2-core CPU while another training ran beside it.
  */
 const THRESHOLDS: Record<DecoderName, number> = {
-  mlp: 20.3, // measured 22.35 dB (33.5 s training)
-  siren: 19.0, // measured 21.04 dB (33.1 s); SIREN learns slower
-  splitnet: 19.6, // measured 21.64 dB (43.5 s)
+  mlp: 20.6, // measured 22.62 dB (31.5 s training)
+  siren: 19.2, // measured 21.24 dB (34.3 s); SIREN learns slower
+  splitnet: 18.9, // measured 20.87 dB (42.9 s)
 };
 
 async function trainTiny(decoder: DecoderName) {

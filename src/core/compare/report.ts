@@ -287,6 +287,7 @@ figcaption,.note{font-size:12px;color:#555}
 <p class="note">Test PSNR: ${escapeHtml(seedNote)}.</p>
 ${table}
 <h2>Test PSNR over iterations</h2>
+<p class="note">Running test PSNR on the --vis-views preview views; the last point of each line is the final evaluation (all --eval-views views). Mean over complete seeds.</p>
 ${psnrChartSvg(report)}
 <h2>Renders</h2>
 ${views.length > 0 ? views.join('\n') : '<p>no shared test renders</p>'}

@@ -71,7 +71,7 @@ function makeComparison(name: string, preset: PresetName, fakes: Fake[], entries
 }
 
 describe('comparison report', () => {
-  const entries = [
+  const entries: { label: string; decoder: string; options: Record<string, string> }[] = [
     { label: 'mlp', decoder: 'mlp', options: {} },
     { label: 'siren', decoder: 'siren', options: {} },
     { label: 'splitnet-width=42', decoder: 'splitnet', options: { width: '42' } },
@@ -146,12 +146,12 @@ describe('comparison report', () => {
     expect(html).toContain('Test view 15');
     expect(html).not.toContain('Test view 10');
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/|[a-z./]+\.(css|js|png))/);
-    const png = Buffer.from(imgs[0].split(',')[1].replace(/"$/, ''), 'base64');
+    const png = Buffer.from(imgs[0]!.split(',')[1]!.replace(/"$/, ''), 'base64');
     expect([...png.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
   });
 
   it('a comparison with nothing finished still renders', () => {
-    const { records: r2, report: rep } = makeComparison('b', 'smoke', [{ label: 'mlp', entry: 'mlp', seed: 1, decoder: 'mlp', width: 128, params: 1 }], [entries[0]]);
+    const { records: r2, report: rep } = makeComparison('b', 'smoke', [{ label: 'mlp', entry: 'mlp', seed: 1, decoder: 'mlp', width: 128, params: 1 }], [entries[0]!]);
     expect(rep.rows[0].testPSNR.mean).toBeNull();
     expect(reportMarkdown(rep)).toContain('| mlp | – | – | missing |');
     const html = reportHtml(rep, r2, () => null);
@@ -173,7 +173,7 @@ describe('comparison report', () => {
         { label: 'mlp', entry: 'mlp', seed: 1, psnr: 33, decoder: 'mlp', width: 128, params: 1 },
         { label: 'mlp-width=119', entry: 'mlp-width=119', seed: 1, psnr: 32, decoder: 'mlp', width: 119, params: 1 },
       ],
-      [entries[0], { label: 'mlp-width=119', decoder: 'mlp', options: { width: '119' } }],
+      [entries[0]!, { label: 'mlp-width=119', decoder: 'mlp', options: { width: '119' } }],
     );
     const md = reportMarkdown(rep);
     expect(md).toContain('thesis Table 6.2');
