@@ -10,22 +10,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
 import { initBackend } from '../core/backend';
-import { loadTestViews, loadTrainPool, testViewCount } from '../core/data/scene';
-import { checkScene, evenlySpaced } from '../core/data/nerf-synthetic';
-import { positionsOf, type ViewSet } from '../core/eval/evaluate';
-import type { RayPool } from '../core/data/ray-pool';
-import { Trainer, visViewIds } from '../core/train/trainer';
-import type { TrainEvent } from '../core/train/events';
-import { CHECKPOINT_FILE, RunFolder } from '../core/io/run-folder';
-import { saveTrainer } from '../core/io/model-checkpoint';
+import { checkScene } from '../core/data/nerf-synthetic';
+import type { Trainer } from '../core/train/trainer';
+import { RunFolder } from '../core/io/run-folder';
 import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, runLabel, type DecoderSpec } from '../core/compare/decoder-spec';
 import { PLAN_FILE, readRunRecord, runComplete, type ComparePlan } from '../core/compare/records';
 import { buildReport, reportHtml, reportMarkdown } from '../core/compare/report';
 import { writeFileAtomic } from '../core/io/atomic';
 import { parseArgs, takeFlags } from './args';
-import { Progress } from './progress';
 import { runMain } from './main';
-import { saveViewRender } from './renders';
+import { loadRunData, trainRun, type Outcome, type RunData } from './run-training';
 
 const SWITCHES = ['help'] as const;
 const COMPARE_FLAGS = ['decoders', 'seeds', 'out', 'resume'] as const;
@@ -50,74 +44,19 @@ function stamp(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-interface Data {
-  train: RayPool;
-  test: ViewSet;
-  testCount: number;
-  evalIds: number[];
-}
-
-function loadData(cfg: TrainConfig, say: (l: string) => void): Data {
-  say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
-  const train = loadTrainPool(cfg);
-  const nTest = testViewCount(cfg);
-  const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
-  const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
-  const test = loadTestViews(cfg, ids);
-  say(`data: ${train.pool.count} training rays (${train.width}x${train.height}), ${ids.length} test views`);
-  return { train: train.pool, test, testCount: nTest, evalIds };
-}
-
-type Outcome = 'complete' | 'failed' | 'stopped';
-
-/** One run, written exactly as train.ts writes its run folder. */
-async function trainOne(cfg: TrainConfig, dir: string, data: Data, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
+/** One entry's run into `dir`, written exactly as `train:lego` writes its run folder. */
+async function trainOne(cfg: TrainConfig, dir: string, data: RunData, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
   const run = RunFolder.create(dir);
   const finalCfg: TrainConfig = { ...cfg, out: run.dir };
   run.writeJson('config.json', finalCfg);
-  const trainer = new Trainer(finalCfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
-  control.current = trainer;
-  if (control.stop) trainer.control.stopRequested = true;
-  const progress = new Progress();
-  const emit = (e: TrainEvent) => {
-    if (e.type !== 'step' || e.iteration % 10 === 0 || e.iteration === e.total) run.appendMetric(e);
-  };
-  let lastTest: number | undefined;
-  for await (const e of trainer.run()) {
-    emit(e);
-    if (e.type === 'step') progress.update({ iteration: e.iteration, total: e.total, loss: e.loss, trainPSNR: e.trainPSNR, itsPerSecond: e.itsPerSecond, testPSNR: lastTest });
-    else if (e.type === 'eval') {
-      lastTest = e.testPSNR;
-      progress.log(`it ${e.iteration}: test PSNR ${e.testPSNR.toFixed(2)} dB (${e.views} views)`);
-    } else if (e.type === 'schedule') progress.log(`it ${e.iteration + 1}: ${e.action} ${e.detail}`);
-    else if (e.type === 'started') progress.log(`parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`);
-    else if (e.type === 'error') {
-      progress.end();
-      say(`error: ${e.message}`);
-      run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: e.message });
-      return 'failed';
-    }
-  }
-  progress.end();
-  const ckpt = run.path(CHECKPOINT_FILE);
-  saveTrainer(ckpt, trainer);
-  emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
-  if (trainer.control.stopRequested) {
-    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
-    say(`stopped at iteration ${trainer.iteration}; checkpoint ${ckpt}`);
-    return 'stopped';
-  }
-  say(`evaluating ${data.evalIds.length} test views ...`);
-  const res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, (score, render, pos) => {
-    saveViewRender(run.path('renders'), data.test, pos, render.rgb);
-    run.appendMetric({ type: 'view', ...score });
+  return trainRun(finalCfg, run, data, backend, {
+    json: false,
+    say,
+    onTrainer: (t) => {
+      control.current = t;
+      if (control.stop) t.control.stopRequested = true;
+    },
   });
-  emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
-  const summary = trainer.summary(res.psnr, res.ssim, res.scores.length);
-  run.writeJson('summary.json', { ...summary, complete: true });
-  emit({ type: 'done', summary });
-  say(`test PSNR ${res.psnr.toFixed(2)} dB, SSIM ${res.ssim.toFixed(4)} over ${res.scores.length} views; trained ${trainer.trainSeconds.toFixed(1)} s; ${run.dir}`);
-  return 'complete';
 }
 
 /** Writes report.json, report.md and report.html from the run folders; returns the markdown. */
@@ -219,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
 
   let failed = 0;
   if (todo.length > 0) {
-    const data = loadData(plan.config, say);
+    const data = loadRunData(plan.config, say);
     for (const [i, r] of todo.entries()) {
       if (control.stop) break;
       const entry = plan.entries.find((e) => e.label === r.entry);

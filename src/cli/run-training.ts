@@ -1,0 +1,100 @@
+/**
+ * One training run into a run folder, shared by `train:lego` and `compare`: consume the trainer's
+ * event stream (progress on stderr, NDJSON on stdout with `json`, metrics.jsonl), save the
+ * checkpoint, evaluate the test views with renders, and write summary.json.
+ */
+import { evenlySpaced } from '../core/data/nerf-synthetic';
+import type { RayPool } from '../core/data/ray-pool';
+import { loadTestViews, loadTrainPool, testViewCount } from '../core/data/scene';
+import { positionsOf, type ViewSet } from '../core/eval/evaluate';
+import type { TrainConfig } from '../core/config';
+import { saveTrainer } from '../core/io/model-checkpoint';
+import { CHECKPOINT_FILE, type RunFolder } from '../core/io/run-folder';
+import type { TrainEvent } from '../core/train/events';
+import { Trainer, visViewIds } from '../core/train/trainer';
+import { Progress } from './progress';
+import { saveViewRender } from './renders';
+
+export interface RunData {
+  train: RayPool;
+  test: ViewSet;
+  testCount: number;
+  evalIds: number[];
+}
+
+/** Training rays and the test views the run evaluates (final views and running-PSNR views). */
+export function loadRunData(cfg: TrainConfig, say: (line: string) => void): RunData {
+  say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
+  const train = loadTrainPool(cfg);
+  const nTest = testViewCount(cfg);
+  const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
+  const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
+  const test = loadTestViews(cfg, ids);
+  say(`data: ${train.pool.count} training rays (${train.width}x${train.height}), ${ids.length} test views`);
+  return { train: train.pool, test, testCount: nTest, evalIds };
+}
+
+export type Outcome = 'complete' | 'failed' | 'stopped';
+
+export interface RunOptions {
+  json: boolean;
+  say: (line: string) => void;
+  /** Called with the trainer before it starts (signal handlers stop it through trainer.control). */
+  onTrainer?: (t: Trainer) => void;
+}
+
+export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions): Promise<Outcome> {
+  const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
+  o.onTrainer?.(trainer);
+  const progress = new Progress();
+  const emit = (e: TrainEvent) => {
+    if (o.json) process.stdout.write(JSON.stringify(e) + '\n');
+    if (e.type !== 'step' || e.iteration % 10 === 0 || e.iteration === e.total) run.appendMetric(e);
+  };
+  let lastTest: number | undefined;
+  for await (const e of trainer.run()) {
+    emit(e);
+    if (e.type === 'error') {
+      progress.end();
+      o.say(`error: ${e.message}`);
+      run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: e.message });
+      return 'failed';
+    }
+    if (o.json) continue;
+    if (e.type === 'step') progress.update({ iteration: e.iteration, total: e.total, loss: e.loss, trainPSNR: e.trainPSNR, itsPerSecond: e.itsPerSecond, testPSNR: lastTest });
+    else if (e.type === 'eval') {
+      lastTest = e.testPSNR;
+      progress.log(`it ${e.iteration}: test PSNR ${e.testPSNR.toFixed(2)} dB (${e.views} views)`);
+    } else if (e.type === 'schedule') progress.log(`after it ${e.iteration}: ${e.action} ${e.detail}`);
+    else if (e.type === 'started') progress.log(`parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`);
+  }
+  progress.end();
+  const ckpt = run.path(CHECKPOINT_FILE);
+  saveTrainer(ckpt, trainer);
+  emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
+  if (trainer.control.stopRequested) {
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
+    o.say(`stopped at iteration ${trainer.iteration}; checkpoint ${ckpt}`);
+    return 'stopped';
+  }
+
+  o.say(`evaluating ${data.evalIds.length} test views ...`);
+  const evalProgress = new Progress(process.stderr, Math.max(1, Math.floor(data.evalIds.length / 10)));
+  let done = 0;
+  let psnrSum = 0;
+  const t0 = performance.now();
+  const res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, (score, render, pos) => {
+    saveViewRender(run.path('renders'), data.test, pos, render.rgb);
+    run.appendMetric({ type: 'view', ...score });
+    done++;
+    psnrSum += score.psnr;
+    if (!o.json) evalProgress.update({ kind: 'eval', iteration: done, total: data.evalIds.length, loss: 0, trainPSNR: psnrSum / done, itsPerSecond: done / ((performance.now() - t0) / 1000) });
+  });
+  evalProgress.end();
+  emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
+  const summary = trainer.summary(res.psnr, res.ssim, res.scores.length);
+  run.writeJson('summary.json', { ...summary, complete: true });
+  emit({ type: 'done', summary });
+  o.say(`test PSNR ${res.psnr.toFixed(2)} dB, SSIM ${res.ssim.toFixed(4)} over ${res.scores.length} views; trained ${trainer.trainSeconds.toFixed(1)} s; ${run.dir}`);
+  return 'complete';
+}
