@@ -37,7 +37,7 @@ export type TrainEvent =
       samples: number;
       decoded: number;
     }
-  | { type: 'schedule'; iteration: number; action: 'upsample' | 'alpha-mask' | 'shrink' | 'filter-rays'; detail: string }
+  | { type: 'schedule'; iteration: number; action: 'decoder-init' | 'upsample' | 'alpha-mask' | 'shrink' | 'filter-rays'; detail: string }
   | { type: 'eval'; iteration: number; testPSNR: number; testSSIM: number; views: number; final: boolean }
   | { type: 'checkpoint'; iteration: number; path: string }
   | { type: 'done'; summary: RunSummary }

@@ -21,6 +21,10 @@ import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { NonFiniteLossError, trainStep, trainStepTf } from './step';
 import { hostKernelsActive } from '../kernels/register';
+import { gemm } from '../kernels/gemm';
+import { appFactors } from '../field/vm';
+import { vmForward } from '../field/vm-kernels';
+import * as tf from '@tensorflow/tfjs-core';
 
 export const STEP_RATIO = 0.5;
 const FILTER_SAMPLES = 256;
@@ -58,6 +62,7 @@ export class Trainer {
   trainSeconds = 0;
   /** Set when the run stopped on a non-recoverable error event. */
   failed = false;
+  private decoderInitDone = false;
   readonly control: TrainerControl = { stopRequested: false, paused: false };
 
   constructor(
@@ -106,6 +111,9 @@ export class Trainer {
         trainRays: this.pool.count,
         imageSize: [this.data.test.width, this.data.test.height],
       };
+    }
+    if (this.iteration === 0 && this.model.decoder.dataInit && !this.decoderInitDone) {
+      yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail: await this.decoderDataInit() };
     }
     let windowStart = performance.now();
     let windowIts = 0;
@@ -222,6 +230,40 @@ export class Trainer {
       this.adam = this.newOptimizer();
       yield { type: 'schedule', iteration: it, action: 'upsample', detail: `grid ${reso.join('x')}, ${this.nSamples} samples/ray` };
     }
+  }
+
+  /**
+   * Data-dependent decoder init (SplitNet LSUV) on the features the decoder sees at the start:
+   * the appearance features of the in-box samples (u = 0) of 1024 evenly spaced training rays, at
+   * most 8192 samples. Runs on the cpu backend (the init reads tensors synchronously).
+   */
+  private async decoderDataInit(): Promise<string> {
+    const f = this.model.field;
+    const nRays = Math.min(1024, this.pool.count);
+    const rays = gatherRays(this.pool, Array.from({ length: nRays }, (_, i) => Math.floor((i * this.pool.count) / nRays)));
+    const plan = planSamples(rays.origins, rays.dirs, rays.count, { box: f.box, step: this.step, nSamples: this.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: null });
+    const n = Math.min(8192, plan.count);
+    const coords = new Float32Array(3 * n);
+    const dirs = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      const s = Math.floor((i * plan.count) / n);
+      const r = plan.rayOf[s];
+      for (let c = 0; c < 3; c++) {
+        coords[3 * i + c] = plan.coords[3 * s + c];
+        dirs[3 * i + c] = rays.dirs[3 * r + c];
+      }
+    }
+    const products = vmForward(appFactors(f), coords, n, 'products');
+    const feats = gemm(products, f.basis.data, n, 3 * f.appComps, f.appDim);
+    const previous = tf.getBackend();
+    if (previous !== 'cpu') await tf.setBackend('cpu');
+    try {
+      tf.tidy(() => this.model.decoder.dataInit!(tf.tensor2d(feats, [n, f.appDim]), tf.tensor2d(dirs, [n, 3])));
+    } finally {
+      if (previous !== 'cpu') await tf.setBackend(previous);
+    }
+    this.decoderInitDone = true;
+    return `${this.model.decoder.name} data-dependent init on ${n} samples of ${nRays} rays`;
   }
 
   /** Rays with any of their first 256 samples (u = 0) inside the alpha mask. */
