@@ -12,7 +12,7 @@ import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type
 import { initBackend } from '../core/backend';
 import { checkScene } from '../core/data/nerf-synthetic';
 import type { Trainer } from '../core/train/trainer';
-import { RunFolder } from '../core/io/run-folder';
+import { RunFolder, runStamp } from '../core/io/run-folder';
 import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, runLabel, type DecoderSpec } from '../core/compare/decoder-spec';
 import { PLAN_FILE, readRunRecord, runComplete, type ComparePlan } from '../core/compare/records';
 import { buildReport, reportHtml, reportMarkdown } from '../core/compare/report';
@@ -40,9 +40,6 @@ function usage(): string {
   return lines.join('\n');
 }
 
-function stamp(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
 
 /** One entry's run into `dir`, written exactly as `train:lego` writes its run folder. */
 async function trainOne(cfg: TrainConfig, dir: string, data: RunData, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
@@ -119,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100) throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
     }
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
-    dir = own.out ?? join('runs', `compare-${stamp()}`);
+    dir = own.out ?? join('runs', `compare-${runStamp()}`);
     if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`--out ${dir}: folder exists and is not empty; choose another --out (nothing was overwritten)`);
     checkScene(early.data);

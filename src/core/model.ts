@@ -1,10 +1,10 @@
 /** The trainable model: the VM field plus a colour decoder, and its parameter bookkeeping. */
-import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './config';
 import { createDecoder, type Decoder } from './decoders/decoder';
 import { type Box, nToReso } from './field/geometry';
 import { createField, fieldParams, type VMField } from './field/vm';
 import { countParams, type Param } from './params';
+export { paramTensors } from './params';
 import type { Rng } from './random';
 
 export interface Model {
@@ -48,9 +48,4 @@ export function paramCounts(m: Model): ParamCounts {
   const decoder = countParams(m.decoder.params);
   const field = countParams(fieldParams(m.field));
   return { decoder, basis: m.field.basis.data.length, field, total: decoder + field };
-}
-
-/** Wraps the parameters as tensors (no copy on the cpu backend). Caller disposes. */
-export function paramTensors(params: readonly Param[]): tf.Tensor[] {
-  return params.map((p) => tf.tensor(p.data, p.shape));
 }

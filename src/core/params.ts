@@ -3,6 +3,8 @@
  * checkpoint and the upsampling can work on them directly). A training step wraps them as
  * tensors, differentiates, and hands the gradients to the optimizer.
  */
+import * as tf from '@tensorflow/tfjs-core';
+
 export type ParamGroup = 'factors' | 'network';
 
 export interface Param {
@@ -20,6 +22,11 @@ export function makeParam(name: string, shape: number[], group: ParamGroup, fill
   const data = new Float32Array(paramSize(shape));
   if (fill) for (let i = 0; i < data.length; i++) data[i] = fill(i);
   return { name, shape, data, group };
+}
+
+/** Wraps parameters as tensors (no copy on the cpu backend). Caller disposes. */
+export function paramTensors(params: readonly Param[]): tf.Tensor[] {
+  return params.map((p) => tf.tensor(p.data, p.shape));
 }
 
 export function countParams(params: readonly Param[]): number {

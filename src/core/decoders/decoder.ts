@@ -5,7 +5,7 @@
  * one tensor per parameter, in the order of `params`, so the trainer can differentiate w.r.t. them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Param } from '../params';
+import { paramTensors, type Param } from '../params';
 import type { Rng } from '../random';
 import { createMlp } from './mlp';
 import { createSiren } from './siren';
@@ -64,11 +64,8 @@ export function createDecoder(name: string, opts: DecoderOptions, rng: Rng): Dec
 }
 
 /** Wraps a decoder's current parameter values as tensors (caller disposes), in `params` order. */
-export function paramTensors(decoder: Decoder): tf.Tensor[] {
-  return decoder.params.map((p) => tf.tensor(p.data, p.shape));
-}
 
 /** Convenience forward with the decoder's current parameter values (no gradients needed). */
 export function decode(decoder: Decoder, features: tf.Tensor2D, dirs: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => decoder.apply(paramTensors(decoder), features, dirs));
+  return tf.tidy(() => decoder.apply(paramTensors(decoder.params), features, dirs));
 }

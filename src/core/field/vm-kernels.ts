@@ -29,11 +29,13 @@ export function lineShape(reso: Vec3, p: number, comps: number): [number, number
   return [reso[VEC_MODE[p]], comps];
 }
 
-/** Interpolation taps of one pair for every point: 4 plane offsets/weights, 2 line offsets/weight. */
+/**
+ * Interpolation taps of one pair for every point: the (x0, y0) texel offset and the 4 bilinear
+ * weights [w00, w01, w10, w11] (x then y), the l0 line offset and the weight fl of l0 + 1.
+ */
 interface Taps {
   plane: Int32Array; // base offset of the (x0, y0) texel, times C
-  fx: Float32Array;
-  fy: Float32Array;
+  w: Float64Array; // 4 per point (double, as computed inline before)
   line: Int32Array; // offset of l0 times C
   fl: Float32Array;
   rowStride: number; // W * C
@@ -57,8 +59,7 @@ function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array,
   const L = reso[az];
   const t: Taps = {
     plane: new Int32Array(n),
-    fx: new Float32Array(n),
-    fy: new Float32Array(n),
+    w: new Float64Array(4 * n),
     line: new Int32Array(n),
     fl: new Float32Array(n),
     rowStride: W * comps,
@@ -68,8 +69,10 @@ function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array,
     const [y0, fy] = axisTap(coords[3 * s + ay], H);
     const [l0, fl] = axisTap(coords[3 * s + az], L);
     t.plane[s] = (y0 * W + x0) * comps;
-    t.fx[s] = fx;
-    t.fy[s] = fy;
+    t.w[4 * s] = (1 - fx) * (1 - fy);
+    t.w[4 * s + 1] = fx * (1 - fy);
+    t.w[4 * s + 2] = (1 - fx) * fy;
+    t.w[4 * s + 3] = fx * fy;
     t.line[s] = l0 * comps;
     t.fl[s] = fl;
   }
@@ -91,12 +94,10 @@ export function vmForward(f: VMFactors, coords: Float32Array, n: number, mode: V
       const b01 = b00 + C;
       const b10 = b00 + rs;
       const b11 = b10 + C;
-      const fx = t.fx[s];
-      const fy = t.fy[s];
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
+      const w00 = t.w[4 * s];
+      const w01 = t.w[4 * s + 1];
+      const w10 = t.w[4 * s + 2];
+      const w11 = t.w[4 * s + 3];
       const l0 = t.line[s];
       const l1 = l0 + C;
       const fl = t.fl[s];
@@ -144,12 +145,10 @@ export function vmBackward(
       const b01 = b00 + C;
       const b10 = b00 + rs;
       const b11 = b10 + C;
-      const fx = t.fx[s];
-      const fy = t.fy[s];
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
+      const w00 = t.w[4 * s];
+      const w01 = t.w[4 * s + 1];
+      const w10 = t.w[4 * s + 2];
+      const w11 = t.w[4 * s + 3];
       const l0 = t.line[s];
       const l1 = l0 + C;
       const fl = t.fl[s];

@@ -69,21 +69,3 @@ export function densityFactors(f: VMField): VMFactors {
 export function appFactors(f: VMField): VMFactors {
   return { planes: f.appPlanes.map((p) => p.data), lines: f.appLines.map((p) => p.data), comps: f.appComps, reso: f.reso };
 }
-
-/** Density L1 = sum over pairs of mean|plane| + mean|line|. */
-export function densityL1(f: VMField): number {
-  let total = 0;
-  for (const p of [...f.densityPlanes, ...f.densityLines]) {
-    let s = 0;
-    for (let i = 0; i < p.data.length; i++) s += Math.abs(p.data[i]);
-    total += s / p.data.length;
-  }
-  return total;
-}
-
-/** Normalised coordinates of a world point over the field's box. */
-export function normalise(box: Box, x: number, y: number, z: number, out: Float32Array, off: number): void {
-  out[off] = ((x - box.min[0]) * 2) / (box.max[0] - box.min[0]) - 1;
-  out[off + 1] = ((y - box.min[1]) * 2) / (box.max[1] - box.min[1]) - 1;
-  out[off + 2] = ((z - box.min[2]) * 2) / (box.max[2] - box.min[2]) - 1;
-}

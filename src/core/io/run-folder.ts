@@ -10,9 +10,13 @@ export class RunFolderError extends Error {
   override name = 'RunFolderError';
 }
 
+/** UTC time as YYYYMMDD-HHMMSS, for folder names. */
+export function runStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
 export function defaultRunName(cfg: TrainConfig, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${cfg.decoder}-${cfg.preset}-${stamp}`;
+  return `${cfg.decoder}-${cfg.preset}-${runStamp(now)}`;
 }
 
 export class RunFolder {

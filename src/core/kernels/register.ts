@@ -3,8 +3,7 @@
  * or plain JS where SIMD is unavailable) for rank-2 float32 inputs (the decoder and basis matmuls and their gradients); anything else goes to the original.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matmul } from './matmul';
-import { matmulWasm, wasmKernels } from './matmul-wasm';
+import { gemm } from './gemm';
 import { registerFastElementwise } from './fast-ops';
 
 interface CpuBackendLike {
@@ -21,7 +20,6 @@ export function registerFastCpuKernels(): void {
   if (registered) return;
   const original = tf.getKernel(tf.BatchMatMul, 'cpu');
   if (!original) throw new Error('cpu backend not loaded: import @tensorflow/tfjs-backend-cpu first');
-  const useWasm = wasmKernels() !== null;
   tf.unregisterKernel(tf.BatchMatMul, 'cpu');
   tf.registerKernel({
     kernelName: tf.BatchMatMul,
@@ -38,7 +36,7 @@ export function registerFastCpuKernels(): void {
       const n = transposeB ? b.shape[0] : b.shape[1];
       const av = asF32(backend.data.get(a.dataId).values);
       const bv = asF32(backend.data.get(b.dataId).values);
-      const out = useWasm ? matmulWasm(av, bv, m, k, n, transposeA, transposeB) : matmul(av, bv, m, k, n, transposeA, transposeB);
+      const out = gemm(av, bv, m, k, n, transposeA, transposeB);
       return backend.makeTensorInfo([m, n], 'float32', out);
     },
   });

@@ -6,11 +6,10 @@ import {
   DEFAULT_DECODER_OPTIONS,
   createDecoder,
   decode,
-  paramTensors,
   type DecoderOptions,
 } from '../../../src/core/decoders/decoder';
 import { branchVariances } from '../../../src/core/decoders/splitnet';
-import { countParams } from '../../../src/core/params';
+import { countParams, paramTensors } from '../../../src/core/params';
 import { Rng } from '../../../src/core/random';
 import { naiveDecode, naiveInput, naiveLinear } from './naive';
 
@@ -101,7 +100,7 @@ describe('forward passes agree with naive loops', () => {
     const { f, d } = batch(4, 3);
     const ft = tf.tensor2d(f);
     const dt = tf.tensor2d(d);
-    const p = paramTensors(dec);
+    const p = paramTensors(dec.params);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) dec.apply(p, ft, dt).dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -109,7 +108,7 @@ describe('forward passes agree with naive loops', () => {
 
   it('rejects a parameter list of the wrong shape', () => {
     const dec = createDecoder('mlp', opts(), new Rng(7));
-    const p = paramTensors(dec).reverse();
+    const p = paramTensors(dec.params).reverse();
     expect(() => dec.apply(p, tf.zeros([1, 27]) as tf.Tensor2D, tf.zeros([1, 3]) as tf.Tensor2D)).toThrow(/shape/);
   });
 });

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core does not register gradient functions by itself (the union package @tensorflow/tfjs does).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { DEFAULT_DECODER_OPTIONS, createDecoder, paramTensors } from '../../../src/core/decoders/decoder';
+import { DEFAULT_DECODER_OPTIONS, createDecoder } from '../../../src/core/decoders/decoder';
+import { paramTensors } from '../../../src/core/params';
 import { Rng } from '../../../src/core/random';
 
 beforeAll(async () => {
@@ -29,8 +30,8 @@ describe('gradients through apply match finite differences', () => {
       const d = tf.tensor2d(Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)), [n, 3]);
       const target = tf.tensor2d(Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)), [n, 3]);
       const loss = (...p: tf.Tensor[]) => tf.sum(tf.mul(dec.apply(p, f, d), target)) as tf.Scalar;
-      const evalLoss = () => tf.tidy(() => loss(...paramTensors(dec)).dataSync()[0]);
-      const grads = tf.grads(loss)(paramTensors(dec)).map((g) => g.dataSync());
+      const evalLoss = () => tf.tidy(() => loss(...paramTensors(dec.params)).dataSync()[0]);
+      const grads = tf.grads(loss)(paramTensors(dec.params)).map((g) => g.dataSync());
       for (let k = 0; k < dec.params.length; k++) {
         const data = dec.params[k].data;
         // The entry with the largest analytic gradient (so the check is not dominated by rounding).
