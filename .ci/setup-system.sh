@@ -17,3 +17,5 @@ apt-get update -qq
 apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
 # unzip/zip for the dataset importer and its tests
 apt-get install -y -qq unzip zip >/dev/null
+# Chromium for the browser-mode end-to-end test (playwright-core drives Debian's build)
+apt-get install -y -qq chromium >/dev/null

@@ -35,15 +35,17 @@ export class Progress {
   private lastPlain = 0;
   private drawn = false;
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** null: silent (the app shows its own progress). */
+    private readonly stream: NodeJS.WriteStream | null = process.stderr,
     private readonly plainEvery = 100,
   ) {}
 
   get tty(): boolean {
-    return Boolean(this.stream.isTTY);
+    return Boolean(this.stream?.isTTY);
   }
 
   update(p: ProgressState): void {
+    if (!this.stream) return;
     if (this.tty) {
       this.stream.write(`\r\x1b[2K${progressLine(p, 24).slice(0, (this.stream.columns ?? 120) - 1)}`);
       this.drawn = true;
@@ -55,12 +57,13 @@ export class Progress {
 
   /** Prints a message line without breaking the bar. */
   log(line: string): void {
+    if (!this.stream) return;
     if (this.drawn) this.stream.write('\r\x1b[2K');
     this.stream.write(line + '\n');
   }
 
   end(): void {
-    if (this.drawn) this.stream.write('\n');
+    if (this.drawn) this.stream?.write('\n');
     this.drawn = false;
   }
 }

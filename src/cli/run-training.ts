@@ -41,12 +41,19 @@ export interface RunOptions {
   say: (line: string) => void;
   /** Called with the trainer before it starts (signal handlers stop it through trainer.control). */
   onTrainer?: (t: Trainer) => void;
+  /**
+   * Awaited after every event, while the trainer is suspended between steps: the app forwards the
+   * event, serves render requests and holds here while paused.
+   */
+  onEvent?: (e: TrainEvent, t: Trainer) => Promise<void>;
+  /** false: no progress bars on stderr (the app shows its own). Default true. */
+  progress?: boolean;
 }
 
 export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions): Promise<Outcome> {
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
   o.onTrainer?.(trainer);
-  const progress = new Progress();
+  const progress = new Progress(o.progress === false ? null : process.stderr);
   const emit = (e: TrainEvent) => {
     if (o.json) process.stdout.write(JSON.stringify(e) + '\n');
     if (e.type !== 'step' || e.iteration % 10 === 0 || e.iteration === e.total) run.appendMetric(e);
@@ -54,6 +61,7 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
   let lastTest: number | undefined;
   for await (const e of trainer.run()) {
     emit(e);
+    await o.onEvent?.(e, trainer);
     if (e.type === 'error') {
       progress.end();
       o.say(`error: ${e.message}`);
@@ -71,7 +79,9 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
   progress.end();
   const ckpt = run.path(CHECKPOINT_FILE);
   saveTrainer(ckpt, trainer);
-  emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
+  const saved: TrainEvent = { type: 'checkpoint', iteration: trainer.iteration, path: ckpt };
+  emit(saved);
+  await o.onEvent?.(saved, trainer);
   if (trainer.control.stopRequested) {
     run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
     o.say(`stopped at iteration ${trainer.iteration}; checkpoint ${ckpt}`);
@@ -79,7 +89,7 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
   }
 
   o.say(`evaluating ${data.evalIds.length} test views ...`);
-  const evalProgress = new Progress(process.stderr, Math.max(1, Math.floor(data.evalIds.length / 10)));
+  const evalProgress = new Progress(o.progress === false ? null : process.stderr, Math.max(1, Math.floor(data.evalIds.length / 10)));
   let done = 0;
   let psnrSum = 0;
   const t0 = performance.now();
@@ -91,10 +101,14 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
     if (!o.json) evalProgress.update({ kind: 'eval', iteration: done, total: data.evalIds.length, loss: 0, trainPSNR: psnrSum / done, itsPerSecond: done / ((performance.now() - t0) / 1000) });
   });
   evalProgress.end();
-  emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
+  const finalEval: TrainEvent = { type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true };
+  emit(finalEval);
+  await o.onEvent?.(finalEval, trainer);
   const summary = trainer.summary(res.psnr, res.ssim, res.scores.length);
   run.writeJson('summary.json', { ...summary, complete: true });
-  emit({ type: 'done', summary });
+  const doneEvent: TrainEvent = { type: 'done', summary };
+  emit(doneEvent);
+  await o.onEvent?.(doneEvent, trainer);
   o.say(`test PSNR ${res.psnr.toFixed(2)} dB, SSIM ${res.ssim.toFixed(4)} over ${res.scores.length} views; trained ${trainer.trainSeconds.toFixed(1)} s; ${run.dir}`);
   return 'complete';
 }

@@ -1,0 +1,42 @@
+/**
+ * The typed API a user interface calls: one method per client message, plus a subscription to
+ * server messages. The Electron preload exposes exactly this object as `window.tensorf`; in the
+ * browser the same object is built over a WebSocket (src/renderer/bridge.ts), so the UI code does
+ * not know which one it talks to.
+ */
+import type { TrainConfig } from '../core/config';
+import type { CameraSpec, ClientMessage, OutputKind, Quality, ServerMessage } from './messages';
+
+export interface TensorfApi {
+  start(config: Partial<TrainConfig>): void;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+  evaluate(): void;
+  render(id: number, camera: CameraSpec, output: OutputKind, quality: Quality): void;
+  snapTestView(id: number, view: number): void;
+  openScene(path: string): void;
+  openRun(path: string): void;
+  /** Calls `listener` with every message from the Node side; returns the unsubscribe function. */
+  onMessage(listener: (m: ServerMessage) => void): () => void;
+}
+
+/** Builds the API over a function that delivers one client message and a subscription. */
+export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: (m: ServerMessage) => void) => () => void): TensorfApi {
+  return {
+    start: (config) => send({ type: 'start', config }),
+    pause: () => send({ type: 'pause' }),
+    resume: () => send({ type: 'resume' }),
+    stop: () => send({ type: 'stop' }),
+    evaluate: () => send({ type: 'evaluate' }),
+    render: (id, camera, output, quality) => send({ type: 'render', id, camera, output, quality }),
+    snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
+    openScene: (path) => send({ type: 'openScene', path }),
+    openRun: (path) => send({ type: 'openRun', path }),
+    onMessage: subscribe,
+  };
+}
+
+/** The IPC channel names the Electron main process and preload share. */
+export const IPC_TO_MAIN = 'tensorf:client';
+export const IPC_TO_RENDERER = 'tensorf:server';

@@ -1,0 +1,86 @@
+/**
+ * The messages between a user interface (the Electron renderer or the browser page) and the Node
+ * side that trains (the Electron main process or `npm run serve`). Both directions are plain JSON
+ * objects with a `type`; `schema.ts` validates every one of them. The training options inside
+ * `start` are the one config schema of src/core/config.ts.
+ */
+import type { TrainConfig } from '../core/config';
+import type { TrainEvent } from '../core/train/events';
+
+export const PROTOCOL_VERSION = 1;
+
+/** What the viewport shows: colour, expected depth, or accumulated opacity. */
+export const OUTPUT_KINDS = ['rgb', 'depth', 'acc'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** Coarse frames while the camera moves, sharp ones once it stops. */
+export const QUALITIES = ['coarse', 'sharp'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+/** Largest side of a rendered frame, in pixels. */
+export const MAX_FRAME_SIDE = 800;
+
+/** A pinhole camera: row-major 4x4 camera-to-world (OpenGL: the camera looks down its -Z). */
+export interface CameraSpec {
+  pose: number[]; // 16 numbers
+  fovY: number; // vertical field of view, radians, in (0, pi)
+  width: number; // pixels, 1..MAX_FRAME_SIDE
+  height: number;
+}
+
+/** User interface -> Node side. */
+export type ClientMessage =
+  | { type: 'start'; config: Partial<TrainConfig> }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'evaluate' }
+  | { type: 'render'; id: number; camera: CameraSpec; output: OutputKind; quality: Quality }
+  | { type: 'snapTestView'; id: number; view: number }
+  | { type: 'openScene'; path: string }
+  | { type: 'openRun'; path: string };
+
+export type ClientMessageType = ClientMessage['type'];
+
+export const SESSION_STATES = ['idle', 'loading', 'training', 'paused', 'stopping', 'evaluating', 'done', 'stopped', 'failed', 'viewing'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/** Cameras of a scene, for drawing frustums and snapping to test views. */
+export interface SceneInfo {
+  path: string;
+  /** Horizontal field of view (camera_angle_x), radians. */
+  cameraAngleX: number;
+  /** Width / height of the images. */
+  aspect: number;
+  box: { min: [number, number, number]; max: [number, number, number] };
+  trainPoses: number[][]; // each 16 numbers, row-major c2w
+  testPoses: number[][];
+}
+
+/** One point of the curves a run draws: train PSNR per step, test PSNR per evaluation. */
+export interface HistoryPoint {
+  iteration: number;
+  trainPSNR?: number;
+  testPSNR?: number;
+}
+
+/** An image as RGBA bytes, base64-encoded, row-major from the top row. */
+export interface ImageData64 {
+  width: number;
+  height: number;
+  rgba: string;
+}
+
+/** Node side -> user interface. */
+export type ServerMessage =
+  | { type: 'hello'; version: number; state: SessionState; defaults: Partial<TrainConfig>; backends: string[]; presets: string[]; decoders: string[] }
+  | { type: 'state'; state: SessionState; detail: string }
+  | { type: 'event'; event: TrainEvent }
+  | { type: 'scene'; scene: SceneInfo }
+  | { type: 'history'; points: HistoryPoint[]; run: string }
+  | { type: 'frame'; id: number; output: OutputKind; quality: Quality; iteration: number; seconds: number; image: ImageData64 }
+  | { type: 'testView'; id: number; view: number; iteration: number; psnr: number; pose: number[]; cameraAngleX: number; render: ImageData64; truth: ImageData64; error: ImageData64 }
+  | { type: 'error'; message: string; request?: string }
+  | { type: 'crash'; message: string };
+
+export type ServerMessageType = ServerMessage['type'];
