@@ -1,15 +1,19 @@
 /**
  * One training run into a run folder, shared by `train:lego` and `compare`: consume the trainer's
- * event stream (progress on stderr, NDJSON on stdout with `json`, metrics.jsonl), save the
- * checkpoint, evaluate the test views with renders, and write summary.json.
+ * event stream (progress on stderr, NDJSON on stdout with `json`, metrics.jsonl), save a
+ * checkpoint every cfg.checkpointEvery iterations and at the end, evaluate the test views with
+ * renders, and write summary.json. With `resume` the trainer continues from a checkpoint. A
+ * failed write of an output (full disk, I/O error) stops with an OutputWriteError; files written
+ * before stay as they were (every file is replaced atomically).
  */
 import { evenlySpaced } from '../core/data/nerf-synthetic';
 import type { RayPool } from '../core/data/ray-pool';
 import { loadTestViews, loadTrainPool, testViewCount } from '../core/data/scene';
 import { positionsOf, type ViewSet } from '../core/eval/evaluate';
 import type { TrainConfig } from '../core/config';
-import { saveTrainer } from '../core/io/model-checkpoint';
-import { CHECKPOINT_FILE, type RunFolder } from '../core/io/run-folder';
+import { NonFiniteStateError, restoreTrainer, saveTrainer, type TrainerCheckpoint } from '../core/io/model-checkpoint';
+import { CHECKPOINT_FILE, describeWriteError, OutputWriteError, type RunFolder } from '../core/io/run-folder';
+import { isOutOfMemory } from '../core/train/oom';
 import type { TrainEvent } from '../core/train/events';
 import { Trainer, visViewIds } from '../core/train/trainer';
 import { Progress } from './progress';
@@ -48,26 +52,53 @@ export interface RunOptions {
   onEvent?: (e: TrainEvent, t: Trainer) => Promise<void>;
   /** false: no progress bars on stderr (the app shows its own). Default true. */
   progress?: boolean;
+  /** Continue from this checkpoint (read with readTrainerCheckpoint) instead of starting afresh. */
+  resume?: TrainerCheckpoint;
 }
 
 export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions): Promise<Outcome> {
+  const saved = { iteration: o.resume ? o.resume.meta.iteration : -1 };
+  try {
+    return await trainRunInner(cfg, run, data, backend, o, saved);
+  } catch (e) {
+    const why = describeWriteError(e);
+    if (why === null) throw e;
+    const kept = saved.iteration >= 0 ? `${CHECKPOINT_FILE} (iteration ${saved.iteration})` : 'nothing (no checkpoint yet)';
+    throw new OutputWriteError(`${why}; the files written before are intact, checkpoint: ${kept}`);
+  }
+}
+
+async function trainRunInner(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions, saved: { iteration: number }): Promise<Outcome> {
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
+  if (o.resume) {
+    restoreTrainer(trainer, o.resume);
+    run.appendMetric({ type: 'resumed', iteration: trainer.iteration, total: cfg.iterations, backend: backend.name, checkpoint: o.resume.path });
+    o.say(`resuming at iteration ${trainer.iteration} of ${cfg.iterations}`);
+  }
   o.onTrainer?.(trainer);
+  const ckpt = run.path(CHECKPOINT_FILE);
+  const save = (t: Trainer) => {
+    saveTrainer(ckpt, t);
+    saved.iteration = t.iteration;
+    return ckpt;
+  };
   const progress = new Progress(o.progress === false ? null : process.stderr);
+  const keptNote = () => (saved.iteration >= 0 ? `; kept the last good checkpoint ${ckpt} (iteration ${saved.iteration})` : '; no checkpoint was written');
+  const fail = (message: string): Outcome => {
+    progress.end();
+    o.say(`error: ${message}${keptNote()}`);
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: message, checkpointIteration: saved.iteration >= 0 ? saved.iteration : null });
+    return 'failed';
+  };
   const emit = (e: TrainEvent) => {
     if (o.json) process.stdout.write(JSON.stringify(e) + '\n');
     if (e.type !== 'step' || e.iteration % 10 === 0 || e.iteration === e.total) run.appendMetric(e);
   };
   let lastTest: number | undefined;
-  for await (const e of trainer.run()) {
+  for await (const e of trainer.run({ checkpoint: save })) {
     emit(e);
     await o.onEvent?.(e, trainer);
-    if (e.type === 'error') {
-      progress.end();
-      o.say(`error: ${e.message}`);
-      run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: e.message });
-      return 'failed';
-    }
+    if (e.type === 'error') return fail(e.message);
     if (o.json) continue;
     if (e.type === 'step') progress.update({ iteration: e.iteration, total: e.total, loss: e.loss, trainPSNR: e.trainPSNR, itsPerSecond: e.itsPerSecond, testPSNR: lastTest });
     else if (e.type === 'eval') {
@@ -77,11 +108,15 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
     else if (e.type === 'started') progress.log(`parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`);
   }
   progress.end();
-  const ckpt = run.path(CHECKPOINT_FILE);
-  saveTrainer(ckpt, trainer);
-  const saved: TrainEvent = { type: 'checkpoint', iteration: trainer.iteration, path: ckpt };
-  emit(saved);
-  await o.onEvent?.(saved, trainer);
+  try {
+    save(trainer);
+  } catch (e) {
+    if (e instanceof NonFiniteStateError) return fail(e.message);
+    throw e;
+  }
+  const savedEvent: TrainEvent = { type: 'checkpoint', iteration: trainer.iteration, path: ckpt };
+  emit(savedEvent);
+  await o.onEvent?.(savedEvent, trainer);
   if (trainer.control.stopRequested) {
     run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
     o.say(`stopped at iteration ${trainer.iteration}; checkpoint ${ckpt}`);
@@ -93,13 +128,20 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
   let done = 0;
   let psnrSum = 0;
   const t0 = performance.now();
-  const res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, (score, render, pos) => {
-    saveViewRender(run.path('renders'), data.test, pos, render.rgb);
-    run.appendMetric({ type: 'view', ...score });
-    done++;
-    psnrSum += score.psnr;
-    if (!o.json) evalProgress.update({ kind: 'eval', iteration: done, total: data.evalIds.length, loss: 0, trainPSNR: psnrSum / done, itsPerSecond: done / ((performance.now() - t0) / 1000) });
-  });
+  let res;
+  try {
+    res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, (score, render, pos) => {
+      saveViewRender(run.path('renders'), data.test, pos, render.rgb);
+      run.appendMetric({ type: 'view', ...score });
+      done++;
+      psnrSum += score.psnr;
+      if (!o.json) evalProgress.update({ kind: 'eval', iteration: done, total: data.evalIds.length, loss: 0, trainPSNR: psnrSum / done, itsPerSecond: done / ((performance.now() - t0) / 1000) });
+    });
+  } catch (e) {
+    if (!isOutOfMemory(e)) throw e;
+    evalProgress.end();
+    return fail(`final evaluation: ${trainer.oomMessage(trainer.iteration)}`);
+  }
   evalProgress.end();
   const finalEval: TrainEvent = { type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true };
   emit(finalEval);

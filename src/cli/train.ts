@@ -1,7 +1,8 @@
 /**
  * `npm run train:lego -- [flags]`: headless training with a progress bar, running test PSNR,
- * final evaluation with renders, a checkpoint and a summary. `--json` prints the events as NDJSON
+ * final evaluation with renders, checkpoints and a summary. `--json` prints the events as NDJSON
  * on stdout and nothing else there; everything human-readable goes to stderr.
+ * `--resume DIR [--iterations N] [--backend B]` continues a stopped or killed run (resume.ts).
  */
 import { LEGO_BOX } from '../core/field/geometry';
 import { flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
@@ -11,15 +12,32 @@ import { createModel, paramCounts } from '../core/model';
 import { Rng } from '../core/random';
 import type { Trainer } from '../core/train/trainer';
 import { defaultRunName, RunFolder } from '../core/io/run-folder';
-import { parseArgs } from './args';
+import { ConfigError } from '../core/config';
+import { parseArgs, takeFlags } from './args';
 import { runMain } from './main';
-import { loadRunData, trainRun } from './run-training';
+import { planResume } from './resume';
+import { loadRunData, trainRun, type RunData, type RunOptions } from './run-training';
 import { join } from 'node:path';
 
 const SWITCHES = ['json', 'dry-run', 'help'] as const;
 
 function usage(): string {
-  const lines = ['usage: npm run train:lego -- [options]', '', 'switches:', '  --json      NDJSON events on stdout', '  --dry-run   resolve config, build the model, print config and parameter counts', '  --help', '', 'options (each overrides the preset):'];
+  const lines = [
+    'usage: npm run train:lego -- [options]',
+    '       npm run train:lego -- --resume DIR [--iterations N] [--backend B] [--json]',
+    '',
+    'switches:',
+    '  --json      NDJSON events on stdout',
+    '  --dry-run   resolve config, build the model, print config and parameter counts',
+    '  --help',
+    '',
+    '  --resume DIR      continue the run in DIR from its checkpoint.trf with its config.json (the same',
+    '                    seed gives the same result as an uninterrupted run); only --backend and',
+    '                    --iterations N (a larger total extends the run; the lr decay is spread over the',
+    '                    new total) may be given with it. A complete run is reported, not retrained.',
+    '',
+    'options (each overrides the preset):',
+  ];
   for (const [key, spec] of Object.entries(OPTIONS)) {
     const choices = spec.choices ? ` (${spec.choices.join('|')})` : '';
     lines.push(`  --${spec.flag.padEnd(16)} ${spec.help}${choices}  [${key}]`);
@@ -36,7 +54,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const json = switches.has('json');
   const say = (line: string) => process.stderr.write(line + '\n');
+  const { resume } = takeFlags(flags, ['resume']);
   const partial = flagsToPartial(flags);
+  if (resume !== undefined) {
+    if (switches.has('dry-run')) throw new ConfigError('--dry-run: not with --resume');
+    return resumeRun(resume, partial, json, say);
+  }
   const early = resolveConfig(partial); // validate every flag before anything slow happens
   if (!switches.has('dry-run')) checkScene(early.data);
   const backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
@@ -69,25 +92,46 @@ async function main(argv: string[]): Promise<number> {
   run.writeJson('config.json', finalCfg);
   say(`run folder ${run.dir}`);
 
+  return trainWithSignals(finalCfg, run, data, backend, { json, say });
+}
+
+/** trainRun with Ctrl-C / SIGTERM stopping after the current iteration (a second one quits at once). */
+async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions): Promise<number> {
   let trainer: Trainer | null = null;
   let stopping = 0;
   const onSignal = (sig: string) => {
     stopping++;
     if (stopping > 1) process.exit(130);
-    say(`${sig}: stopping after this iteration, saving a checkpoint (again to quit at once)`);
+    o.say(`${sig}: stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${run.dir} continues`);
     if (trainer) trainer.control.stopRequested = true;
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  const outcome = await trainRun(finalCfg, run, data, backend, {
-    json,
-    say,
+  const outcome = await trainRun(cfg, run, data, backend, {
+    ...o,
     onTrainer: (t) => {
       trainer = t;
       if (stopping > 0) t.control.stopRequested = true;
     },
   });
   return outcome === 'complete' ? 0 : outcome === 'stopped' ? 130 : 1;
+}
+
+async function resumeRun(dir: string, partial: Record<string, unknown>, json: boolean, say: (line: string) => void): Promise<number> {
+  const plan = planResume(dir, partial);
+  const at = plan.ckpt.meta.iteration;
+  const first = plan.complete
+    ? `run ${dir} is complete (iteration ${at} of ${plan.cfg.iterations}${plan.testPSNR === null ? '' : `, test PSNR ${plan.testPSNR.toFixed(2)} dB`}); nothing to do (--iterations N trains further)`
+    : `resuming ${dir} at iteration ${at} of ${plan.cfg.iterations} (preset ${plan.cfg.preset}, seed ${plan.cfg.seed})`;
+  (json ? say : (l: string) => process.stdout.write(l + '\n'))(first);
+  if (plan.complete) return 0;
+  checkScene(plan.cfg.data);
+  const backend = await initBackend(plan.cfg.backend);
+  say(`backend ${backend.name}: ${backend.reason}`);
+  const data = loadRunData(plan.cfg, say);
+  const run = RunFolder.open(dir);
+  if (plan.extended) run.writeJson('config.json', { ...plan.cfg, backend: plan.ckpt.config.backend });
+  return trainWithSignals(plan.cfg, run, data, backend, { json, say, resume: plan.ckpt });
 }
 
 runMain(main);

@@ -44,6 +44,7 @@ export interface TrainConfig {
   evalViews: number; // 0 = all test views
   seed: number;
   chunk: number; // rays per chunk when rendering
+  checkpointEvery: number; // 0 = only when the run ends or stops
   out: string; // '' = runs/<name>
   name: string; // '' = <decoder>-<preset>-<stamp>
 }
@@ -89,6 +90,7 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
   seed: { kind: 'int', flag: 'seed', min: 0, help: 'random seed' },
   chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
+  checkpointEvery: { kind: 'int', flag: 'checkpoint-every', min: 0, help: 'write checkpoint.trf every N iterations (0 = only at the end or on stop)' },
   out: { kind: 'string', flag: 'out', help: 'run folder (default runs/<name>)' },
   name: { kind: 'string', flag: 'name', help: 'run name' },
 };
@@ -124,6 +126,7 @@ const THESIS: TrainConfig = {
   evalViews: 0,
   seed: 20211202,
   chunk: 4096,
+  checkpointEvery: 500,
   out: '',
   name: '',
 };
@@ -143,6 +146,7 @@ export const PRESETS: Record<PresetName, TrainConfig> = {
     upsampleAt: [300, 600, 900],
     alphaMaskAt: [300, 700],
     visEvery: 250,
+    checkpointEvery: 250,
   },
   smoke: {
     ...THESIS,
@@ -158,6 +162,7 @@ export const PRESETS: Record<PresetName, TrainConfig> = {
     visEvery: 50,
     visViews: 3,
     evalViews: 20,
+    checkpointEvery: 0,
   },
 };
 

@@ -32,3 +32,11 @@ export function paramTensors(params: readonly Param[]): tf.Tensor[] {
 export function countParams(params: readonly Param[]): number {
   return params.reduce((n, p) => n + p.data.length, 0);
 }
+
+/** The name of the first array holding Inf or NaN, or null when all are finite. */
+export function firstNonFinite(arrays: readonly { name: string; data: Float32Array }[]): string | null {
+  for (const { name, data } of arrays) {
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return name;
+  }
+  return null;
+}

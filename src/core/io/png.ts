@@ -6,10 +6,11 @@
  * files keep their full precision as a Uint16Array (maxValue 65535), so callers must divide by
  * `maxValue`, never by a hard-coded 255.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { DatasetError } from '../data/errors';
+import { writeFileAtomic } from './atomic';
 
 export interface PngImage {
   width: number;
@@ -119,7 +120,7 @@ export function readPng(path: string): PngImage {
 
 /**
  * Writes an 8-bit RGB PNG from H*W*3 floats in [0, 1] (clamped; NaN -> 0), row-major.
- * Atomic: the bytes go to `path + '.tmp'`, which is then renamed over `path`.
+ * Atomic (writeFileAtomic): a temporary file beside `path` is renamed over it.
  */
 export function writePngRgb(path: string, rgb: Float32Array, width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
@@ -140,9 +141,7 @@ export function writePngRgb(path: string, rgb: Float32Array, width: number, heig
   png.data = rgba;
   const bytes = PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true });
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = path + '.tmp';
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomic(path, [bytes]);
 }
 
 function endsWithIend(bytes: Uint8Array): boolean {

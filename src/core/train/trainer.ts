@@ -4,15 +4,16 @@
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
 import type { TrainConfig } from '../config';
-import { BatchSampler, filterPool, gatherRays, type RayPool } from '../data/ray-pool';
+import { BatchSampler, filterPool, gatherRays, type RayPool, type SamplerState } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
-import { maskContains } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
-import { type Box, LEGO_BOX, NEAR_FAR, nSamplesTrain, nToReso, rayBox, stepSize, type Vec3 } from '../field/geometry';
+import { type Box, LEGO_BOX, NEAR_FAR, nSamplesTrain, nToReso, stepSize, type Vec3 } from '../field/geometry';
 import { shrinkField, upsampleField } from '../field/resample';
 import { evaluateViews, positionsOf, strideViews, type ViewSet } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
+import { firstNonFinite, paramSize, type ParamGroup } from '../params';
+import { CheckpointError } from '../io/checkpoint';
 import { Rng } from '../random';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { planSamples } from '../render/samples';
@@ -21,13 +22,11 @@ import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { NonFiniteLossError, trainStep, trainStepTf } from './step';
 import { hostKernelsActive } from '../kernels/register';
-import { gemm } from '../kernels/gemm';
-import { appFactors } from '../field/vm';
-import { vmForward } from '../field/vm-kernels';
-import * as tf from '@tensorflow/tfjs-core';
+import { decoderDataInit } from './decoder-init';
+import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
+import { isOutOfMemory, outOfMemoryMessage } from './oom';
 
 export const STEP_RATIO = 0.5;
-const FILTER_SAMPLES = 256;
 const MASK_RESO_CAP = 256 ** 3;
 /** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
 export const SAMPLER_SEED_MIX = 0x5eed;
@@ -42,6 +41,33 @@ export interface TrainData {
 export interface TrainerControl {
   stopRequested: boolean;
   paused: boolean;
+}
+
+/**
+ * Everything a run's future depends on, as the trainer holds it (arrays by reference). A
+ * checkpoint stores it (model-checkpoint.ts); `restore` puts it into a fresh Trainer built with
+ * the same config and training rays, which then continues exactly as the saved run would have.
+ */
+export interface TrainerState {
+  iteration: number;
+  trainSeconds: number;
+  box: Box;
+  reso: Vec3;
+  params: { name: string; shape: number[]; data: Float32Array }[];
+  adam: { step: number; lr: Record<ParamGroup, number>; m: Float32Array[]; v: Float32Array[] };
+  mask: AlphaMask | null;
+  rng: { state: number; spare: number | null };
+  sampler: SamplerState;
+  /** keep: one flag per ray of the loaded pool (data.train): is it in the current pool? */
+  pool: { source: number; fingerprint: string; keep: Uint8Array; count: number };
+  nSamples: number;
+  resoMask: Vec3;
+  decoderInitDone: boolean;
+}
+
+/** Called at checkpoint points (every cfg.checkpointEvery iterations); returns where it wrote. */
+export interface RunHooks {
+  checkpoint?: (t: Trainer) => string | Promise<string>;
 }
 
 export class Trainer {
@@ -63,6 +89,9 @@ export class Trainer {
   /** Set when the run stopped on a non-recoverable error event. */
   failed = false;
   private decoderInitDone = false;
+  /** Flags over data.train of the rays in `pool` (the box filter, then filter-rays). */
+  private poolKeep: Uint8Array;
+  private readonly sourceFingerprint: string;
   readonly control: TrainerControl = { stopRequested: false, paused: false };
 
   constructor(
@@ -76,7 +105,9 @@ export class Trainer {
     this.schedule = buildSchedule(cfg);
     this.resoMask = [...this.model.field.reso];
     this.nSamples = nSamplesTrain(this.model.field.reso, STEP_RATIO);
-    this.pool = filterPool(data.train, this.raysHittingBox(data.train, box));
+    this.poolKeep = raysHittingBox(data.train, box);
+    this.sourceFingerprint = poolFingerprint(data.train);
+    this.pool = filterPool(data.train, this.poolKeep);
     this.sampler = new BatchSampler(this.pool.count, Math.min(cfg.batchSize, this.pool.count), this.rng);
     this.adam = this.newOptimizer();
   }
@@ -85,21 +116,88 @@ export class Trainer {
     return createAdam(modelParams(this.model), { factors: this.cfg.lrFactors, network: this.cfg.lrNetwork });
   }
 
-  private raysHittingBox(pool: RayPool, box: Box): Uint8Array {
-    const keep = new Uint8Array(pool.count);
-    for (let i = 0; i < pool.count; i++) {
-      const [a, b] = rayBox(pool.origins, 3 * i, pool.dirs, 3 * i, box);
-      keep[i] = b > a ? 1 : 0;
+  /** The current state, arrays by reference (copy or write them out before training goes on). */
+  state(): TrainerState {
+    const params = modelParams(this.model);
+    return {
+      iteration: this.iteration,
+      trainSeconds: this.trainSeconds,
+      box: this.model.field.box,
+      reso: this.model.field.reso,
+      params: params.map((p) => ({ name: p.name, shape: p.shape, data: p.data })),
+      adam: { step: this.adam.step, lr: { ...this.adam.lr }, m: this.adam.m, v: this.adam.v },
+      mask: this.mask,
+      rng: this.rng.getState(),
+      sampler: this.sampler.getState(),
+      pool: { source: this.data.train.count, fingerprint: this.sourceFingerprint, keep: this.poolKeep, count: this.pool.count },
+      nSamples: this.nSamples,
+      resoMask: [...this.resoMask],
+      decoderInitDone: this.decoderInitDone,
+    };
+  }
+
+  /**
+   * Puts a saved state into this (fresh) trainer. The ray pool is rebuilt by applying the saved
+   * flags to this trainer's training rays; a different scene or loading option is an error.
+   * `source` names the checkpoint in messages.
+   */
+  restore(s: TrainerState, source = 'checkpoint'): void {
+    const fail = (what: string) => new CheckpointError(`${source}: ${what}`);
+    const train = this.data.train;
+    if (s.pool.source !== train.count || s.pool.fingerprint !== this.sourceFingerprint) {
+      throw fail(`the training rays differ from the saved run's (${train.count} rays now, ${s.pool.source} then; were --data, --downscale or --train-views or the scene files changed?)`);
     }
-    return keep;
+    const keep = s.pool.keep;
+    if (keep.length !== train.count || countFlags(keep) !== s.pool.count) throw fail(`ray-filter flags do not match the saved pool of ${s.pool.count} rays`);
+    const params = modelParams(this.model);
+    const names = params.map((p) => p.name).join(',');
+    if (s.params.map((p) => p.name).join(',') !== names) throw fail(`parameters do not match the config's model (${s.params.length} saved, ${params.length} expected)`);
+    if (s.adam.m.length !== params.length || s.adam.v.length !== params.length) throw fail('optimizer moments missing');
+    s.params.forEach((p, i) => {
+      const n = paramSize(p.shape);
+      if (p.data.length !== n || s.adam.m[i].length !== n || s.adam.v[i].length !== n) throw fail(`parameter ${p.name}: sizes do not match its shape [${p.shape}]`);
+    });
+    this.model.field.box = { min: [...s.box.min], max: [...s.box.max] };
+    this.model.field.reso = [...s.reso];
+    params.forEach((p, i) => {
+      p.shape = [...s.params[i].shape];
+      p.data = s.params[i].data;
+    });
+    this.adam = { step: s.adam.step, lr: { ...s.adam.lr }, m: s.adam.m, v: s.adam.v };
+    this.mask = s.mask;
+    this.poolKeep = keep;
+    this.pool = filterPool(train, keep);
+    this.sampler = new BatchSampler(this.pool.count, Math.min(this.cfg.batchSize, this.pool.count), this.rng);
+    try {
+      this.sampler.setState(s.sampler);
+    } catch (e) {
+      throw fail(`batch sampler: ${(e as Error).message}`);
+    }
+    this.rng.setState(s.rng); // after the sampler, whose constructor draws from the stream
+    this.nSamples = s.nSamples;
+    this.resoMask = [...s.resoMask];
+    this.iteration = s.iteration;
+    this.trainSeconds = s.trainSeconds;
+    this.decoderInitDone = s.decoderInitDone;
+  }
+
+  /** The first parameter or optimizer moment holding Inf or NaN, or null. */
+  nonFinite(): string | null {
+    const params = modelParams(this.model);
+    return firstNonFinite([...params, ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.m[i] })), ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.v[i] }))]);
   }
 
   get step(): number {
     return stepSize(this.model.field.box, this.model.field.reso, STEP_RATIO);
   }
 
-  /** Runs to the configured number of iterations (or until stopped), yielding events. */
-  async *run(): AsyncGenerator<TrainEvent> {
+  /**
+   * Runs to the configured number of iterations (or until stopped), yielding events. With
+   * `hooks.checkpoint`, every cfg.checkpointEvery iterations (before the last) it is called at a
+   * point where the state is complete (after that iteration's schedule actions and preview), and
+   * a 'checkpoint' event follows; parameters that are no longer finite stop the run instead.
+   */
+  async *run(hooks: RunHooks = {}): AsyncGenerator<TrainEvent> {
     const cfg = this.cfg;
     if (this.iteration === 0) {
       yield {
@@ -113,7 +211,8 @@ export class Trainer {
       };
     }
     if (this.iteration === 0 && this.model.decoder.dataInit && !this.decoderInitDone) {
-      yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail: await this.decoderDataInit() };
+      yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail: await decoderDataInit(this.model, this.pool, this.step, this.nSamples) };
+      this.decoderInitDone = true;
     }
     let windowStart = performance.now();
     let windowIts = 0;
@@ -140,11 +239,12 @@ export class Trainer {
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
           this.failed = true;
-          yield {
-            type: 'error',
-            recoverable: false,
-            message: `iteration ${it + 1}: ${e.message}; the learning rates (--lr-factors ${this.adam.lr.factors.toExponential(2)}, --lr-network ${this.adam.lr.network.toExponential(2)}) are the likely cause`,
-          };
+          yield { type: 'error', recoverable: false, message: `iteration ${it + 1}: ${e.message}; ${this.lrCause()}` };
+          return;
+        }
+        if (isOutOfMemory(e)) {
+          this.failed = true;
+          yield { type: 'error', recoverable: false, message: this.oomMessage(it + 1) };
           return;
         }
         throw e;
@@ -178,12 +278,38 @@ export class Trainer {
         if (this.failed) return;
       }
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
-        const r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
+        let r;
+        try {
+          r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
+        } catch (e) {
+          if (!isOutOfMemory(e)) throw e;
+          this.failed = true;
+          yield { type: 'error', recoverable: false, message: this.oomMessage(this.iteration) };
+          return;
+        }
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
+      }
+      if (hooks.checkpoint && cfg.checkpointEvery > 0 && this.iteration % cfg.checkpointEvery === 0 && this.iteration < cfg.iterations) {
+        const bad = this.nonFinite();
+        if (bad) {
+          this.failed = true;
+          yield { type: 'error', recoverable: false, message: `iteration ${this.iteration}: ${bad} is no longer finite (Inf or NaN) although the loss was; ${this.lrCause()}` };
+          return;
+        }
+        yield { type: 'checkpoint', iteration: this.iteration, path: await hooks.checkpoint(this) };
       }
       // let signal handlers and consumers run
       if (this.iteration % 10 === 0) await new Promise((r) => setImmediate(r));
     }
+  }
+
+  private lrCause(): string {
+    return `the learning rates (--lr-factors ${this.adam.lr.factors.toExponential(2)}, --lr-network ${this.adam.lr.network.toExponential(2)}) are the likely cause`;
+  }
+
+  /** The one-line out-of-memory message for an error at `iteration`. */
+  oomMessage(iteration: number): string {
+    return outOfMemoryMessage(this.backend.name, iteration, Math.min(this.cfg.batchSize, this.pool.count), this.model.field.reso);
   }
 
   private *apply(action: ScheduleAction): Generator<TrainEvent> {
@@ -213,13 +339,14 @@ export class Trainer {
       }
       if (action.filterRays) {
         const before = this.pool.count;
-        const keep = this.raysHittingMask(this.pool);
+        const keep = raysHittingMask(this.pool, f.box, this.step, this.mask);
         if (!keep.some((k) => k === 1)) {
           this.failed = true;
           yield { type: 'error', recoverable: false, message: `iteration ${it}: no training ray passes through the alpha mask; nothing left to train on` };
           return;
         }
         this.pool = filterPool(this.pool, keep);
+        this.poolKeep = composeKeep(this.poolKeep, keep);
         this.sampler = new BatchSampler(this.pool.count, Math.min(this.cfg.batchSize, this.pool.count), this.rng);
         yield { type: 'schedule', iteration: it, action: 'filter-rays', detail: `${this.pool.count} of ${before} rays kept` };
       }
@@ -230,64 +357,6 @@ export class Trainer {
       this.adam = this.newOptimizer();
       yield { type: 'schedule', iteration: it, action: 'upsample', detail: `grid ${reso.join('x')}, ${this.nSamples} samples/ray` };
     }
-  }
-
-  /**
-   * Data-dependent decoder init (SplitNet LSUV) on the features the decoder sees at the start:
-   * the appearance features of the in-box samples (u = 0) of 1024 evenly spaced training rays, at
-   * most 8192 samples. Runs on the cpu backend (the init reads tensors synchronously).
-   */
-  private async decoderDataInit(): Promise<string> {
-    const f = this.model.field;
-    const nRays = Math.min(1024, this.pool.count);
-    const rays = gatherRays(this.pool, Array.from({ length: nRays }, (_, i) => Math.floor((i * this.pool.count) / nRays)));
-    const plan = planSamples(rays.origins, rays.dirs, rays.count, { box: f.box, step: this.step, nSamples: this.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: null });
-    const n = Math.min(8192, plan.count);
-    const coords = new Float32Array(3 * n);
-    const dirs = new Float32Array(3 * n);
-    for (let i = 0; i < n; i++) {
-      const s = Math.floor((i * plan.count) / n);
-      const r = plan.rayOf[s];
-      for (let c = 0; c < 3; c++) {
-        coords[3 * i + c] = plan.coords[3 * s + c];
-        dirs[3 * i + c] = rays.dirs[3 * r + c];
-      }
-    }
-    const products = vmForward(appFactors(f), coords, n, 'products');
-    const feats = gemm(products, f.basis.data, n, 3 * f.appComps, f.appDim);
-    const previous = tf.getBackend();
-    if (previous !== 'cpu') await tf.setBackend('cpu');
-    try {
-      tf.tidy(() => this.model.decoder.dataInit!(tf.tensor2d(feats, [n, f.appDim]), tf.tensor2d(dirs, [n, 3])));
-    } finally {
-      if (previous !== 'cpu') await tf.setBackend(previous);
-    }
-    this.decoderInitDone = true;
-    return `${this.model.decoder.name} data-dependent init on ${n} samples of ${nRays} rays`;
-  }
-
-  /** Rays with any of their first 256 samples (u = 0) inside the alpha mask. */
-  private raysHittingMask(pool: RayPool): Uint8Array {
-    const keep = new Uint8Array(pool.count);
-    const f = this.model.field;
-    const step = this.step;
-    const mask = this.mask!;
-    for (let i = 0; i < pool.count; i++) {
-      const o = 3 * i;
-      const [tIn] = rayBox(pool.origins, o, pool.dirs, o, f.box);
-      const tMin = Math.min(Math.max(tIn, NEAR_FAR[0]), NEAR_FAR[1]);
-      for (let k = 0; k < FILTER_SAMPLES; k++) {
-        const t = tMin + step * k;
-        const x = pool.origins[o] + pool.dirs[o] * t;
-        const y = pool.origins[o + 1] + pool.dirs[o + 1] * t;
-        const z = pool.origins[o + 2] + pool.dirs[o + 2] * t;
-        if (maskContains(mask, x, y, z)) {
-          keep[i] = 1;
-          break;
-        }
-      }
-    }
-    return keep;
   }
 
   evaluate(indices: number[], withSsim: boolean, onView?: Parameters<typeof evaluateViews>[5]) {

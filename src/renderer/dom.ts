@@ -1,0 +1,22 @@
+/** Small DOM helpers. */
+
+/** The element with this data-testid under root; throws when the page lacks it. */
+export function byTestId<T extends Element = HTMLElement>(root: ParentNode, id: string): T {
+  const el = root.querySelector<T & Element>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`page has no element with data-testid="${id}"`);
+  return el as T;
+}
+
+/** Replaces a select's options, keeping the selected value when it is still offered. */
+export function setOptions(select: HTMLSelectElement, values: readonly string[]): void {
+  const keep = select.value;
+  select.replaceChildren(
+    ...values.map((v) => {
+      const o = document.createElement('option');
+      o.value = v;
+      o.textContent = v;
+      return o;
+    }),
+  );
+  if (values.includes(keep)) select.value = keep;
+}

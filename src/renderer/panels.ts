@@ -1,0 +1,189 @@
+/**
+ * The left column: training options and buttons, live status, and the message area. Sends
+ * through the TensorfApi; reads nothing from the Node side except what app.ts hands it.
+ */
+import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, type TrainConfig } from '../core/config';
+import type { TensorfApi } from '../protocol/api';
+import type { OutputKind, ServerMessage, SessionState } from '../protocol/messages';
+import type { TrainEvent } from '../core/train/events';
+import { byTestId, setOptions } from './dom';
+import { formatPsnr } from './format';
+import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';
+
+type Hello = Extract<ServerMessage, { type: 'hello' }>;
+export type MessageKind = 'error' | 'crash' | 'connection';
+
+const STATUS_IDS: Record<keyof StatusFields, string> = {
+  iteration: 'iteration',
+  loss: 'loss',
+  trainPsnr: 'train-psnr',
+  itsPerS: 'its-per-s',
+  eta: 'eta',
+  backend: 'backend-used',
+  state: 'state',
+  testPsnr: 'test-psnr',
+};
+
+export const CRASH_PREFIX = 'training process crashed: ';
+
+export class Panels {
+  state: SessionState | null = null;
+  private status: StatusFields = { ...EMPTY_STATUS };
+  private filled = false;
+  private snapId = 0;
+  private readonly scene: HTMLInputElement;
+  private readonly decoder: HTMLSelectElement;
+  private readonly width: HTMLInputElement;
+  private readonly preset: HTMLSelectElement;
+  private readonly iterations: HTMLInputElement;
+  private readonly backend: HTMLSelectElement;
+  private readonly output: HTMLSelectElement;
+  private readonly testView: HTMLInputElement;
+  private readonly message: HTMLElement;
+  private readonly buttons: Record<'start' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap', HTMLButtonElement>;
+
+  constructor(
+    private readonly root: ParentNode,
+    private readonly api: TensorfApi,
+    onOutput: (output: OutputKind) => void,
+  ) {
+    const q = <T extends Element = HTMLElement>(id: string) => byTestId<T>(root, id);
+    this.scene = q('scene');
+    this.decoder = q('decoder');
+    this.width = q('decoder-width');
+    this.preset = q('preset');
+    this.iterations = q('iterations');
+    this.backend = q('backend');
+    this.output = q('output');
+    this.testView = q('test-view');
+    this.message = q('message');
+    this.buttons = {
+      start: q('start'),
+      pause: q('pause'),
+      stop: q('stop'),
+      evaluate: q('evaluate'),
+      openScene: q('open-scene'),
+      openRun: q('open-run'),
+      snap: q('snap'),
+    };
+    setOptions(this.decoder, DECODER_NAMES);
+    setOptions(this.preset, PRESET_NAMES);
+    setOptions(this.backend, BACKEND_NAMES);
+    this.fillPreset();
+
+    this.preset.addEventListener('change', () => this.fillPreset());
+    this.output.addEventListener('change', () => onOutput(this.outputKind));
+    this.buttons.start.addEventListener('click', () => api.start(this.startConfig()));
+    this.buttons.pause.addEventListener('click', () => (this.state === 'paused' ? api.resume() : api.pause()));
+    this.buttons.stop.addEventListener('click', () => api.stop());
+    this.buttons.evaluate.addEventListener('click', () => api.evaluate());
+    this.buttons.openScene.addEventListener('click', () => api.openScene(this.scene.value.trim()));
+    const runPath = q<HTMLInputElement>('run-path');
+    this.buttons.openRun.addEventListener('click', () => api.openRun(runPath.value.trim()));
+    this.buttons.snap.addEventListener('click', () => {
+      const view = Math.max(0, Math.floor(Number(this.testView.value) || 0));
+      api.snapTestView(++this.snapId, view);
+    });
+    this.renderStatus();
+    this.renderControls();
+  }
+
+  get outputKind(): OutputKind {
+    return this.output.value as OutputKind;
+  }
+
+  /** The training options of the form, as a `start` message carries them. */
+  startConfig(): Partial<TrainConfig> {
+    const config: Partial<TrainConfig> = {
+      data: this.scene.value.trim(),
+      decoder: this.decoder.value as TrainConfig['decoder'],
+      decoderWidth: this.width.value.trim() === '' ? 0 : Number(this.width.value),
+      preset: this.preset.value as PresetName,
+      backend: this.backend.value as TrainConfig['backend'],
+    };
+    if (this.iterations.value.trim() !== '') config.iterations = Number(this.iterations.value);
+    return config;
+  }
+
+  hello(m: Hello): void {
+    if (m.decoders.length > 0) setOptions(this.decoder, m.decoders);
+    if (m.presets.length > 0) setOptions(this.preset, m.presets);
+    if (m.backends.length > 0) setOptions(this.backend, m.backends);
+    if (!this.filled) {
+      // Only the first hello fills the form: a reconnect must not undo the user's edits.
+      this.filled = true;
+      const d = m.defaults;
+      if (typeof d.data === 'string') this.scene.value = d.data;
+      if (d.decoder) this.decoder.value = d.decoder;
+      if (typeof d.decoderWidth === 'number') this.width.value = String(d.decoderWidth);
+      if (d.backend) this.backend.value = d.backend;
+      if (d.preset) this.preset.value = d.preset;
+      if (typeof d.iterations === 'number') this.iterations.value = String(d.iterations);
+      else this.fillPreset();
+    }
+    this.clearMessage('connection');
+    this.setState(m.state, '');
+  }
+
+  setState(state: SessionState, detail: string): void {
+    this.state = state;
+    this.status.state = state;
+    byTestId(this.root, 'state-detail').textContent = detail;
+    this.renderStatus();
+    this.renderControls();
+  }
+
+  event(e: TrainEvent): void {
+    this.status = applyEvent(this.status, e);
+    this.renderStatus();
+    if (e.type === 'error') this.showMessage(`training error: ${e.message}`, 'error');
+  }
+
+  /** The latest test PSNR of a run's history ("—" when it has none). */
+  historyTestPsnr(last: number | undefined): void {
+    this.status.testPsnr = formatPsnr(last);
+    this.renderStatus();
+  }
+
+  sceneOpened(path: string, testViews: number): void {
+    this.scene.value = path;
+    this.testView.max = String(Math.max(0, testViews - 1));
+  }
+
+  showMessage(text: string, kind: MessageKind): void {
+    const line = kind === 'crash' && !text.startsWith(CRASH_PREFIX) ? CRASH_PREFIX + text : text;
+    this.message.textContent = line;
+    this.message.className = `message ${kind}`;
+    this.message.dataset.kind = kind;
+  }
+
+  clearMessage(kind?: MessageKind): void {
+    if (kind !== undefined && this.message.dataset.kind !== kind) return;
+    this.message.textContent = '';
+    this.message.className = 'message';
+    delete this.message.dataset.kind;
+  }
+
+  private fillPreset(): void {
+    const p = PRESETS[this.preset.value as PresetName];
+    if (p) this.iterations.value = String(p.iterations);
+  }
+
+  private renderStatus(): void {
+    for (const key of Object.keys(STATUS_IDS) as (keyof StatusFields)[]) {
+      byTestId(this.root, STATUS_IDS[key]).textContent = this.status[key];
+    }
+  }
+
+  private renderControls(): void {
+    const c = controlsFor(this.state);
+    this.buttons.start.disabled = !c.start;
+    this.buttons.pause.disabled = !c.pause;
+    this.buttons.pause.textContent = c.pauseLabel;
+    this.buttons.stop.disabled = !c.stop;
+    this.buttons.evaluate.disabled = !c.evaluate;
+    this.buttons.openScene.disabled = !c.openScene;
+    this.buttons.openRun.disabled = !c.openRun;
+    this.buttons.snap.disabled = !c.snap;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What the status fields and buttons show for a session state and the training events (DOM-free).
+ */
+import type { SessionState } from '../protocol/messages';
+import type { TrainEvent } from '../core/train/events';
+import { MISSING, etaSeconds, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
+
+export interface StatusFields {
+  iteration: string;
+  loss: string;
+  trainPsnr: string;
+  itsPerS: string;
+  eta: string;
+  backend: string;
+  state: string;
+  testPsnr: string;
+}
+
+export const EMPTY_STATUS: StatusFields = {
+  iteration: MISSING,
+  loss: MISSING,
+  trainPsnr: MISSING,
+  itsPerS: MISSING,
+  eta: MISSING,
+  backend: MISSING,
+  state: MISSING,
+  testPsnr: MISSING,
+};
+
+/** States in which the Node side holds a model it can render. */
+export const MODEL_STATES: readonly SessionState[] = ['training', 'paused', 'stopping', 'evaluating', 'done', 'stopped', 'viewing'];
+export const hasModel = (s: SessionState | null): boolean => s !== null && MODEL_STATES.includes(s);
+/** States in which the picture follows training. */
+export const isLive = (s: SessionState | null): boolean => s === 'training' || s === 'paused';
+
+/** The status fields after one training event. */
+export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
+  switch (e.type) {
+    case 'started':
+      return { ...prev, backend: e.backend, iteration: formatIteration(0, e.config.iterations), loss: MISSING, trainPsnr: MISSING, itsPerS: MISSING, eta: MISSING, testPsnr: MISSING };
+    case 'step':
+      return {
+        ...prev,
+        iteration: formatIteration(e.iteration, e.total),
+        loss: formatLoss(e.loss),
+        trainPsnr: formatPsnr(e.trainPSNR),
+        itsPerS: formatRate(e.itsPerSecond),
+        eta: formatEta(etaSeconds(e.iteration, e.total, e.itsPerSecond)),
+      };
+    case 'eval':
+      return { ...prev, testPsnr: formatPsnr(e.testPSNR) };
+    case 'done':
+      return { ...prev, eta: formatEta(0) };
+    default:
+      return prev;
+  }
+}
+
+export interface ControlStates {
+  start: boolean;
+  pause: boolean;
+  pauseLabel: 'Pause' | 'Resume';
+  stop: boolean;
+  evaluate: boolean;
+  openScene: boolean;
+  openRun: boolean;
+  snap: boolean;
+}
+
+const IDLE_LIKE: readonly SessionState[] = ['idle', 'done', 'stopped', 'failed', 'viewing'];
+
+/** Which buttons are enabled in a state (null: not connected yet). */
+export function controlsFor(s: SessionState | null): ControlStates {
+  const idle = s !== null && IDLE_LIKE.includes(s);
+  return {
+    start: idle,
+    pause: s === 'training' || s === 'paused',
+    pauseLabel: s === 'paused' ? 'Resume' : 'Pause',
+    stop: s === 'loading' || s === 'training' || s === 'paused',
+    evaluate: s === 'training' || s === 'paused' || s === 'done' || s === 'stopped' || s === 'viewing',
+    openScene: idle,
+    openRun: idle,
+    snap: hasModel(s),
+  };
+}

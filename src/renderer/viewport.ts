@@ -1,0 +1,255 @@
+/**
+ * The 3D viewport: an orbit camera (+Z up), the scene box and camera frustums as lines, and behind
+ * them the latest frame the Node side rendered for this camera. Frame timing is FrameScheduler's.
+ * Without WebGL (some headless browsers) frames are drawn on a 2D canvas and the lines are left out.
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { cameraSpec, columnMajorFromRowMajor, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
+import { FrameScheduler } from './frame-scheduler';
+import { decodeRgba, flipRows } from './images';
+import { hasModel, isLive } from './status';
+
+type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
+export type RequestFrame = (id: number, camera: CameraSpec, quality: Quality) => void;
+
+const INITIAL_POSITION = new THREE.Vector3(4, -4, 3);
+const INITIAL_FOV_DEG = 40;
+
+interface Surface {
+  canvas: HTMLCanvasElement;
+  resize(w: number, h: number): void;
+  setFrame(rgba: Uint8ClampedArray<ArrayBuffer>, w: number, h: number): void;
+  draw(scene: THREE.Scene, camera: THREE.Camera): void;
+  dispose(): void;
+}
+
+function webglSurface(): Surface {
+  const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+  renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+  renderer.setClearColor(0x15171c, 1);
+  renderer.autoClear = false;
+  const bgScene = new THREE.Scene();
+  const bgCamera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
+  const material = new THREE.MeshBasicMaterial({ depthTest: false, depthWrite: false, toneMapped: false });
+  const quad = new THREE.Mesh(new THREE.PlaneGeometry(2, 2), material);
+  quad.visible = false;
+  bgScene.add(quad);
+  let texture: THREE.DataTexture | null = null;
+  return {
+    canvas: renderer.domElement,
+    resize: (w, h) => renderer.setSize(w, h, false),
+    setFrame(rgba, w, h) {
+      const bytes = flipRows(rgba, w, h); // rows arrive top first; texture row 0 is the bottom
+      if (texture && texture.image.width === w && texture.image.height === h) {
+        (texture.image.data as Uint8Array).set(bytes);
+      } else {
+        texture?.dispose();
+        texture = new THREE.DataTexture(bytes, w, h, THREE.RGBAFormat);
+        texture.colorSpace = THREE.SRGBColorSpace;
+        texture.minFilter = THREE.LinearFilter;
+        texture.magFilter = THREE.LinearFilter;
+        texture.generateMipmaps = false;
+        material.map = texture;
+        material.needsUpdate = true;
+      }
+      texture.needsUpdate = true;
+      quad.visible = true;
+    },
+    draw(scene, camera) {
+      renderer.clear();
+      renderer.render(bgScene, bgCamera);
+      renderer.render(scene, camera);
+    },
+    dispose() {
+      texture?.dispose();
+      material.dispose();
+      renderer.dispose();
+    },
+  };
+}
+
+function canvasSurface(): Surface {
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d')!;
+  const frame = document.createElement('canvas');
+  return {
+    canvas,
+    resize(w, h) {
+      canvas.width = Math.max(1, Math.round(w));
+      canvas.height = Math.max(1, Math.round(h));
+    },
+    setFrame(rgba, w, h) {
+      frame.width = w;
+      frame.height = h;
+      frame.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
+    },
+    draw() {
+      ctx.fillStyle = '#15171c';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      if (frame.width > 0 && frame.height > 0) ctx.drawImage(frame, 0, 0, canvas.width, canvas.height);
+    },
+    dispose() {},
+  };
+}
+
+export class Viewport {
+  readonly scheduler: FrameScheduler<ViewCamera>;
+  private readonly surface: Surface;
+  private readonly scene = new THREE.Scene();
+  private readonly camera: THREE.PerspectiveCamera;
+  private readonly controls: OrbitControls;
+  private readonly overlays = new THREE.Group();
+  private readonly resizeObserver: ResizeObserver;
+  private userMoved = false;
+  private quiet = false; // true while the code (not the user) moves the camera
+  private frameCount = 0;
+  private raf = 0;
+  private size = { w: 0, h: 0 };
+
+  constructor(
+    private readonly container: HTMLElement,
+    requestFrame: RequestFrame,
+  ) {
+    THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
+    this.camera = new THREE.PerspectiveCamera(INITIAL_FOV_DEG, 1, 0.05, 100);
+    this.camera.up.set(0, 0, 1); // before OrbitControls, which caches the up axis
+    this.camera.position.copy(INITIAL_POSITION);
+    this.camera.lookAt(0, 0, 0);
+    let surface: Surface;
+    try {
+      surface = webglSurface();
+    } catch (e) {
+      console.warn('tensorf: WebGL unavailable, drawing frames without the 3D overlay:', (e as Error).message);
+      surface = canvasSurface();
+    }
+    this.surface = surface;
+    surface.canvas.classList.add('viewport-canvas');
+    container.prepend(surface.canvas);
+    container.dataset.frameCount = '0';
+    this.scene.add(this.overlays);
+
+    this.controls = new OrbitControls(this.camera, surface.canvas);
+    this.controls.target.set(0, 0, 0);
+    this.controls.update();
+    this.scheduler = new FrameScheduler<ViewCamera>((id, view, quality) => requestFrame(id, cameraSpec(view, quality), quality));
+    this.controls.addEventListener('start', () => {
+      this.userMoved = true;
+    });
+    this.controls.addEventListener('change', () => {
+      this.invalidate();
+      if (!this.quiet) this.scheduler.moved(this.view());
+    });
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+    this.resize();
+  }
+
+  /** The camera as the protocol describes it (pose row-major, fovY in radians). */
+  view(): ViewCamera {
+    this.camera.updateMatrixWorld();
+    return { pose: rowMajorFromColumnMajor(this.camera.matrixWorld.elements), fovY: THREE.MathUtils.degToRad(this.camera.fov), aspect: this.camera.aspect };
+  }
+
+  setState(state: SessionState): void {
+    this.scheduler.setEnabled(hasModel(state));
+    this.scheduler.setLive(isLive(state));
+  }
+
+  setScene(scene: SceneInfo): void {
+    for (const child of [...this.overlays.children]) {
+      this.overlays.remove(child);
+      const line = child as THREE.LineSegments;
+      line.geometry?.dispose();
+      (line.material as THREE.Material | undefined)?.dispose();
+    }
+    const box = new THREE.Box3(new THREE.Vector3(...scene.box.min), new THREE.Vector3(...scene.box.max));
+    this.overlays.add(new THREE.Box3Helper(box, new THREE.Color(0x9aa0a6)));
+    const diag = box.getSize(new THREE.Vector3()).length();
+    const depth = Math.max(0.05, 0.06 * diag);
+    const lines = (poses: number[][], color: number) => {
+      const geometry = new THREE.BufferGeometry();
+      geometry.setAttribute('position', new THREE.BufferAttribute(frustumSegments(poses, scene.cameraAngleX, scene.aspect, depth), 3));
+      return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color }));
+    };
+    this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
+    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0]);
+    this.invalidate();
+  }
+
+  /** Puts the camera at a row-major c2w pose (optionally with a vertical fov, radians) and asks for a sharp frame. */
+  setPose(pose: number[], fovY?: number): void {
+    const m = new THREE.Matrix4().fromArray(columnMajorFromRowMajor(pose));
+    m.decompose(this.camera.position, this.camera.quaternion, new THREE.Vector3());
+    if (fovY !== undefined) {
+      this.camera.fov = THREE.MathUtils.radToDeg(fovY);
+      this.camera.updateProjectionMatrix();
+    }
+    // Orbit around the point of the view axis nearest the origin (the scene centre).
+    const forward = new THREE.Vector3(0, 0, -1).applyQuaternion(this.camera.quaternion);
+    let t = -this.camera.position.dot(forward);
+    if (!(t > 0.1)) t = Math.max(1, this.camera.position.length());
+    this.quiet = true;
+    this.controls.target.copy(this.camera.position).addScaledVector(forward, t);
+    this.controls.update();
+    this.quiet = false;
+    this.scheduler.refresh(this.view());
+    this.invalidate();
+  }
+
+  /** A sharp frame now (the output kind changed). */
+  refresh(): void {
+    this.scheduler.refresh(this.view());
+  }
+
+  /** Shows a frame unless a newer one is already shown; returns whether it was shown. */
+  showFrame(m: FrameMessage): boolean {
+    if (!this.scheduler.accept(m.id)) return false;
+    let rgba: Uint8ClampedArray<ArrayBuffer>;
+    try {
+      rgba = decodeRgba(m.image);
+    } catch (e) {
+      console.warn('tensorf: bad frame:', (e as Error).message);
+      return false;
+    }
+    this.surface.setFrame(rgba, m.image.width, m.image.height);
+    this.frameCount++;
+    this.container.dataset.frameCount = String(this.frameCount);
+    this.container.dataset.frameIteration = String(m.iteration);
+    this.container.dataset.frameOutput = m.output;
+    this.invalidate();
+    return true;
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    this.resizeObserver.disconnect();
+    this.scheduler.dispose();
+    this.controls.dispose();
+    this.surface.dispose();
+    this.surface.canvas.remove();
+  }
+
+  private resize(): void {
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    if (w === this.size.w && h === this.size.h) return;
+    const first = this.size.w === 0;
+    this.size = { w, h };
+    this.surface.resize(w, h);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    if (first) this.scheduler.setCamera(this.view());
+    else this.scheduler.refresh(this.view());
+    this.invalidate();
+  }
+
+  private invalidate(): void {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.surface.draw(this.scene, this.camera);
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Browser mode's server: serves the renderer bundle (and nothing else) over HTTP and bridges the
+ * protocol over a WebSocket at /ws. With a token, a WebSocket must present it (`/ws?token=...`);
+ * a WebSocket whose Origin is another site is refused either way, so a page on the internet
+ * cannot drive a training on localhost.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Session } from '../session/session';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** The built renderer (out/renderer): the only files served. */
+  staticDir: string;
+  /** Required on the WebSocket when not null. */
+  token: string | null;
+  session: Session;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Largest WebSocket message accepted, in bytes (the schema's limit is in characters). */
+export const MAX_WS_PAYLOAD = 256 * 1024;
+/** Frames are skipped for a client whose socket has more than this many bytes queued. */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * The file under `root` that a URL path names, or null: decoded, `..` and absolute escapes
+ * refused, '/' meaning index.html.
+ */
+export function staticPath(root: string, urlPath: string): string | null {
+  let p: string;
+  try {
+    p = decodeURIComponent(urlPath.split('?')[0].split('#')[0]);
+  } catch {
+    return null;
+  }
+  if (p.includes('\0') || p.includes('\\')) return null;
+  if (p === '' || p.endsWith('/')) p += 'index.html';
+  const abs = resolve(root, '.' + (p.startsWith('/') ? p : '/' + p));
+  const rel = relative(resolve(root), abs);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) return null;
+  return abs;
+}
+
+export function tokenMatches(expected: string, given: string | null): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A WebSocket's Origin must be absent (non-browser clients) or this server's own host. */
+export function originAllowed(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const file = staticPath(root, req.url ?? '/');
+  if (!file || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+}
+
+function refuse(socket: Duplex, status: string): void {
+  socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export function startServer(o: ServerOptions): Promise<RunningServer> {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  const server = createServer((req, res) => serveStatic(o.staticDir, req, res));
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return refuse(socket, '404 Not Found');
+    if (o.token !== null && !tokenMatches(o.token, url.searchParams.get('token'))) return refuse(socket, '401 Unauthorized');
+    if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, '403 Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.session));
+  });
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      const port = (server.address() as AddressInfo).port;
+      const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+      resolveStart({
+        port,
+        url: `http://${shownHost}:${port}/${o.token ? `?token=${encodeURIComponent(o.token)}` : ''}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+function attach(ws: WebSocket, session: Session): void {
+  const conn = session.connect((m) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (m.type === 'frame' && ws.bufferedAmount > MAX_BUFFERED) return; // a slow client skips frames
+    ws.send(JSON.stringify(m));
+  });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) conn.receive(null);
+    else conn.receive(data.toString());
+  });
+  ws.on('close', () => conn.close());
+  ws.on('error', () => conn.close());
+}

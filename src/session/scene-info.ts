@@ -1,0 +1,24 @@
+/** The cameras and box of a NeRF-synthetic scene, as the viewport draws them. */
+import { checkScene, framePath, readTransforms } from '../core/data/nerf-synthetic';
+import type { Box } from '../core/field/geometry';
+import { readPngHeader } from '../core/io/png';
+import type { SceneInfo } from '../protocol/messages';
+
+/**
+ * Reads transforms_train.json and transforms_test.json (and the first image's header for the
+ * aspect ratio). Throws the loader's one-line DatasetError when the folder is not a scene.
+ */
+export function sceneInfo(dir: string, box: Box): SceneInfo {
+  checkScene(dir);
+  const train = readTransforms(dir, 'train');
+  const test = readTransforms(dir, 'test');
+  const header = readPngHeader(framePath(dir, train.frames[0].file));
+  return {
+    path: dir,
+    cameraAngleX: train.cameraAngleX,
+    aspect: header.width / header.height,
+    box: { min: [...box.min], max: [...box.max] },
+    trainPoses: train.frames.map((f) => Array.from(f.pose)),
+    testPoses: test.frames.map((f) => Array.from(f.pose)),
+  };
+}

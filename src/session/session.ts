@@ -1,0 +1,219 @@
+/**
+ * The parent side of the app (Electron main process or `npm run serve`): owns the training
+ * process, validates every client message before it goes there, routes render replies back to the
+ * client that asked, broadcasts everything else, and remembers enough (state, scene, curves) to
+ * bring a client that connects mid-run up to date. A training process that dies is reported to
+ * every client as a `crash` message; the next message starts a fresh process.
+ */
+import { BACKEND_NAMES, DECODER_NAMES, PRESET_NAMES, PRESETS, type TrainConfig } from '../core/config';
+import type { ClientMessage, HistoryPoint, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { PROTOCOL_VERSION } from '../protocol/messages';
+import { parseClientMessage } from '../protocol/schema';
+
+/** The running training process, as the session sees it. */
+export interface ChildLink {
+  send(m: ClientMessage): void;
+  /** Ends the process (it saves a running training's checkpoint first). */
+  kill(): void;
+}
+
+/** Starts a training process; `onMessage` gets what it sends, `onExit` why it ended. */
+export type SpawnTrainer = (handlers: { onMessage: (m: unknown) => void; onExit: (why: string) => void }) => ChildLink;
+
+export interface ClientConnection {
+  /** A message from this client: validated, then sent on (or answered with an error). */
+  receive(raw: unknown): void;
+  close(): void;
+}
+
+/** Most error replies a client gets per second; a flood beyond that is dropped silently. */
+export const MAX_ERRORS_PER_SECOND = 20;
+const MAX_HISTORY = 4000;
+
+interface Client {
+  deliver: (m: ServerMessage) => void;
+  errorsThisSecond: number;
+  second: number;
+}
+
+export const DEFAULT_UI_CONFIG: Partial<TrainConfig> = {
+  data: PRESETS.quick.data,
+  preset: 'smoke',
+  decoder: 'mlp',
+  decoderWidth: 0,
+  iterations: PRESETS.smoke.iterations,
+  backend: 'auto',
+};
+
+export class Session {
+  private child: ChildLink | null = null;
+  private childReady = false;
+  private outbox: ClientMessage[] = [];
+  private readonly clients = new Set<Client>();
+  private state: SessionState = 'idle';
+  private detail = '';
+  private scene: SceneInfo | null = null;
+  private history: HistoryPoint[] = [];
+  private historyRun = '';
+  /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
+  private readonly routes = new Map<number, { client: Client; id: number }>();
+  private readonly kinds = new Map<number, string>();
+  private nextId = 1;
+  private closing = false;
+  private markClosed: () => void = () => {};
+  /** Resolves once close() was called and the training process has ended. */
+  readonly closed = new Promise<void>((r) => (this.markClosed = r));
+
+  constructor(
+    private readonly spawn: SpawnTrainer,
+    private readonly defaults: Partial<TrainConfig> = DEFAULT_UI_CONFIG,
+  ) {}
+
+  connect(deliver: (m: ServerMessage) => void): ClientConnection {
+    const c: Client = { deliver, errorsThisSecond: 0, second: 0 };
+    this.clients.add(c);
+    deliver({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      state: this.state,
+      defaults: this.defaults,
+      backends: [...BACKEND_NAMES],
+      presets: [...PRESET_NAMES],
+      decoders: [...DECODER_NAMES],
+    });
+    if (this.scene) deliver({ type: 'scene', scene: this.scene });
+    if (this.history.length) deliver({ type: 'history', points: [...this.history], run: this.historyRun });
+    deliver({ type: 'state', state: this.state, detail: this.detail });
+    return {
+      receive: (raw) => this.receive(c, raw),
+      close: () => {
+        this.clients.delete(c);
+        for (const [k, r] of this.routes) if (r.client === c) this.routes.delete(k);
+      },
+    };
+  }
+
+  /** Ends the training process (a running training saves its checkpoint first). */
+  close(): void {
+    this.closing = true;
+    if (this.child) this.child.kill();
+    else this.markClosed();
+  }
+
+  private receive(c: Client, raw: unknown): void {
+    let m: ClientMessage;
+    try {
+      m = parseClientMessage(raw);
+    } catch (e) {
+      this.replyError(c, (e as Error).message);
+      return;
+    }
+    if (m.type === 'render' || m.type === 'snapTestView') {
+      const id = this.nextId++;
+      this.routes.set(id, { client: c, id: m.id });
+      // latest-value on this side too: an older request of the same client and kind is forgotten
+      for (const [k, r] of this.routes) if (k !== id && r.client === c && this.kinds.get(k) === m.type) this.dropRoute(k);
+      this.kinds.set(id, m.type);
+      m = { ...m, id };
+    }
+    this.toChild(m);
+  }
+
+  private dropRoute(k: number): void {
+    this.routes.delete(k);
+    this.kinds.delete(k);
+  }
+
+  private replyError(c: Client, message: string): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== c.second) {
+      c.second = second;
+      c.errorsThisSecond = 0;
+    }
+    if (++c.errorsThisSecond > MAX_ERRORS_PER_SECOND) return;
+    c.deliver({ type: 'error', message });
+  }
+
+  private toChild(m: ClientMessage): void {
+    if (!this.child) this.startChild();
+    if (this.childReady) this.child!.send(m);
+    else this.outbox.push(m);
+  }
+
+  private startChild(): void {
+    this.childReady = false;
+    const link = this.spawn({
+      onMessage: (raw) => {
+        if (link !== this.child) return;
+        if (!this.childReady) {
+          this.childReady = true;
+          for (const m of this.outbox.splice(0)) link.send(m);
+        }
+        this.fromChild(raw as ServerMessage);
+      },
+      onExit: (why) => {
+        if (link !== this.child) return;
+        this.child = null;
+        this.childReady = false;
+        this.outbox = [];
+        this.routes.clear();
+        this.kinds.clear();
+        if (this.closing) return this.markClosed();
+        const wasBusy = !['idle', 'done', 'stopped', 'failed', 'viewing'].includes(this.state);
+        this.broadcast({ type: 'crash', message: `the training process ended unexpectedly (${why})${wasBusy ? '; the last checkpoint in the run folder is kept' : ''}; press Start to begin again` });
+        this.setState('failed', `training process ended (${why})`);
+      },
+    });
+    this.child = link;
+  }
+
+  private fromChild(m: ServerMessage): void {
+    switch (m.type) {
+      case 'frame':
+      case 'testView': {
+        const r = this.routes.get(m.id);
+        if (!r) return; // superseded or its client left
+        this.dropRoute(m.id);
+        r.client.deliver({ ...m, id: r.id });
+        return;
+      }
+      case 'state':
+        this.state = m.state;
+        this.detail = m.detail;
+        break;
+      case 'scene':
+        this.scene = m.scene;
+        break;
+      case 'history':
+        this.history = [...m.points];
+        this.historyRun = m.run;
+        break;
+      case 'event':
+        this.record(m.event);
+        break;
+    }
+    this.broadcast(m);
+  }
+
+  private record(e: Extract<ServerMessage, { type: 'event' }>['event']): void {
+    if (e.type === 'started') {
+      this.history = [];
+      this.historyRun = e.config.out;
+    } else if (e.type === 'step') this.history.push({ iteration: e.iteration, trainPSNR: e.trainPSNR });
+    else if (e.type === 'eval') this.history.push({ iteration: e.iteration, testPSNR: e.testPSNR });
+    if (this.history.length > MAX_HISTORY) {
+      // keep every test point and every other train point
+      this.history = this.history.filter((p, i) => p.testPSNR !== undefined || i % 2 === 0);
+    }
+  }
+
+  private setState(state: SessionState, detail: string): void {
+    this.state = state;
+    this.detail = detail;
+    this.broadcast({ type: 'state', state, detail });
+  }
+
+  private broadcast(m: ServerMessage): void {
+    for (const c of this.clients) c.deliver(m);
+  }
+}

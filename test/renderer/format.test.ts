@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/core/config';
+import type { TrainEvent } from '../../src/core/train/events';
+import { etaSeconds, formatEta, formatLoss, formatPsnr, formatRate, MISSING } from '../../src/renderer/format';
+import { applyEvent, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
+
+describe('formatting', () => {
+  it('formats an ETA as m:ss', () => {
+    expect(formatEta(0)).toBe('0:00');
+    expect(formatEta(9.4)).toBe('0:09');
+    expect(formatEta(59.6)).toBe('1:00');
+    expect(formatEta(754)).toBe('12:34');
+    expect(formatEta(4503)).toBe('75:03');
+    expect(formatEta(NaN)).toBe(MISSING);
+    expect(formatEta(null)).toBe(MISSING);
+  });
+
+  it('computes the remaining time from progress and speed', () => {
+    expect(etaSeconds(37, 100, 2)).toBe(31.5);
+    expect(etaSeconds(100, 100, 2)).toBe(0);
+    expect(etaSeconds(10, 100, 0)).toBeNull();
+    expect(etaSeconds(10, 100, null)).toBeNull();
+  });
+
+  it('formats PSNR, loss and rate', () => {
+    expect(formatPsnr(31.4159)).toBe('31.42');
+    expect(formatPsnr(null)).toBe(MISSING);
+    expect(formatLoss(0.01234567)).toBe('0.0123');
+    expect(formatLoss(0.000123)).toBe('1.23e-4');
+    expect(formatLoss(0)).toBe('0.0000');
+    expect(formatRate(3.14159)).toBe('3.1');
+    expect(formatRate(123.4)).toBe('123');
+  });
+});
+
+const step = (iteration: number, extra: Partial<Extract<TrainEvent, { type: 'step' }>> = {}): TrainEvent => ({
+  type: 'step',
+  iteration,
+  total: 100,
+  loss: 0.02,
+  mse: 0.02,
+  trainPSNR: 17.5,
+  raysPerSecond: 1000,
+  stepSeconds: 0.5,
+  itsPerSecond: 2,
+  elapsed: 20,
+  samples: 1,
+  decoded: 1,
+  ...extra,
+});
+
+describe('status fields', () => {
+  it('shows a step as iteration, loss, PSNR, rate and ETA', () => {
+    const s = applyEvent(EMPTY_STATUS, step(37));
+    expect(s).toMatchObject({ iteration: '37 / 100', loss: '0.0200', trainPsnr: '17.50', itsPerS: '2.0', eta: '0:32', testPsnr: MISSING });
+  });
+
+  it('takes the backend from started and the test PSNR from every eval', () => {
+    let s = applyEvent(EMPTY_STATUS, { type: 'started', config: PRESETS.smoke, backend: 'cpu', backendReason: '', params: {} as never, trainRays: 1, imageSize: [50, 50] });
+    expect(s.backend).toBe('cpu');
+    expect(s.iteration).toBe('0 / 100');
+    s = applyEvent(s, { type: 'eval', iteration: 50, testPSNR: 18.123, testSSIM: NaN, views: 3, final: false });
+    expect(s.testPsnr).toBe('18.12');
+    s = applyEvent(s, { type: 'eval', iteration: 100, testPSNR: 21.5, testSSIM: 0.8, views: 20, final: true });
+    expect(s.testPsnr).toBe('21.50');
+  });
+
+  it('enables buttons by state', () => {
+    expect(controlsFor(null)).toMatchObject({ start: false, pause: false, stop: false, openScene: false });
+    expect(controlsFor('idle')).toMatchObject({ start: true, pause: false, stop: false, evaluate: false, openRun: true, snap: false });
+    expect(controlsFor('training')).toMatchObject({ start: false, pause: true, pauseLabel: 'Pause', stop: true, evaluate: true, snap: true });
+    expect(controlsFor('paused')).toMatchObject({ pause: true, pauseLabel: 'Resume', stop: true });
+    expect(controlsFor('done')).toMatchObject({ start: true, pause: false, stop: false, evaluate: true, snap: true });
+  });
+
+  it('knows which states have a model and which follow training', () => {
+    expect(['idle', 'loading', 'failed'].map((s) => hasModel(s as never))).toEqual([false, false, false]);
+    expect(['training', 'viewing', 'done', 'stopped'].every((s) => hasModel(s as never))).toBe(true);
+    expect(['training', 'paused', 'done'].map((s) => isLive(s as never))).toEqual([true, true, false]);
+  });
+});

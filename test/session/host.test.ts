@@ -1,0 +1,168 @@
+/**
+ * The TrainerHost with a real (tiny) training on the Lego scene, in this process: events are
+ * forwarded, renders are served between steps and while paused, pause holds the trainer, resume
+ * and stop work, a finished run can be opened again and rendered, test views snap with their
+ * ground truth, and paths outside the allowed folders are refused.
+ *
+ * Without the scene this skips, unless TENSORF_REQUIRE_DATA=1 (CI), where it fails.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../src/protocol/messages';
+import { TrainerHost } from '../../src/session/host';
+
+const DATA = 'datasets/nerf_synthetic/lego';
+const skip = !existsSync(`${DATA}/transforms_train.json`) && process.env.TENSORF_REQUIRE_DATA !== '1';
+const tmp = mkdtempSync(join(tmpdir(), 'tensorf-host-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const tiny = (out: string, iterations: number) => ({
+  preset: 'smoke',
+  data: DATA,
+  backend: 'cpu',
+  trainViews: 6,
+  iterations,
+  batchSize: 256,
+  upsampleAt: [],
+  alphaMaskAt: [],
+  evalViews: 2,
+  visEvery: 0,
+  out,
+});
+// at (0, -4, 0.5) looking along +Y (its -Z), +Z up
+const camera = { pose: [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1], fovY: 0.69, width: 24, height: 16 };
+
+function harness() {
+  const got: ServerMessage[] = [];
+  const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp], stepEventMs: 0 });
+  const of = <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[];
+  const steps = () => of('event').flatMap((m) => (m.event.type === 'step' ? [m.event.iteration] : []));
+  const until = async (what: string, cond: () => boolean, ms = 60_000) => {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(got.slice(-3)).slice(0, 400)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { got, host, of, steps, until };
+}
+
+function pixelsVary(rgba64: string): boolean {
+  const b = Buffer.from(rgba64, 'base64');
+  let lo = 255;
+  let hi = 0;
+  for (let i = 0; i < b.length; i += 4) {
+    lo = Math.min(lo, b[i]);
+    hi = Math.max(hi, b[i]);
+  }
+  return hi - lo > 10;
+}
+
+describe.skipIf(skip)('TrainerHost', () => {
+  const runDir = join(tmp, 'run-a');
+
+  it('trains, renders between steps, pauses (still rendering), resumes, finishes', async () => {
+    const h = harness();
+    h.host.ready();
+    h.host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' });
+    await h.until('the nothing-to-render error', () => h.of('error').length > 0);
+    expect(h.of('error')[0]).toEqual({ type: 'error', message: 'nothing to render yet: start a training or open a run folder', request: 'render' });
+
+    h.host.handle({ type: 'start', config: tiny(runDir, 40) });
+    h.host.handle({ type: 'start', config: tiny(runDir, 40) });
+    expect(h.of('error').at(-1)?.message).toBe('a training is running; stop it before starting another');
+    await h.until('step 3', () => h.steps().some((i) => i >= 3));
+    expect(h.of('scene')[0].scene.trainPoses).toHaveLength(100);
+    expect(h.of('scene')[0].scene.testPoses).toHaveLength(200);
+    expect(h.of('event').map((m) => m.event.type)[0]).toBe('started');
+
+    h.host.handle({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
+    await h.until('frame 2', () => h.of('frame').some((f) => f.id === 2));
+    const f2 = h.of('frame').find((f) => f.id === 2)!;
+    expect(f2.image.width).toBe(24);
+    expect(f2.image.height).toBe(16);
+    expect(Buffer.from(f2.image.rgba, 'base64')).toHaveLength(24 * 16 * 4);
+    expect(f2.iteration).toBeGreaterThan(0);
+
+    h.host.handle({ type: 'pause' });
+    await h.until('paused state', () => h.of('state').some((s) => s.state === 'paused'));
+    await new Promise((r) => setTimeout(r, 300)); // the step in flight finishes
+    const atPause = h.steps().at(-1)!;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.steps().at(-1)).toBe(atPause);
+    h.host.handle({ type: 'render', id: 3, camera, output: 'acc', quality: 'sharp' });
+    await h.until('frame 3 while paused', () => h.of('frame').some((f) => f.id === 3));
+    expect(h.of('frame').find((f) => f.id === 3)!.iteration).toBe(atPause);
+    h.host.handle({ type: 'snapTestView', id: 4, view: 0 });
+    await h.until('test view while paused', () => h.of('testView').length > 0);
+    expect(h.steps().at(-1)).toBe(atPause);
+
+    h.host.handle({ type: 'resume' });
+    await h.until('done', () => h.of('state').some((s) => s.state === 'done'), 120_000);
+    expect(h.steps().at(-1)).toBe(40);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(summary.complete).toBe(true);
+    const finalEval = h.of('event').find((m) => m.event.type === 'eval' && m.event.final);
+    expect(finalEval).toBeDefined();
+
+    // after the run: renders, an evaluation and a test view of the trained model
+    h.host.handle({ type: 'render', id: 5, camera, output: 'rgb', quality: 'sharp' });
+    await h.until('frame 5', () => h.of('frame').some((f) => f.id === 5));
+    expect(pixelsVary(h.of('frame').find((f) => f.id === 5)!.image.rgba)).toBe(true);
+    h.host.handle({ type: 'evaluate' });
+    await h.until('eval event', () => h.of('event').some((m) => m.event.type === 'eval' && !m.event.final));
+    h.host.handle({ type: 'snapTestView', id: 6, view: 199 });
+    await h.until('test view 199', () => h.of('testView').some((t) => t.id === 6));
+    const tv = h.of('testView').find((t) => t.id === 6)!;
+    expect(tv.view).toBe(199);
+    expect(tv.render.width).toBe(50);
+    expect(tv.truth.width).toBe(50);
+    expect(tv.error.height).toBe(50);
+    expect(tv.psnr).toBeGreaterThan(8);
+    expect(tv.cameraAngleX).toBeCloseTo(0.6911, 3);
+    h.host.handle({ type: 'snapTestView', id: 7, view: 200 });
+    await h.until('out-of-range error', () => h.of('error').some((e) => e.request === 'snapTestView'));
+    expect(h.of('error').at(-1)!.message).toBe('test view 200 does not exist; the scene has views 0..199');
+  }, 240_000);
+
+  it('opens a finished run: scene, curves, viewing state, renders', async () => {
+    const h = harness();
+    h.host.handle({ type: 'openRun', path: runDir });
+    await h.until('viewing', () => h.of('state').some((s) => s.state === 'viewing'));
+    expect(h.of('history')[0].points.some((p) => p.trainPSNR !== undefined)).toBe(true);
+    expect(h.of('history')[0].points.some((p) => p.testPSNR !== undefined)).toBe(true);
+    h.host.handle({ type: 'render', id: 1, camera, output: 'depth', quality: 'sharp' });
+    await h.until('frame', () => h.of('frame').length > 0);
+    expect(h.of('frame')[0].iteration).toBe(40);
+  }, 60_000);
+
+  it('stops a training on request, keeping a checkpoint', async () => {
+    const h = harness();
+    const dir = join(tmp, 'run-stop');
+    h.host.handle({ type: 'start', config: tiny(dir, 400) });
+    await h.until('step 2', () => h.steps().some((i) => i >= 2));
+    h.host.handle({ type: 'stop' });
+    await h.until('stopped', () => h.of('state').some((s) => s.state === 'stopped'));
+    expect(h.steps().at(-1)).toBeLessThan(400);
+    expect(existsSync(join(dir, 'checkpoint.trf'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).complete).toBe(false);
+  }, 120_000);
+
+  it('refuses paths outside the allowed folders and names what is wrong', async () => {
+    const h = harness();
+    h.host.handle({ type: 'openRun', path: '../../etc' });
+    h.host.handle({ type: 'openScene', path: '/' });
+    h.host.handle({ type: 'start', config: { ...tiny(join(tmp, 'x'), 5), out: '/tmp/../etc/evil' } });
+    h.host.handle({ type: 'openScene', path: tmp });
+    h.host.handle({ type: 'openRun', path: tmp });
+    await h.until('five errors', () => h.of('error').length >= 5);
+    const msgs = h.of('error').map((e) => e.message);
+    expect(msgs.some((m) => /^openRun\.path: \.\.\/\.\.\/etc is outside the folders this server may open/.test(m))).toBe(true);
+    expect(msgs.some((m) => /^openScene\.path: \/ is outside/.test(m))).toBe(true);
+    expect(msgs.some((m) => /^start\.config\.out: \/tmp\/\.\.\/etc\/evil is outside/.test(m))).toBe(true);
+    expect(msgs.some((m) => /no NeRF-synthetic scene at .*transforms_train\.json not found/.test(m))).toBe(true);
+    expect(msgs.some((m) => /no checkpoint\.trf here; open a run folder/.test(m))).toBe(true);
+  }, 60_000);
+});

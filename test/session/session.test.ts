@@ -1,0 +1,152 @@
+/**
+ * The parent-side Session with a fake training process: validation before forwarding, holding
+ * messages until the process is up, routing render replies to the client that asked (with its own
+ * id), latest-value per client, bringing late clients up to date, crash reports and respawn.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClientMessage, ServerMessage } from '../../src/protocol/messages';
+import { MAX_ERRORS_PER_SECOND, Session, type SpawnTrainer } from '../../src/session/session';
+
+const pose = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 4, 0, 0, 0, 1];
+const camera = { pose, fovY: 0.7, width: 8, height: 8 };
+const image = { width: 1, height: 1, rgba: 'AAAA/w==' };
+
+class FakeProcess {
+  spawned = 0;
+  received: ClientMessage[] = [];
+  killed = 0;
+  private handlers: Parameters<SpawnTrainer>[0] | null = null;
+  spawn: SpawnTrainer = (h) => {
+    this.spawned++;
+    this.handlers = h;
+    return { send: (m) => this.received.push(m), kill: () => this.killed++ };
+  };
+  emit(m: ServerMessage) {
+    this.handlers!.onMessage(m);
+  }
+  exit(why: string) {
+    this.handlers!.onExit(why);
+  }
+}
+
+function client(s: Session) {
+  const got: ServerMessage[] = [];
+  const conn = s.connect((m) => got.push(m));
+  return { got, conn, of: <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[] };
+}
+
+describe('Session', () => {
+  it('greets a client with hello and the state', () => {
+    const s = new Session(new FakeProcess().spawn);
+    const c = client(s);
+    expect(c.got[0]).toMatchObject({ type: 'hello', version: 1, state: 'idle', backends: ['auto', 'tensorflow', 'webgpu', 'cpu'], presets: ['thesis', 'paper', 'quick', 'smoke'], decoders: ['mlp', 'siren', 'splitnet'] });
+    expect(c.got.at(-1)).toMatchObject({ type: 'state', state: 'idle' });
+  });
+
+  it('answers invalid messages with an error and forwards nothing', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const c = client(s);
+    c.conn.receive('{oops');
+    c.conn.receive({ type: 'start', config: { iterations: -3 } });
+    expect(c.of('error').map((m) => m.message)).toEqual(['message: not valid JSON', 'start.config.iterations: expected >= 1, got -3']);
+    expect(p.spawned).toBe(0);
+  });
+
+  it('holds messages until the process says it is up, then sends them in order', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const c = client(s);
+    c.conn.receive({ type: 'start', config: { preset: 'smoke' } });
+    c.conn.receive({ type: 'pause' });
+    expect(p.spawned).toBe(1);
+    expect(p.received).toEqual([]);
+    p.emit({ type: 'state', state: 'idle', detail: 'trainer process ready' });
+    expect(p.received.map((m) => m.type)).toEqual(['start', 'pause']);
+  });
+
+  it('routes a frame only to the client that asked, under its own id', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    const b = client(s);
+    a.conn.receive({ type: 'render', id: 5, camera, output: 'rgb', quality: 'coarse' });
+    b.conn.receive({ type: 'render', id: 5, camera, output: 'acc', quality: 'sharp' });
+    p.emit({ type: 'state', state: 'training', detail: '' });
+    const [ra, rb] = p.received as Extract<ClientMessage, { type: 'render' }>[];
+    expect(ra.id).not.toBe(rb.id);
+    p.emit({ type: 'frame', id: rb.id, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image });
+    expect(b.of('frame')).toEqual([{ type: 'frame', id: 5, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image }]);
+    expect(a.of('frame')).toEqual([]);
+    // a reply is delivered once
+    p.emit({ type: 'frame', id: rb.id, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image });
+    expect(b.of('frame')).toHaveLength(1);
+  });
+
+  it('drops the reply to a render superseded by a newer one from the same client', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' });
+    p.emit({ type: 'state', state: 'training', detail: '' });
+    a.conn.receive({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
+    const [first, second] = p.received as Extract<ClientMessage, { type: 'render' }>[];
+    p.emit({ type: 'frame', id: first.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    p.emit({ type: 'frame', id: second.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    expect(a.of('frame').map((f) => f.id)).toEqual([2]);
+  });
+
+  it('broadcasts events and brings a late client up to date (scene, curves, state)', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'pause' });
+    p.emit({ type: 'state', state: 'training', detail: 'run folder runs/x' });
+    const scene = { path: 'lego', cameraAngleX: 0.69, aspect: 1, box: { min: [-1, -1, -1] as [number, number, number], max: [1, 1, 1] as [number, number, number] }, trainPoses: [pose], testPoses: [pose] };
+    p.emit({ type: 'scene', scene });
+    p.emit({ type: 'event', event: { type: 'step', iteration: 1, total: 10, loss: 1, mse: 0.1, trainPSNR: 10, raysPerSecond: 1, stepSeconds: 1, itsPerSecond: 1, elapsed: 1, samples: 1, decoded: 1 } });
+    p.emit({ type: 'event', event: { type: 'eval', iteration: 1, testPSNR: 9.5, testSSIM: NaN, views: 3, final: false } });
+    expect(a.of('event')).toHaveLength(2);
+    const late = client(s);
+    expect(late.got.map((m) => m.type)).toEqual(['hello', 'scene', 'history', 'state']);
+    expect(late.of('hello')[0].state).toBe('training');
+    expect(late.of('history')[0].points).toEqual([{ iteration: 1, trainPSNR: 10 }, { iteration: 1, testPSNR: 9.5 }]);
+  });
+
+  it('reports a dead training process to every client and starts a new one on the next message', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    const b = client(s);
+    a.conn.receive({ type: 'start', config: { preset: 'smoke' } });
+    p.emit({ type: 'state', state: 'training', detail: '' });
+    p.exit('killed by SIGKILL');
+    for (const c of [a, b]) {
+      expect(c.of('crash')[0].message).toMatch(/ended unexpectedly \(killed by SIGKILL\); the last checkpoint in the run folder is kept/);
+      expect(c.of('state').at(-1)).toMatchObject({ state: 'failed' });
+    }
+    a.conn.receive({ type: 'start', config: { preset: 'smoke' } });
+    expect(p.spawned).toBe(2);
+  });
+
+  it('closing kills the process without reporting a crash', async () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'stop' });
+    s.close();
+    expect(p.killed).toBe(1);
+    p.exit('exit code 0');
+    await s.closed;
+    expect(a.of('crash')).toEqual([]);
+  });
+
+  it('limits error replies to a flood of bad messages', () => {
+    const s = new Session(new FakeProcess().spawn);
+    const a = client(s);
+    for (let i = 0; i < 500; i++) a.conn.receive('garbage');
+    const n = a.of('error').length;
+    expect(n).toBeGreaterThanOrEqual(MAX_ERRORS_PER_SECOND);
+    expect(n).toBeLessThanOrEqual(2 * MAX_ERRORS_PER_SECOND); // at most a second boundary in between
+  });
+});
