@@ -22,6 +22,8 @@ export interface ResumePlan {
   complete: boolean;
   /** The complete run's test PSNR (from summary.json), when complete. */
   testPSNR: number | null;
+  /** config.json as saved. */
+  saved: TrainConfig;
   /** --iterations changed the total: config.json should be rewritten. */
   extended: boolean;
 }
@@ -59,5 +61,5 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
   const summaryPath = join(dir, 'summary.json');
   const summary = existsSync(summaryPath) ? (readJson(summaryPath, 'summary.json') as { complete?: unknown; testPSNR?: unknown }) : null;
   const complete = summary?.complete === true && at >= cfg.iterations;
-  return { dir, cfg, ckpt, complete, testPSNR: complete && typeof summary?.testPSNR === 'number' ? summary.testPSNR : null, extended: iterations !== saved.iterations };
+  return { dir, cfg, saved, ckpt, complete, testPSNR: complete && typeof summary?.testPSNR === 'number' ? summary.testPSNR : null, extended: iterations !== saved.iterations };
 }

@@ -130,7 +130,7 @@ async function resumeRun(dir: string, partial: Record<string, unknown>, json: bo
   say(`backend ${backend.name}: ${backend.reason}`);
   const data = loadRunData(plan.cfg, say);
   const run = RunFolder.open(dir);
-  if (plan.extended) run.writeJson('config.json', { ...plan.cfg, backend: plan.ckpt.config.backend });
+  if (plan.extended) run.writeJson('config.json', { ...plan.saved, iterations: plan.cfg.iterations });
   return trainWithSignals(plan.cfg, run, data, backend, { json, say, resume: plan.ckpt });
 }
 

@@ -10,7 +10,7 @@ export function formatEta(seconds: number | null | undefined): string {
   if (!ok(seconds) || seconds < 0) return MISSING;
   const s = Math.round(seconds);
   const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(1, '0')}`;
+  return `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
 /** Remaining time of a run from its progress and speed. */

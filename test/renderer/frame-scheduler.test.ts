@@ -28,6 +28,10 @@ describe('FrameScheduler', () => {
     vi.useRealTimers();
   });
 
+  it('uses the specified delays', () => {
+    expect({ SHARP_DELAY_MS, REPLY_TIMEOUT_MS, LIVE_INTERVAL_MS }).toEqual({ SHARP_DELAY_MS: 250, REPLY_TIMEOUT_MS: 1500, LIVE_INTERVAL_MS: 1000 });
+  });
+
   it('requests nothing before the Node side has a model, then a sharp frame', () => {
     const { s, sent } = setup(false);
     s.moved('c1');
@@ -74,7 +78,7 @@ describe('FrameScheduler', () => {
     vi.advanceTimersByTime(200);
     s.moved('c2');
     s.accept(sent[1].id);
-    vi.advanceTimersByTime(SHARP_DELAY_MS - 1);
+    vi.advanceTimersByTime(249);
     expect(sent.map((x) => x.quality)).toEqual(['coarse', 'coarse']);
     vi.advanceTimersByTime(1);
     expect(sent[2]).toMatchObject({ camera: 'c2', quality: 'sharp' });
