@@ -52,6 +52,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         onState(m.state);
         break;
       case 'state':
+        if (m.state === 'loading') p.clearMessage(); // a new run: old errors and crashes are history
         p.setState(m.state, m.detail);
         onState(m.state);
         break;
@@ -69,10 +70,12 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         }
         break;
       case 'scene':
+        p.clearMessage('error');
         viewport.setScene(m.scene);
         p.sceneOpened(m.scene.path, m.scene.testPoses.length);
         break;
       case 'history': {
+        p.clearMessage('error');
         chart.replace(m.points);
         drawChart(true);
         p.historyTestPsnr(chart.test.at(-1)?.y);

@@ -6,7 +6,7 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
-import { cameraSpec, columnMajorFromRowMajor, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
+import { cameraSpec, columnMajorFromRowMajor, fovYFromAngleX, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
 import { FrameScheduler } from './frame-scheduler';
 import { decodeRgba, flipRows } from './images';
 import { hasModel, isLive } from './status';
@@ -174,7 +174,7 @@ export class Viewport {
       return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color }));
     };
     this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
-    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0]);
+    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect));
     this.invalidate();
   }
 

@@ -211,8 +211,9 @@ export class Trainer {
       };
     }
     if (this.iteration === 0 && this.model.decoder.dataInit && !this.decoderInitDone) {
-      yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail: await decoderDataInit(this.model, this.pool, this.step, this.nSamples) };
+      const detail = await decoderDataInit(this.model, this.pool, this.step, this.nSamples);
       this.decoderInitDone = true;
+      yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail };
     }
     let windowStart = performance.now();
     let windowIts = 0;
