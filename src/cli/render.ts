@@ -19,8 +19,21 @@ import { parseArgs } from './args';
 import { runMain } from './main';
 import { saveViewRender } from './renders';
 import { turntablePoses } from '../core/render/turntable';
+import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 
 async function main(argv: string[]): Promise<number> {
+  try {
+    return await render(argv);
+  } catch (e) {
+    if (isOutOfMemory(e) && rendering) throw new Error(renderOutOfMemoryMessage(rendering.backend, rendering.chunk));
+    throw e;
+  }
+}
+
+/** Set once rendering starts: an out-of-memory error after that is reported with the chunk size. */
+let rendering: { backend: string; chunk: number } | null = null;
+
+async function render(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, ['help']);
   if (switches.has('help')) {
     process.stdout.write('usage: npm run render -- --run DIR [--views N | --turntable N] [--backend auto|webgpu|tensorflow|cpu] [--out DIR]\n');
@@ -44,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await initBackend((flags.backend as 'auto') ?? 'auto');
   process.stderr.write(`backend ${backend.name}: ${backend.reason}\n`);
   const { model, mask, meta } = loadModel(ckpt);
+  rendering = { backend: backend.name, chunk };
   const cfg = meta.config;
   const ctx = { mask, stepRatio: STEP_RATIO, chunk };
   const out = flags.out ?? join(flags.run, turntable ? 'turntable' : 'renders');

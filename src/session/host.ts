@@ -36,6 +36,11 @@ export interface HostOptions {
   runsDir?: string;
   /** Minimum milliseconds between forwarded step events (the last step is always sent). Default 100. */
   stepEventMs?: number;
+  /**
+   * Largest share of wall time that viewport renders may take while a training runs (they share
+   * the training's thread); a render request waits until the budget allows it. Default 0.3.
+   */
+  renderShare?: number;
 }
 
 type RenderRequest = Extract<ClientMessage, { type: 'render' }>;
@@ -67,6 +72,9 @@ export class TrainerHost {
   private serving = false;
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
+  /** While training runs, the next viewport render waits until this time (performance.now()). */
+  private nextRenderAt = 0;
+
   private backends = new Map<string, BackendInfo>();
   private loadedViews = new Map<string, ViewSet>();
   private finished: Promise<void> = Promise.resolve();
@@ -246,9 +254,15 @@ export class TrainerHost {
           this.pendingEval = false;
           await this.guard(() => this.evaluateNow(), 'evaluate');
         } else if (this.pendingRender) {
+          const running = this.training && !this.paused;
+          if (running && performance.now() < this.nextRenderAt) break; // over the render budget: after a later step
           const m = this.pendingRender;
           this.pendingRender = null;
+          const t0 = performance.now();
           await this.guard(() => this.renderFrame(m), 'render');
+          const share = Math.min(Math.max(this.opts.renderShare ?? 0.3, 0.01), 1);
+          const took = performance.now() - t0;
+          this.nextRenderAt = performance.now() + (took * (1 - share)) / share;
         }
       }
     } finally {
@@ -273,11 +287,25 @@ export class TrainerHost {
 
   private async renderFrame(m: RenderRequest): Promise<void> {
     const src = this.source();
-    const { width, height, fovY, pose } = m.camera;
+    const { fovY, pose } = m.camera;
+    const ctx = { mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk };
+    const c2w = Float32Array.from(pose);
+    // The cost per ray changes by 10x and more as density spreads or the mask tightens, so each
+    // frame is sized from a 16x16 probe of the same view rendered just before it.
     const t0 = performance.now();
-    const r = await renderView(src.model, { mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk }, Float32Array.from(pose), width, height, focalFromFovY(fovY, height));
+    await renderView(src.model, ctx, c2w, PROBE_SIDE, PROBE_SIDE, focalFromFovY(fovY, PROBE_SIDE));
+    const perRay = (performance.now() - t0) / 1000 / (PROBE_SIDE * PROBE_SIDE);
+    const [width, height] = frameSize(m.camera.width, m.camera.height, perRay, this.frameSeconds(m.quality));
+    const r = await renderView(src.model, ctx, c2w, width, height, focalFromFovY(fovY, height));
+    const seconds = (performance.now() - t0) / 1000;
     const image = image64(toRgba(m.output, r, width, height), width, height);
-    this.send({ type: 'frame', id: m.id, output: m.output, quality: m.quality, iteration: src.iteration, seconds: (performance.now() - t0) / 1000, image });
+    this.send({ type: 'frame', id: m.id, output: m.output, quality: m.quality, iteration: src.iteration, seconds, image });
+  }
+
+  /** How long a frame may take: coarse ones keep camera moves fluid, sharp ones wait less while training. */
+  private frameSeconds(q: RenderRequest['quality']): number {
+    if (q === 'coarse') return 0.25;
+    return this.training && !this.paused ? 1 : 3;
   }
 
   /** Test views with the given frame ids: from the loaded set when there, else read (and cached). */
@@ -378,6 +406,22 @@ export class TrainerHost {
   private error(e: unknown, request?: string): void {
     this.send({ type: 'error', message: firstLine(e), ...(request ? { request } : {}) });
   }
+}
+
+/** Side of the probe render that measures the cost per ray before each frame. */
+const PROBE_SIDE = 16;
+const MIN_FRAME_SIDE = 16;
+
+/**
+ * The size to render a requested frame at so that it takes about `seconds` at the measured cost
+ * per ray (same aspect; at least 16 px a side; never larger than asked). The viewport stretches
+ * whatever arrives over its quad, so a smaller frame is a blurrier, not a wrong, picture.
+ */
+export function frameSize(width: number, height: number, secondsPerRay: number, seconds: number): [number, number] {
+  const budget = seconds / Math.max(secondsPerRay, 1e-9);
+  if (width * height <= budget) return [width, height];
+  const s = Math.sqrt(budget / (width * height));
+  return [Math.max(MIN_FRAME_SIDE, Math.min(width, Math.round(width * s))), Math.max(MIN_FRAME_SIDE, Math.min(height, Math.round(height * s)))];
 }
 
 function firstLine(e: unknown): string {

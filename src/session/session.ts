@@ -29,6 +29,8 @@ export interface ClientConnection {
 /** Most error replies a client gets per second; a flood beyond that is dropped silently. */
 export const MAX_ERRORS_PER_SECOND = 20;
 const MAX_HISTORY = 4000;
+/** Render/snap requests remembered per client while their replies are outstanding. */
+const MAX_ROUTES_PER_CLIENT = 8;
 
 interface Client {
   deliver: (m: ServerMessage) => void;
@@ -57,7 +59,6 @@ export class Session {
   private historyRun = '';
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
   private readonly routes = new Map<number, { client: Client; id: number }>();
-  private readonly kinds = new Map<number, string>();
   private nextId = 1;
   private closing = false;
   private markClosed: () => void = () => {};
@@ -111,17 +112,13 @@ export class Session {
     if (m.type === 'render' || m.type === 'snapTestView') {
       const id = this.nextId++;
       this.routes.set(id, { client: c, id: m.id });
-      // latest-value on this side too: an older request of the same client and kind is forgotten
-      for (const [k, r] of this.routes) if (k !== id && r.client === c && this.kinds.get(k) === m.type) this.dropRoute(k);
-      this.kinds.set(id, m.type);
+      // an older request's reply is still delivered (it may be the newest picture the client
+      // gets; the client drops frames older than the one it shows), but only the last few are kept
+      const mine = [...this.routes].filter(([, r]) => r.client === c);
+      if (mine.length > MAX_ROUTES_PER_CLIENT) this.routes.delete(mine[0][0]);
       m = { ...m, id };
     }
     this.toChild(m);
-  }
-
-  private dropRoute(k: number): void {
-    this.routes.delete(k);
-    this.kinds.delete(k);
   }
 
   private replyError(c: Client, message: string): void {
@@ -157,7 +154,6 @@ export class Session {
         this.childReady = false;
         this.outbox = [];
         this.routes.clear();
-        this.kinds.clear();
         if (this.closing) return this.markClosed();
         const wasBusy = !['idle', 'done', 'stopped', 'failed', 'viewing'].includes(this.state);
         this.broadcast({ type: 'crash', message: `the training process ended unexpectedly (${why})${wasBusy ? '; the last checkpoint in the run folder is kept' : ''}; press Start to begin again` });
@@ -173,7 +169,7 @@ export class Session {
       case 'testView': {
         const r = this.routes.get(m.id);
         if (!r) return; // superseded or its client left
-        this.dropRoute(m.id);
+        this.routes.delete(m.id);
         r.client.deliver({ ...m, id: r.id });
         return;
       }

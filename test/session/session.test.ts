@@ -83,7 +83,7 @@ describe('Session', () => {
     expect(b.of('frame')).toHaveLength(1);
   });
 
-  it('drops the reply to a render superseded by a newer one from the same client', () => {
+  it('delivers replies to older requests too (the client keeps the newest), forgetting all but the last few', () => {
     const p = new FakeProcess();
     const s = new Session(p.spawn);
     const a = client(s);
@@ -91,9 +91,13 @@ describe('Session', () => {
     p.emit({ type: 'state', state: 'training', detail: '' });
     a.conn.receive({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
     const [first, second] = p.received as Extract<ClientMessage, { type: 'render' }>[];
-    p.emit({ type: 'frame', id: first.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
     p.emit({ type: 'frame', id: second.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
-    expect(a.of('frame').map((f) => f.id)).toEqual([2]);
+    p.emit({ type: 'frame', id: first.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    expect(a.of('frame').map((f) => f.id)).toEqual([2, 1]);
+    for (let i = 3; i <= 30; i++) a.conn.receive({ type: 'render', id: i, camera, output: 'rgb', quality: 'coarse' });
+    const sent = p.received.slice(2) as Extract<ClientMessage, { type: 'render' }>[];
+    for (const r of sent) p.emit({ type: 'frame', id: r.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    expect(a.of('frame').map((f) => f.id).slice(2)).toEqual([23, 24, 25, 26, 27, 28, 29, 30]);
   });
 
   it('broadcasts events and brings a late client up to date (scene, curves, state)', () => {

@@ -8,15 +8,18 @@ import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeS
 import { basename, dirname, join } from 'node:path';
 
 export const fileIo = {
-  /** writeSync(fd, buffer, offset, length): bytes written. Replace only in tests. */
-  write: (fd: number, buf: Uint8Array, offset: number, length: number): number => writeSync(fd, buf, offset, length),
+  /** writeSync(fd, buffer, offset, length) for the file `target`: bytes written. Replace only in tests. */
+  write: (fd: number, buf: Uint8Array, offset: number, length: number, target: string): number => {
+    void target;
+    return writeSync(fd, buf, offset, length);
+  },
 };
 
-function writeAll(fd: number, chunks: (Uint8Array | string)[]): void {
+function writeAll(fd: number, chunks: (Uint8Array | string)[], target: string): void {
   for (const c of chunks) {
     const buf = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
     let off = 0;
-    while (off < buf.length) off += fileIo.write(fd, buf, off, buf.length - off);
+    while (off < buf.length) off += fileIo.write(fd, buf, off, buf.length - off, target);
   }
 }
 
@@ -25,7 +28,7 @@ export function writeFileAtomic(path: string, chunks: (Uint8Array | string)[]): 
   let fd = -1;
   try {
     fd = openSync(tmp, 'w');
-    writeAll(fd, chunks);
+    writeAll(fd, chunks, path);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
@@ -56,7 +59,7 @@ export function appendFile(path: string, text: string): void {
   let fd = -1;
   try {
     fd = openSync(path, 'a');
-    writeAll(fd, [text]);
+    writeAll(fd, [text], path);
   } catch (e) {
     throw withPath(e, path);
   } finally {

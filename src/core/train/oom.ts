@@ -17,3 +17,8 @@ export function outOfMemoryMessage(backend: string, iteration: number, batch: nu
   const what = backend === 'cpu' ? 'memory' : 'GPU memory';
   return `the ${backend} backend ran out of ${what} at iteration ${iteration} (batch ${batch}, grid ${grid}); lower --batch, --chunk or --grid-end`;
 }
+
+/** The same for rendering from a checkpoint (npm run render), where only the chunk size matters. */
+export function renderOutOfMemoryMessage(backend: string, chunk: number): string {
+  return `the ${backend} backend ran out of ${backend === 'cpu' ? 'memory' : 'GPU memory'} while rendering (chunk ${chunk} rays); lower --chunk`;
+}

@@ -2,9 +2,12 @@
  * Binary checkpoints (src/core/io/checkpoint.ts): arrays of every dtype (views at an offset and
  * lengths that need padding included) and the metadata round-trip exactly; a truncated file, a
  * flipped data byte (checksum), bad magic and a wrong version each throw a CheckpointError that
- * names the file; writes are atomic (no temporary file is left behind, and an existing file is
- * replaced only when the new one was written in full). saveTrainer / loadModel restore a model
- * that renders exactly what the trained one rendered.
+ * names the file; in version 2 the checksum also covers the metadata; writes are atomic (no
+ * temporary file is left behind, and an existing file is replaced only when the new one was
+ * written in full). saveTrainer / loadModel restore a model that renders exactly what the trained
+ * one rendered; a version-1 file (as written before exact resume) still loads for rendering and
+ * is refused for resuming with a message saying why; a trainer with non-finite parameters is
+ * never written.
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +16,7 @@ import { initBackend } from '../../../src/core/backend';
 import { resolveConfig } from '../../../src/core/config';
 import { LEGO_BOX } from '../../../src/core/field/geometry';
 import { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, readCheckpoint, writeCheckpoint, type ArrayData } from '../../../src/core/io/checkpoint';
-import { loadModel, saveTrainer } from '../../../src/core/io/model-checkpoint';
+import { loadModel, NonFiniteStateError, readTrainerCheckpoint, saveTrainer } from '../../../src/core/io/model-checkpoint';
 import { modelParams, paramCounts } from '../../../src/core/model';
 import { renderRays } from '../../../src/core/render/render-rays';
 import { STEP_RATIO, Trainer } from '../../../src/core/train/trainer';
@@ -93,6 +96,23 @@ describe('checkpoint encode / read', () => {
     version[7] = CHECKPOINT_VERSION + 1;
     expectCheckpointError(write('version.trf', version), new RegExp(`version ${CHECKPOINT_VERSION + 1}`));
     expectCheckpointError(join(dir, 'missing.trf'), /cannot read/);
+  });
+
+  it('version 2: a changed metadata value (same length, still valid JSON) fails the checksum', () => {
+    const good = Buffer.concat(encodeCheckpoint({ lr: 0.25, name: 'x' }, sampleArrays()));
+    const at = good.indexOf('0.25');
+    expect(at).toBeGreaterThan(0);
+    const changed = Buffer.from(good);
+    changed[at + 3] = '6'.charCodeAt(0); // 0.26
+    const f = join(dir, 'meta-changed.trf');
+    writeFileSync(f, changed);
+    expectCheckpointError(f, /checksum/);
+    // version 1 files (checksum over the arrays only) still read
+    const v1 = join(dir, 'v1.trf');
+    writeFileSync(v1, Buffer.concat(encodeCheckpoint(META, sampleArrays(), 1)));
+    const r = readCheckpoint(v1);
+    expect(r.version).toBe(1);
+    expect(r.meta).toEqual(META);
   });
 });
 
@@ -209,5 +229,38 @@ describe('saveTrainer / loadModel', () => {
     expect(after.rgb).toEqual(before.rgb);
     expect(after.depth).toEqual(before.depth);
     expect(after.acc).toEqual(before.acc);
+
+    // a version-1 file: the same arrays less the resume state, version byte 1
+    const { meta: v2meta, arrays } = readCheckpoint(file);
+    const v1meta = { ...(v2meta as Record<string, unknown>) };
+    for (const k of ['sampler', 'pool', 'decoderInitDone']) delete v1meta[k];
+    delete arrays['pool.keep'];
+    const v1 = join(dir, 'trainer-v1.trf');
+    writeFileSync(v1, Buffer.concat(encodeCheckpoint(v1meta, arrays, 1)));
+    const old = loadModel(v1);
+    expect(old.mask).toEqual(trainer.mask);
+    const oldRender = await renderRays(old.model, rays.origins, rays.dirs, rays.count, { ...settings, mask: old.mask });
+    expect(oldRender.rgb).toEqual(before.rgb);
+    let err: unknown;
+    try {
+      readTrainerCheckpoint(v1);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toMatch(new RegExp(`^${v1}: checkpoint format version 1 has no ray-filter or batch-order state.*cannot be resumed.*npm run render`));
+    expect(readTrainerCheckpoint(file).meta.iteration).toBe(4);
+
+    // non-finite parameters are never written over a good file
+    const good = readFileSync(file);
+    const p = modelParams(trainer.model)[2];
+    const keep = p.data[5];
+    p.data[5] = NaN;
+    expect(() => saveTrainer(file, trainer)).toThrow(NonFiniteStateError);
+    expect(() => saveTrainer(file, trainer)).toThrow(new RegExp(`iteration 4: ${p.name} holds Inf or NaN; not written over ${file}`));
+    p.data[5] = keep;
+    trainer.adam.v[0][0] = Infinity;
+    expect(() => saveTrainer(file, trainer)).toThrow(/Adam moment of field.densityPlane0 holds Inf or NaN/);
+    expect(readFileSync(file).equals(good)).toBe(true);
   });
 });

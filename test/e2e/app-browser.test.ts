@@ -1,0 +1,170 @@
+/**
+ * The app end to end, in browser mode: `npm run build` produces the main, preload and renderer
+ * bundles (and the bundled training process trains under plain Node); then `npm run serve` runs,
+ * Debian's Chromium (driven by playwright-core) opens the page, starts a short smoke training from
+ * the UI, sees the iteration advance, a non-blank viewport whose pixels change as training goes
+ * on, a new frame after a camera drag, pause holding the iteration and resume moving it again,
+ * and a test PSNR. The screenshot of the running app goes to $TENSORF_SCREENSHOT when set.
+ *
+ * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
+ */
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const DATA = 'datasets/nerf_synthetic/lego';
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+const haveData = existsSync(`${DATA}/transforms_train.json`);
+if (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER === '1') throw new Error('Chromium not found (apt-get install chromium)');
+const skip = (!haveData && process.env.TENSORF_REQUIRE_DATA !== '1') || (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER !== '1');
+const ITERATIONS = 70;
+
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+const tmp = mkdtempSync(join(tmpdir(), 'tensorf-e2e-'));
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function startServe(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server = spawn(process.execPath, ['scripts/run.mjs', 'src/server/serve.ts', '--port', '0', '--allow', tmp], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    server.stdout!.on('data', (d) => {
+      out += d;
+      const m = /TensoRF app: (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.stderr!.on('data', (d) => (err += d));
+    server.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
+  });
+}
+
+async function viewportPixels(page: Page): Promise<Uint8Array> {
+  const shot = await page.getByTestId('viewport').locator('canvas').screenshot();
+  if (process.env.TENSORF_SCREENSHOT) writeFileSync(`${process.env.TENSORF_SCREENSHOT}.viewport-${Date.now()}.png`, shot);
+  return PNG.sync.read(shot).data;
+}
+
+function spread(px: Uint8Array): number {
+  let lo = 255;
+  let hi = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    const v = (px[i] + px[i + 1] + px[i + 2]) / 3;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return hi - lo;
+}
+
+/** Share of pixels whose colour moved by more than 8 levels in some channel. */
+function changedShare(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return 1;
+  let n = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    if (Math.abs(a[i] - b[i]) > 8 || Math.abs(a[i + 1] - b[i + 1]) > 8 || Math.abs(a[i + 2] - b[i + 2]) > 8) n++;
+  }
+  return n / (a.length / 4);
+}
+
+const iterationOf = async (page: Page) => Number(((await page.getByTestId('iteration').textContent()) ?? '').split('/')[0].trim()) || 0;
+const frameCount = async (page: Page) => Number(await page.getByTestId('viewport').getAttribute('data-frame-count')) || 0;
+const frameIteration = async (page: Page) => Number(await page.getByTestId('viewport').getAttribute('data-frame-iteration')) || 0;
+
+describe.skipIf(skip)('app in browser mode', () => {
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+  }, 120_000);
+
+  it('npm run build writes the main, preload and renderer bundles, and the bundled trainer trains', async () => {
+    for (const f of ['out/main/index.cjs', 'out/main/trainer.cjs', 'out/preload/index.cjs', 'out/renderer/index.html']) expect(existsSync(f), f).toBe(true);
+    // the Electron training process, run by plain Node (it speaks Node IPC when there is no parentPort)
+    const child = fork('out/main/trainer.cjs', [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const states: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bundled trainer timed out; states ${states.join(',')}`)), 90_000);
+      child.on('message', (m: { type: string; state?: string; detail?: string }) => {
+        if (m.type !== 'state') return;
+        states.push(m.state!);
+        if (m.detail === 'trainer process ready') child.send({ type: 'start', config: { preset: 'smoke', iterations: 4, backend: 'cpu', trainViews: 3, evalViews: 1, out: join(tmp, 'bundled') } });
+        if (m.state === 'done' || m.state === 'failed') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill();
+    expect(states.at(-1)).toBe('done');
+    expect(existsSync(join(tmp, 'bundled', 'summary.json'))).toBe(true);
+  }, 120_000);
+
+  it('trains from the UI with live renders, camera moves, pause/resume and a test PSNR', async () => {
+    const url = await startServe();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await expect.poll(() => page.getByTestId('scene').inputValue(), { timeout: 15_000 }).toBe(DATA);
+
+    await page.getByTestId('preset').selectOption('smoke');
+    await page.getByTestId('decoder').selectOption('mlp');
+    await page.getByTestId('backend').selectOption('cpu');
+    await page.getByTestId('iterations').fill(String(ITERATIONS));
+    await page.getByTestId('start').click();
+
+    // the iteration advances
+    await expect.poll(() => iterationOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    const it1 = await iterationOf(page);
+    await expect.poll(() => iterationOf(page), { timeout: 30_000 }).toBeGreaterThan(it1);
+
+    // a non-blank image, whose pixels change as training proceeds
+    await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    const early = await viewportPixels(page);
+    expect(spread(early)).toBeGreaterThan(20);
+    // the first frames are a nearly uniform haze; by iteration 45 (grid upsampled and masked at 40) the model has a shape
+    await expect.poll(() => frameIteration(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(45);
+    const later = await viewportPixels(page);
+    if (process.env.TENSORF_SCREENSHOT) writeFileSync(process.env.TENSORF_SCREENSHOT, await page.screenshot());
+    expect(changedShare(early, later)).toBeGreaterThan(0.01);
+
+    // a camera drag gets a new frame
+    const before = await frameCount(page);
+    const box = (await page.getByTestId('viewport').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width / 2 + 12 * k, box.y + box.height / 2 + 3 * k);
+    await page.mouse.up();
+    await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThan(before);
+
+    // pause holds the iteration, resume moves it again
+    await page.getByTestId('pause').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 30_000 }).toBe('paused');
+    await page.waitForTimeout(500);
+    const held = await iterationOf(page);
+    await page.waitForTimeout(2500);
+    expect(await iterationOf(page)).toBe(held);
+    await page.getByTestId('pause').click();
+    await expect.poll(() => iterationOf(page), { timeout: 30_000 }).toBeGreaterThan(held);
+
+    // a test PSNR (the running one at iteration 50, then the final evaluation)
+    await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
+    expect(await iterationOf(page)).toBe(ITERATIONS);
+    expect(errors).toEqual([]);
+  }, 420_000);
+});
