@@ -174,12 +174,16 @@ export class Viewport {
       return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color }));
     };
     this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
-    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect));
+    // first view: test camera 0, pulled back so the box and the camera rig are in sight
+    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
     this.invalidate();
   }
 
-  /** Puts the camera at a row-major c2w pose (optionally with a vertical fov, radians) and asks for a sharp frame. */
-  setPose(pose: number[], fovY?: number): void {
+  /**
+   * Puts the camera at a row-major c2w pose (optionally with a vertical fov, radians; `pullBack`
+   * > 1 moves it that many times farther from the orbit centre) and asks for a sharp frame.
+   */
+  setPose(pose: number[], fovY?: number, pullBack = 1): void {
     const m = new THREE.Matrix4().fromArray(columnMajorFromRowMajor(pose));
     m.decompose(this.camera.position, this.camera.quaternion, new THREE.Vector3());
     if (fovY !== undefined) {
@@ -192,6 +196,7 @@ export class Viewport {
     if (!(t > 0.1)) t = Math.max(1, this.camera.position.length());
     this.quiet = true;
     this.controls.target.copy(this.camera.position).addScaledVector(forward, t);
+    if (pullBack !== 1) this.camera.position.copy(this.controls.target).addScaledVector(forward, -t * pullBack);
     this.controls.update();
     this.quiet = false;
     this.scheduler.refresh(this.view());
