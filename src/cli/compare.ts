@@ -6,17 +6,16 @@
  * and runs only the entries whose summary.json is missing or not complete (an incomplete run
  * starts over: its folder is cleared), then rewrites the reports.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
 import { initBackend } from '../core/backend';
 import { checkScene } from '../core/data/nerf-synthetic';
 import type { Trainer } from '../core/train/trainer';
 import { RunFolder, runStamp } from '../core/io/run-folder';
-import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, runLabel, type DecoderSpec } from '../core/compare/decoder-spec';
-import { PLAN_FILE, readRunRecord, runComplete, type ComparePlan } from '../core/compare/records';
-import { buildReport, reportHtml, reportMarkdown } from '../core/compare/report';
-import { writeFileAtomic } from '../core/io/atomic';
+import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
+import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
+import { newPlan, readPlan, writePlan, writeReports } from '../core/compare/plan';
 import { parseArgs, takeFlags } from './args';
 import { runMain } from './main';
 import { loadRunData, trainRun, type Outcome, type RunData } from './run-training';
@@ -56,32 +55,6 @@ async function trainOne(cfg: TrainConfig, dir: string, data: RunData, backend: {
   });
 }
 
-/** Writes report.json, report.md and report.html from the run folders; returns the markdown. */
-function writeReports(dir: string, plan: ComparePlan): string {
-  const records = plan.runs.map((r) => readRunRecord(dir, r, plan));
-  const report = buildReport(records, plan.config.preset, plan.seeds);
-  const md = reportMarkdown(report);
-  writeFileAtomic(join(dir, 'report.json'), [JSON.stringify(report, null, 2) + '\n']);
-  writeFileAtomic(join(dir, 'report.md'), [md]);
-  const html = reportHtml(report, records, (p) => (existsSync(p) ? readFileSync(p) : null));
-  writeFileAtomic(join(dir, 'report.html'), [html]);
-  return md;
-}
-
-function readPlan(dir: string): ComparePlan {
-  const path = join(dir, PLAN_FILE);
-  if (!existsSync(path)) throw new ConfigError(`--resume ${dir}: no ${PLAN_FILE} there`);
-  let plan: ComparePlan;
-  try {
-    plan = JSON.parse(readFileSync(path, 'utf8')) as ComparePlan;
-  } catch (e) {
-    throw new ConfigError(`--resume ${dir}: ${PLAN_FILE} is not valid JSON (${(e as Error).message})`);
-  }
-  if (plan.version !== 1 || !Array.isArray(plan.runs) || !Array.isArray(plan.entries)) throw new ConfigError(`--resume ${dir}: ${PLAN_FILE} is not a comparison plan`);
-  plan.config = resolveConfig(plan.config as unknown as Record<string, unknown>, `${path}: config.`);
-  return plan;
-}
-
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, SWITCHES);
   if (switches.has('help')) {
@@ -105,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(`--resume: the plan comes from ${PLAN_FILE}; only --backend may be given with it`);
     }
     dir = own.resume;
-    plan = readPlan(dir);
+    plan = readPlan(dir, '--resume ');
     checkScene(plan.config.data);
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? plan.config.backend);
   } else {
@@ -124,17 +97,8 @@ async function main(argv: string[]): Promise<number> {
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
     if (partial.preset === undefined) partial.preset = (backend.name === 'cpu' ? 'quick' : 'thesis') as PresetName;
     const cfg = resolveConfig(partial);
-    const seeds = Array.from({ length: seedsN }, (_, i) => cfg.seed + i);
-    plan = {
-      version: 1,
-      created: new Date().toISOString(),
-      entries: specs.map((s) => ({ entry: s.entry, label: s.label, decoder: s.decoder, options: s.options, overrides: s.overrides })),
-      seeds,
-      config: { ...cfg, out: dir, name: '' },
-      runs: specs.flatMap((s) => seeds.map((seed) => ({ label: runLabel(s, seed, seedsN > 1), entry: s.label, seed }))),
-    };
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, PLAN_FILE), JSON.stringify(plan, null, 2) + '\n');
+    plan = newPlan(specs, cfg, seedsN, dir);
+    writePlan(dir, plan);
   }
   say(`preset ${plan.config.preset}: ${PRESET_NOTES[plan.config.preset]}`);
   say(`backend ${backend.name}: ${backend.reason}`);

@@ -13,7 +13,10 @@ export interface TensorfApi {
   resume(): void;
   stop(): void;
   evaluate(): void;
-  render(id: number, camera: CameraSpec, output: OutputKind, quality: Quality): void;
+  /** `model`: a comparison entry's label (absent: the model being trained or opened). */
+  render(id: number, camera: CameraSpec, output: OutputKind, quality: Quality, model?: string): void;
+  /** Trains the decoder entries in turn (`decoders` as for `npm run compare -- --decoders`). */
+  compare(decoders: string, config: Partial<TrainConfig>): void;
   snapTestView(id: number, view: number): void;
   openScene(path: string): void;
   openRun(path: string): void;
@@ -29,7 +32,8 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     resume: () => send({ type: 'resume' }),
     stop: () => send({ type: 'stop' }),
     evaluate: () => send({ type: 'evaluate' }),
-    render: (id, camera, output, quality) => send({ type: 'render', id, camera, output, quality }),
+    render: (id, camera, output, quality, model) => send({ type: 'render', id, camera, output, quality, ...(model === undefined ? {} : { model }) }),
+    compare: (decoders, config) => send({ type: 'compare', decoders, config }),
     snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
     openScene: (path) => send({ type: 'openScene', path }),
     openRun: (path) => send({ type: 'openRun', path }),

@@ -35,7 +35,9 @@ export type ClientMessage =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'evaluate' }
-  | { type: 'render'; id: number; camera: CameraSpec; output: OutputKind; quality: Quality }
+  | { type: 'render'; id: number; camera: CameraSpec; output: OutputKind; quality: Quality; model?: string }
+  /** Trains each decoder entry in turn (same data, schedule, views, seed): `decoders` as for `npm run compare -- --decoders`. */
+  | { type: 'compare'; decoders: string; config: Partial<TrainConfig> }
   | { type: 'snapTestView'; id: number; view: number }
   | { type: 'openScene'; path: string }
   | { type: 'openRun'; path: string };
@@ -55,6 +57,24 @@ export interface SceneInfo {
   box: { min: [number, number, number]; max: [number, number, number] };
   trainPoses: number[][]; // each 16 numbers, row-major c2w
   testPoses: number[][];
+}
+
+export const COMPARE_STATUSES = ['waiting', 'training', 'done', 'failed', 'stopped'] as const;
+export type CompareStatus = (typeof COMPARE_STATUSES)[number];
+
+/** One decoder entry of a comparison in the app; numbers are null until known. */
+export interface CompareRow {
+  /** The entry's label (its run folder's name, and the `model` of render requests). */
+  label: string;
+  /** The entry as written, e.g. `siren:flic=2,initc=40`. */
+  entry: string;
+  status: CompareStatus;
+  iteration: number;
+  decoderParams: number | null;
+  testPSNR: number | null;
+  testSSIM: number | null;
+  trainSeconds: number | null;
+  itsPerSecond: number | null;
 }
 
 /** One point of the curves a run draws: train PSNR per step, test PSNR per evaluation. */
@@ -78,7 +98,9 @@ export type ServerMessage =
   | { type: 'event'; event: TrainEvent }
   | { type: 'scene'; scene: SceneInfo }
   | { type: 'history'; points: HistoryPoint[]; run: string }
-  | { type: 'frame'; id: number; output: OutputKind; quality: Quality; iteration: number; seconds: number; image: ImageData64 }
+  | { type: 'frame'; id: number; output: OutputKind; quality: Quality; iteration: number; seconds: number; image: ImageData64; model?: string }
+  /** The comparison's table, sent whenever a row changes; `dir` is the comparison folder. */
+  | { type: 'compare'; dir: string; rows: CompareRow[] }
   | { type: 'testView'; id: number; view: number; iteration: number; psnr: number; pose: number[]; cameraAngleX: number; render: ImageData64; truth: ImageData64; error: ImageData64 }
   | { type: 'error'; message: string; request?: string }
   | { type: 'crash'; message: string };

@@ -6,8 +6,10 @@
  * what the CLI accepts.
  */
 import { resolveConfig, type TrainConfig } from '../core/config';
+import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import {
   type ClientMessage,
+  COMPARE_STATUSES,
   MAX_FRAME_SIDE,
   OUTPUT_KINDS,
   QUALITIES,
@@ -91,13 +93,30 @@ const startConfig: Check = (v, at) => {
   }
 };
 
+const compareDecoders: Check = (v, at) => {
+  str(1000)(v, at);
+  try {
+    parseDecoderSpecs(v as string);
+  } catch (e) {
+    throw new ProtocolError(`${at}: ${(e as Error).message.replace(/^--decoders /, '')}`);
+  }
+};
+const compareConfig: Check = (v, at) => {
+  startConfig(v, at);
+  for (const k of ['decoder', 'name', 'out'] as const) {
+    if ((v as Record<string, unknown>)[k] !== undefined) throw new ProtocolError(`${at}.${k}: not a comparison option (the entries choose the decoders; runs go into the comparison folder)`);
+  }
+};
+const modelLabel = optional(str(200));
+
 const CLIENT: Record<ClientMessage['type'], Fields> = {
   start: { config: startConfig },
   pause: {},
   resume: {},
   stop: {},
   evaluate: {},
-  render: { id, camera, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES) },
+  render: { id, camera, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), model: modelLabel },
+  compare: { decoders: compareDecoders, config: compareConfig },
   snapTestView: { id, view: num(0, 100000, true) },
   openScene: { path: str() },
   openRun: { path: str() },
@@ -150,7 +169,25 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
   event: { event },
   scene: { scene: sceneInfo },
   history: { points: arr(obj({ iteration: num(0), trainPSNR: optional(numOrNaN), testPSNR: optional(numOrNaN) })), run: str() },
-  frame: { id, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), iteration: num(0), seconds: num(0), image },
+  frame: { id, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), iteration: num(0), seconds: num(0), image, model: modelLabel },
+  compare: {
+    dir: str(),
+    rows: arr(
+      obj({
+        label: str(200),
+        entry: str(1000),
+        status: oneOf(COMPARE_STATUSES),
+        iteration: num(0),
+        decoderParams: numOrNaN,
+        testPSNR: numOrNaN,
+        testSSIM: numOrNaN,
+        trainSeconds: numOrNaN,
+        itsPerSecond: numOrNaN,
+      }),
+      0,
+      100,
+    ),
+  },
   testView: { id, view: num(0), iteration: num(0), psnr: numOrNaN, pose, cameraAngleX: num(0, Math.PI), render: image, truth: image, error: image },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },

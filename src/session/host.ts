@@ -1,38 +1,36 @@
 /**
  * The Node side of the app, inside the training process: takes client messages, runs a training
- * through the same driver as `train:lego` (src/cli/run-training.ts), forwards the trainer's
- * events, and renders views of the current model between steps. Render requests are latest-value:
- * one pending slot per kind, a newer request replaces an older one that was not served yet.
+ * (or a comparison: one training per decoder entry) through the same driver as `train:lego`
+ * (src/cli/run-training.ts), forwards the trainer's events, and renders views of the models
+ * between steps. Render requests are latest-value: one pending slot per model, a newer request
+ * replaces an older one that was not served yet.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { initBackend, type BackendInfo } from '../core/backend';
+import { entryConfig, parseDecoderSpecs } from '../core/compare/decoder-spec';
+import { newPlan, writePlan, writeReports } from '../core/compare/plan';
 import { checkScene } from '../core/data/nerf-synthetic';
-import { loadTestViews, testViewCount } from '../core/data/scene';
-import type { TrainConfig } from '../core/config';
-import { evaluateViews, renderView, type ViewSet } from '../core/eval/evaluate';
-import { errorMap, mse, psnrFromMse } from '../core/eval/metrics';
-import type { AlphaMask } from '../core/field/alpha-mask';
+import { testViewCount } from '../core/data/scene';
+import { resolveConfig, type TrainConfig } from '../core/config';
 import { LEGO_BOX, type Box } from '../core/field/geometry';
 import { loadModel } from '../core/io/model-checkpoint';
-import { CHECKPOINT_FILE, defaultRunName, RunFolder } from '../core/io/run-folder';
-import type { Model } from '../core/model';
+import { CHECKPOINT_FILE, defaultRunName, RunFolder, runStamp } from '../core/io/run-folder';
 import type { TrainEvent } from '../core/train/events';
-import { STEP_RATIO, type Trainer, visViewIds } from '../core/train/trainer';
-import { loadRunData, trainRun } from '../cli/run-training';
+import type { Trainer } from '../core/train/trainer';
+import { loadRunData, type Outcome, type RunData, trainRun } from '../cli/run-training';
 import type { ClientMessage, HistoryPoint, ServerMessage, SessionState } from '../protocol/messages';
 import { parseClientMessage, startConfigOf } from '../protocol/schema';
-import { focalFromFovY, image64, rgbToRgba, toRgba } from './frames';
+import { CompareTable } from './compare-table';
 import { sceneInfo } from './scene-info';
+import { evaluateNow, HostError, type RenderRequest, renderFrame, renderTestView, type SnapRequest, TestViews, type ViewSource } from './views';
 
-export class HostError extends Error {
-  override name = 'HostError';
-}
+export { HostError, frameSize } from './views';
 
 export interface HostOptions {
   /** When set, every path a message names (scene, run folder, output folder) must lie inside one of these. */
   allowedRoots?: string[];
-  /** Where new runs go when the start message names no `out` (default 'runs'). */
+  /** Where new runs and comparisons go (default 'runs'). */
   runsDir?: string;
   /** Minimum milliseconds between forwarded step events (the last step is always sent). Default 100. */
   stepEventMs?: number;
@@ -43,30 +41,23 @@ export interface HostOptions {
   renderShare?: number;
 }
 
-type RenderRequest = Extract<ClientMessage, { type: 'render' }>;
-type SnapRequest = Extract<ClientMessage, { type: 'snapTestView' }>;
-
-/** What renders come from: the training model, or a checkpoint the user opened. */
-interface ViewSource {
-  model: Model;
-  mask: AlphaMask | null;
-  cfg: TrainConfig;
-  iteration: number;
-  test: ViewSet | null;
-  testCount: number;
-}
-
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export class TrainerHost {
   private state: SessionState = 'idle';
   private trainer: Trainer | null = null;
+  /** The comparison entry being trained (the label of `trainer`), if any. */
+  private trainerLabel: string | null = null;
   private training = false;
   private paused = false;
-  /** A stop asked for before the trainer existed (while loading). */
+  /** A stop asked for before the trainer existed (while loading) or between comparison entries. */
   private stopAsked = false;
   private viewing: ViewSource | null = null;
-  private pendingRender: RenderRequest | null = null;
+  /** Finished comparison entries' models, by label. */
+  private readonly entryModels = new Map<string, ViewSource>();
+  private compare: CompareTable | null = null;
+  /** Pending viewport renders, one per model ('' = the current model). */
+  private readonly pendingRenders = new Map<string, RenderRequest>();
   private pendingSnap: SnapRequest | null = null;
   private pendingEval = false;
   private serving = false;
@@ -74,9 +65,8 @@ export class TrainerHost {
   private lastStepSent = 0;
   /** While training runs, the next viewport render waits until this time (performance.now()). */
   private nextRenderAt = 0;
-
-  private backends = new Map<string, BackendInfo>();
-  private loadedViews = new Map<string, ViewSet>();
+  private readonly backends = new Map<string, BackendInfo>();
+  private readonly testViews = new TestViews();
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -119,7 +109,13 @@ export class TrainerHost {
       case 'start': {
         if (this.training) throw new HostError('a training is running; stop it before starting another');
         const cfg = startConfigOf(m);
-        this.finished = this.train(cfg);
+        this.finished = this.exclusive('start', async () => void (await this.trainOne(cfg, null)));
+        return;
+      }
+      case 'compare': {
+        if (this.training) throw new HostError('a training is running; stop it before starting a comparison');
+        const { decoders, config } = m;
+        this.finished = this.exclusive('compare', () => this.compareAll(decoders, config));
         return;
       }
       case 'pause':
@@ -145,7 +141,8 @@ export class TrainerHost {
         this.pendingEval = true;
         return this.kick();
       case 'render':
-        this.pendingRender = m;
+        this.pendingRenders.delete(m.model ?? '');
+        this.pendingRenders.set(m.model ?? '', m);
         return this.kick();
       case 'snapTestView':
         this.pendingSnap = m;
@@ -161,64 +158,117 @@ export class TrainerHost {
     }
   }
 
-  private async train(cfg: TrainConfig): Promise<void> {
+  /** Runs one training or comparison with the session marked busy; failures become error + 'failed'. */
+  private async exclusive(request: string, body: () => Promise<void>): Promise<void> {
     this.training = true;
     this.paused = false;
     this.stopAsked = false;
     this.viewing = null;
-    this.loadedViews.clear();
-    const say = (line: string) => {
-      if (line.startsWith('evaluating')) this.setState('evaluating', line);
-    };
+    this.entryModels.clear();
+    this.testViews.clear();
     try {
-      this.confine(cfg.data, 'start.config.data');
-      if (cfg.out) this.confine(cfg.out, 'start.config.out');
-      checkScene(cfg.data);
-      this.setState('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
-      this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
-      const backend = await this.backend(cfg.backend);
-      await tick();
-      const data = loadRunData(cfg, () => {});
-      const name = cfg.name || defaultRunName(cfg);
-      const dir = cfg.out || join(this.opts.runsDir ?? 'runs', name);
-      this.confine(dir, 'start.config.out');
-      const run = RunFolder.create(dir);
-      const finalCfg: TrainConfig = { ...cfg, name, out: run.dir };
-      run.writeJson('config.json', finalCfg);
-      this.setState('training', `run folder ${run.dir}; backend ${backend.name}`);
-      let trainer: Trainer | null = null;
-      const outcome = await trainRun(finalCfg, run, data, backend, {
-        json: false,
-        progress: false,
-        say,
-        onTrainer: (t) => {
-          trainer = this.trainer = t;
-          if (this.stopAsked) t.control.stopRequested = true;
-        },
-        onEvent: (e) => this.between(e),
-      });
-      const t = trainer as Trainer | null;
-      if (t) this.viewing = { model: t.model, mask: t.mask, cfg: finalCfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
-      const state = outcome === 'complete' ? 'done' : outcome;
-      this.setState(state, `${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
+      await body();
     } catch (e) {
-      this.error(e, 'start');
+      this.error(e, request);
       this.setState('failed', firstLine(e));
     } finally {
       this.training = false;
       this.trainer = null;
+      this.trainerLabel = null;
       this.paused = false;
       void this.serveAll();
     }
   }
 
+  /** Loads the scene (unless `data` is given) and trains one run folder; `label` marks a comparison entry. */
+  private async trainOne(cfg: TrainConfig, label: string | null, data?: RunData): Promise<Outcome> {
+    this.confine(cfg.data, 'start.config.data');
+    if (cfg.out) this.confine(cfg.out, 'start.config.out');
+    checkScene(cfg.data);
+    const backend = await this.backend(cfg.backend);
+    if (!data) {
+      this.setState('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
+      this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
+      await tick();
+      data = loadRunData(cfg, () => {});
+    }
+    const name = cfg.name || defaultRunName(cfg);
+    const dir = cfg.out || join(this.opts.runsDir ?? 'runs', name);
+    this.confine(dir, 'start.config.out');
+    const run = RunFolder.create(dir);
+    const finalCfg: TrainConfig = { ...cfg, name, out: run.dir };
+    run.writeJson('config.json', finalCfg);
+    this.setState('training', `${label ? `comparison entry ${label}: ` : ''}run folder ${run.dir}; backend ${backend.name}`);
+    let trainer: Trainer | null = null;
+    this.trainerLabel = label;
+    const outcome = await trainRun(finalCfg, run, data, backend, {
+      json: false,
+      progress: false,
+      say: (line) => {
+        if (line.startsWith('evaluating')) this.setState('evaluating', line);
+      },
+      onTrainer: (t) => {
+        trainer = this.trainer = t;
+        if (this.stopAsked) t.control.stopRequested = true;
+      },
+      onEvent: (e) => this.between(e, label),
+    });
+    const t = trainer as Trainer | null;
+    this.trainer = null;
+    this.trainerLabel = null;
+    if (t) {
+      const src: ViewSource = { model: t.model, mask: t.mask, cfg: finalCfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
+      if (label) this.entryModels.set(label, src);
+      this.viewing = src;
+    }
+    this.setState(outcome === 'complete' ? 'done' : outcome, `${label ? `comparison entry ${label}: ` : ''}${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
+    return outcome;
+  }
+
+  /**
+   * Trains each decoder entry in turn into runs/compare-<stamp>/<label>/ with the same data,
+   * schedule, views and seed, then writes the reports; the folder is a normal comparison folder
+   * (`npm run compare -- --resume DIR` finishes an interrupted one).
+   */
+  private async compareAll(decoders: string, partial: Partial<TrainConfig>): Promise<void> {
+    const specs = parseDecoderSpecs(decoders, partial as Record<string, unknown>);
+    const cfg = resolveConfig(partial as Record<string, unknown>, 'compare.config.');
+    this.confine(cfg.data, 'compare.config.data');
+    checkScene(cfg.data);
+    const dir = join(this.opts.runsDir ?? 'runs', `compare-${runStamp()}`);
+    this.confine(dir, 'compare');
+    const plan = newPlan(specs, cfg, 1, dir);
+    writePlan(dir, plan);
+    const table = (this.compare = new CompareTable(dir, plan));
+    this.send(table.message());
+    this.setState('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale})`);
+    this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
+    await tick();
+    const data = loadRunData(cfg, () => {});
+    for (const r of plan.runs) {
+      if (this.stopAsked) break;
+      const entry = plan.entries.find((e) => e.label === r.entry)!;
+      const ecfg = entryConfig(plan.config, { ...entry, decoder: entry.decoder as TrainConfig['decoder'] }, r.seed);
+      table.setStatus(r.label, 'training');
+      this.send(table.message());
+      const outcome = await this.trainOne({ ...ecfg, name: r.label, out: join(dir, r.label) }, r.label, data);
+      table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
+      this.send(table.message());
+      if (outcome === 'stopped') break;
+    }
+    writeReports(dir, plan);
+    const stopped = this.stopAsked;
+    this.setState(stopped ? 'stopped' : 'done', `comparison ${dir}: ${stopped ? 'stopped; `npm run compare -- --resume ' + dir + '` finishes it' : 'done'}; reports in ${dir}/report.html`);
+  }
+
   /** After each trainer event: forward it, let messages in, serve requests, hold while paused. */
-  private async between(e: TrainEvent): Promise<void> {
+  private async between(e: TrainEvent, label: string | null): Promise<void> {
     const now = performance.now();
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
       if (e.type === 'step') this.lastStepSent = now;
       this.send({ type: 'event', event: e });
+      if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
     await this.serveAll();
@@ -236,7 +286,7 @@ export class TrainerHost {
 
   /** A new request: served at the next trainer event while training runs, at once otherwise. */
   private kick(): void {
-    if (this.training && !this.paused) return;
+    if (this.training && !this.paused && this.trainer) return;
     if (this.paused) this.wake();
     else void this.serveAll();
   }
@@ -245,61 +295,28 @@ export class TrainerHost {
     if (this.serving) return;
     this.serving = true;
     try {
-      while (this.pendingRender || this.pendingSnap || this.pendingEval) {
+      for (;;) {
         if (this.pendingSnap) {
           const m = this.pendingSnap;
           this.pendingSnap = null;
-          await this.guard(() => this.snap(m), 'snapTestView');
+          await this.guard('snapTestView', async () => this.send(await renderTestView(this.source(), m, this.testViews)));
         } else if (this.pendingEval) {
           this.pendingEval = false;
-          await this.guard(() => this.evaluateNow(), 'evaluate');
-        } else if (this.pendingRender) {
+          await this.guard('evaluate', async () => this.send(await evaluateNow(this.source(), this.testViews)));
+        } else if (this.pendingRenders.size > 0) {
           const running = this.training && !this.paused;
           if (running && performance.now() < this.nextRenderAt) break; // over the render budget: after a later step
-          const m = this.pendingRender;
-          this.pendingRender = null;
+          const [key, m] = this.pendingRenders.entries().next().value!;
+          this.pendingRenders.delete(key);
           const t0 = performance.now();
-          await this.guard(() => this.renderFrame(m), 'render');
+          await this.guard('render', async () => this.send(await renderFrame(this.source(m.model), m, this.frameSeconds(m.quality))));
           const share = Math.min(Math.max(this.opts.renderShare ?? 0.3, 0.01), 1);
-          const took = performance.now() - t0;
-          this.nextRenderAt = performance.now() + (took * (1 - share)) / share;
-        }
+          this.nextRenderAt = performance.now() + ((performance.now() - t0) * (1 - share)) / share;
+        } else break;
       }
     } finally {
       this.serving = false;
     }
-  }
-
-  private async guard(f: () => Promise<void>, request: string): Promise<void> {
-    try {
-      await f();
-    } catch (e) {
-      this.error(e, request);
-    }
-  }
-
-  private source(): ViewSource {
-    const t = this.trainer;
-    if (t) return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
-    if (this.viewing) return this.viewing;
-    throw new HostError('nothing to render yet: start a training or open a run folder');
-  }
-
-  private async renderFrame(m: RenderRequest): Promise<void> {
-    const src = this.source();
-    const { fovY, pose } = m.camera;
-    const ctx = { mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk };
-    const c2w = Float32Array.from(pose);
-    // The cost per ray changes by 10x and more as density spreads or the mask tightens, so each
-    // frame is sized from a 16x16 probe of the same view rendered just before it.
-    const t0 = performance.now();
-    await renderView(src.model, ctx, c2w, PROBE_SIDE, PROBE_SIDE, focalFromFovY(fovY, PROBE_SIDE));
-    const perRay = (performance.now() - t0) / 1000 / (PROBE_SIDE * PROBE_SIDE);
-    const [width, height] = frameSize(m.camera.width, m.camera.height, perRay, this.frameSeconds(m.quality));
-    const r = await renderView(src.model, ctx, c2w, width, height, focalFromFovY(fovY, height));
-    const seconds = (performance.now() - t0) / 1000;
-    const image = image64(toRgba(m.output, r, width, height), width, height);
-    this.send({ type: 'frame', id: m.id, output: m.output, quality: m.quality, iteration: src.iteration, seconds, image });
   }
 
   /** How long a frame may take: coarse ones keep camera moves fluid, sharp ones wait less while training. */
@@ -308,53 +325,25 @@ export class TrainerHost {
     return this.training && !this.paused ? 1 : 3;
   }
 
-  /** Test views with the given frame ids: from the loaded set when there, else read (and cached). */
-  private views(src: ViewSource, ids: number[]): { views: ViewSet; positions: number[] } {
-    for (const id of ids) {
-      if (id >= src.testCount) throw new HostError(`test view ${id} does not exist; the scene has views 0..${src.testCount - 1}`);
+  private async guard(request: string, f: () => Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (e) {
+      this.error(e, request);
     }
-    if (src.test && ids.every((id) => src.test!.ids.includes(id))) return { views: src.test, positions: ids.map((id) => src.test!.ids.indexOf(id)) };
-    const key = ids.join(',');
-    let views = this.loadedViews.get(key);
-    if (!views) {
-      views = loadTestViews(src.cfg, ids);
-      if (this.loadedViews.size >= 32) this.loadedViews.clear();
-      this.loadedViews.set(key, views);
-    }
-    return { views, positions: ids.map((_, i) => i) };
   }
 
-  private async snap(m: SnapRequest): Promise<void> {
-    const src = this.source();
-    const { views, positions } = this.views(src, [m.view]);
-    const k = positions[0];
-    const { width: w, height: h, focal } = views;
-    const r = await renderView(src.model, { mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk }, views.poses[k], w, h, focal);
-    const gt = views.images[k];
-    this.send({
-      type: 'testView',
-      id: m.id,
-      view: m.view,
-      iteration: src.iteration,
-      psnr: psnrFromMse(mse(r.rgb, gt)),
-      pose: Array.from(views.poses[k]),
-      cameraAngleX: 2 * Math.atan((0.5 * w) / focal),
-      render: image64(rgbToRgba(r.rgb, w, h), w, h),
-      truth: image64(rgbToRgba(gt, w, h), w, h),
-      error: image64(rgbToRgba(errorMap(r.rgb, gt, w, h), w, h), w, h),
-    });
-  }
-
-  /** The running test PSNR (the vis views, no SSIM), now, as an `eval` event. */
-  private async evaluateNow(): Promise<void> {
-    const src = this.source();
-    const ids = visViewIds(src.testCount, src.cfg);
-    const { views, positions } = this.views(src, ids);
-    const prev = this.state;
-    this.setState('evaluating', `evaluating ${ids.length} test views`);
-    const r = await evaluateViews(src.model, { mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk }, views, positions, false);
-    this.setState(prev, 'evaluated');
-    this.send({ type: 'event', event: { type: 'eval', iteration: src.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false } });
+  /** The model to render: a comparison entry's (by label), else the one training or open. */
+  private source(model?: string): ViewSource {
+    const t = this.trainer;
+    if (model !== undefined && model !== this.trainerLabel) {
+      const src = this.entryModels.get(model);
+      if (!src) throw new HostError(`no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`);
+      return src;
+    }
+    if (t) return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
+    if (this.viewing) return this.viewing;
+    throw new HostError('nothing to render yet: start a training or open a run folder');
   }
 
   private async openRun(path: string): Promise<void> {
@@ -371,7 +360,7 @@ export class TrainerHost {
       this.error(new HostError(`${firstLine(e)}; the model can be viewed, test views cannot`), 'openRun');
       this.send({ type: 'scene', scene: boxOnlyScene(meta.config.data, meta.box) });
     }
-    this.loadedViews.clear();
+    this.testViews.clear();
     this.viewing = { model, mask, cfg: meta.config, iteration: meta.iteration, test: null, testCount };
     this.send({ type: 'history', points: readHistory(join(path, 'metrics.jsonl')), run: path });
     this.setState('viewing', `run ${path}, iteration ${meta.iteration}, decoder ${meta.config.decoder}`);
@@ -406,22 +395,6 @@ export class TrainerHost {
   private error(e: unknown, request?: string): void {
     this.send({ type: 'error', message: firstLine(e), ...(request ? { request } : {}) });
   }
-}
-
-/** Side of the probe render that measures the cost per ray before each frame. */
-const PROBE_SIDE = 16;
-const MIN_FRAME_SIDE = 16;
-
-/**
- * The size to render a requested frame at so that it takes about `seconds` at the measured cost
- * per ray (same aspect; at least 16 px a side; never larger than asked). The viewport stretches
- * whatever arrives over its quad, so a smaller frame is a blurrier, not a wrong, picture.
- */
-export function frameSize(width: number, height: number, secondsPerRay: number, seconds: number): [number, number] {
-  const budget = seconds / Math.max(secondsPerRay, 1e-9);
-  if (width * height <= budget) return [width, height];
-  const s = Math.sqrt(budget / (width * height));
-  return [Math.max(MIN_FRAME_SIDE, Math.min(width, Math.round(width * s))), Math.max(MIN_FRAME_SIDE, Math.min(height, Math.round(height * s)))];
 }
 
 function firstLine(e: unknown): string {

@@ -55,6 +55,7 @@ export class Session {
   private state: SessionState = 'idle';
   private detail = '';
   private scene: SceneInfo | null = null;
+  private compare: Extract<ServerMessage, { type: 'compare' }> | null = null;
   private history: HistoryPoint[] = [];
   private historyRun = '';
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
@@ -84,6 +85,7 @@ export class Session {
     });
     if (this.scene) deliver({ type: 'scene', scene: this.scene });
     if (this.history.length) deliver({ type: 'history', points: [...this.history], run: this.historyRun });
+    if (this.compare) deliver(this.compare);
     deliver({ type: 'state', state: this.state, detail: this.detail });
     return {
       receive: (raw) => this.receive(c, raw),
@@ -179,6 +181,9 @@ export class Session {
         break;
       case 'scene':
         this.scene = m.scene;
+        break;
+      case 'compare':
+        this.compare = m;
         break;
       case 'history':
         this.history = [...m.points];

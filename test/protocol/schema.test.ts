@@ -31,6 +31,7 @@ const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
   snapTestView: { type: 'snapTestView', id: 3, view: 12 },
   openScene: { type: 'openScene', path: 'datasets/nerf_synthetic/lego' },
   openRun: { type: 'openRun', path: 'runs/mlp-smoke-1' },
+  compare: { type: 'compare', decoders: 'mlp,siren:flic=2,initc=40,splitnet:m=10', config: { preset: 'smoke', iterations: 50 } },
 };
 
 const summary = { ...{ decoder: 'mlp', decoderWidth: 128, decoderParams: 36227, totalParams: 1, preset: 'smoke', iterations: 100, backend: 'cpu' }, trainSeconds: 1, testPSNR: 22, testSSIM: 0.8, evalViews: 20, imageSize: [50, 50], finalReso: [48, 48, 48], finalBox: { min: [-1, -1, -1], max: [1, 1, 1] }, seed: 1 };
@@ -49,10 +50,23 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
   ],
   scene: [{ type: 'scene', scene: { path: 'lego', cameraAngleX: 0.69, aspect: 1, box: { min: [-1.5, -1.5, -1.5], max: [1.5, 1.5, 1.5] }, trainPoses: [pose, pose], testPoses: [pose] } }],
   history: [{ type: 'history', points: [{ iteration: 1, trainPSNR: 9 }, { iteration: 50, testPSNR: 17 }], run: 'runs/x' }],
-  frame: [{ type: 'frame', id: 9, output: 'rgb', quality: 'sharp', iteration: 40, seconds: 0.2, image }],
+  frame: [
+    { type: 'frame', id: 9, output: 'rgb', quality: 'sharp', iteration: 40, seconds: 0.2, image },
+    { type: 'frame', id: 10, output: 'acc', quality: 'coarse', iteration: 40, seconds: 0.2, image, model: 'splitnet' },
+  ],
   testView: [{ type: 'testView', id: 2, view: 12, iteration: 40, psnr: 20.5, pose, cameraAngleX: 0.69, render: image, truth: image, error: image }],
   error: [{ type: 'error', message: 'nope', request: 'start' }, { type: 'error', message: 'bad message' }],
   crash: [{ type: 'crash', message: 'the training process ended unexpectedly (killed by SIGKILL)' }],
+  compare: [
+    {
+      type: 'compare',
+      dir: 'runs/compare-1',
+      rows: [
+        { label: 'mlp', entry: 'mlp', status: 'done', iteration: 100, decoderParams: 36227, testPSNR: 22.7, testSSIM: 0.81, trainSeconds: 70, itsPerSecond: 1.4 },
+        { label: 'siren', entry: 'siren', status: 'waiting', iteration: 0, decoderParams: null, testPSNR: null, testSSIM: null, trainSeconds: null, itsPerSecond: null },
+      ],
+    },
+  ],
 };
 
 describe('protocol round trip', () => {
@@ -122,6 +136,11 @@ describe('malformed client messages are rejected with the field named', () => {
     ['negative id', { type: 'snapTestView', id: -1, view: 0 }, /snapTestView\.id/],
     ['view as text', { type: 'snapTestView', id: 1, view: 'one' }, /snapTestView\.view: expected a finite number/],
     ['path not a string', { type: 'openRun', path: ['runs'] }, /openRun\.path: expected a string/],
+    ['compare with an unknown decoder', { type: 'compare', decoders: 'mlp,gpt', config: {} }, /compare\.decoders: entry 'gpt': unknown decoder 'gpt'/],
+    ['compare with a bad option', { type: 'compare', decoders: 'splitnet:m=ten', config: {} }, /compare\.decoders: entry 'splitnet:m=ten'/],
+    ['compare choosing a decoder in config', { type: 'compare', decoders: 'mlp', config: { decoder: 'siren' } }, /compare\.config\.decoder: not a comparison option/],
+    ['compare with a bad config', { type: 'compare', decoders: 'mlp', config: { batchSize: 0 } }, /compare\.config\.batch: expected >= 1/],
+    ['render for a model label of a number', { type: 'render', id: 1, camera, output: 'rgb', quality: 'sharp', model: 3 }, /render\.model: expected a string/],
   ])('%s', (_, raw, pattern) => rejects(raw, pattern));
 
   it('an oversized message is refused before parsing', () => {

@@ -150,13 +150,54 @@ describe.skipIf(skip)('TrainerHost', () => {
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).complete).toBe(false);
   }, 120_000);
 
+  it('compares decoders in turn: a table filling in, each entry renderable by label, the reports', async () => {
+    const got: ServerMessage[] = [];
+    const runs = join(tmp, 'runs');
+    const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp], stepEventMs: 0, runsDir: runs });
+    const of = <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[];
+    const { out: _out, ...config } = tiny('', 12);
+    host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config });
+    const t0 = Date.now();
+    while (!of('state').some((s) => /^comparison .*done/.test(s.detail))) {
+      if (Date.now() - t0 > 150_000) throw new Error(`comparison timed out: ${JSON.stringify(got.slice(-3)).slice(0, 300)}`);
+      // ask for the first entry's model while the second trains
+      if (of('compare').at(-1)?.rows[1].status === 'training' && !got.some((m) => m.type === 'frame')) host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse', model: 'mlp' });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const first = of('compare')[0];
+    expect(first.rows.map((r) => [r.label, r.status])).toEqual([
+      ['mlp', 'waiting'],
+      ['splitnet-width=20', 'waiting'],
+    ]);
+    const last = of('compare').at(-1)!;
+    expect(last.rows.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(last.rows[0].decoderParams).toBe(36227);
+    expect(last.rows[1].decoderParams).toBeLessThan(last.rows[0].decoderParams!);
+    for (const r of last.rows) {
+      expect(r.iteration).toBe(12);
+      expect(r.testPSNR).toBeGreaterThan(5);
+      expect(r.trainSeconds).toBeGreaterThan(0);
+    }
+    // the rows filled in one after the other
+    const firstDone = of('compare').findIndex((m) => m.rows[0].status === 'done');
+    expect(of('compare')[firstDone].rows[1].status).not.toBe('done');
+    const frame = of('frame').find((f) => f.model === 'mlp');
+    expect(frame?.iteration).toBe(12);
+    for (const f of ['compare.json', 'report.html', 'report.md', 'report.json', 'mlp/summary.json', 'splitnet-width=20/summary.json']) expect(existsSync(join(last.dir, f)), f).toBe(true);
+    // a label that is not an entry
+    host.handle({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse', model: 'nope' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(of('error').at(-1)?.message).toBe("no model 'nope' to render yet");
+  }, 240_000);
+
   it('refuses paths outside the allowed folders and names what is wrong', async () => {
     const h = harness();
     h.host.handle({ type: 'openRun', path: '../../etc' });
     h.host.handle({ type: 'openScene', path: '/' });
-    h.host.handle({ type: 'start', config: { ...tiny(join(tmp, 'x'), 5), out: '/tmp/../etc/evil' } });
     h.host.handle({ type: 'openScene', path: tmp });
     h.host.handle({ type: 'openRun', path: tmp });
+    await h.until('the run error', () => h.of('error').length >= 4);
+    h.host.handle({ type: 'start', config: { ...tiny(join(tmp, 'x'), 5), out: '/tmp/../etc/evil' } });
     await h.until('five errors', () => h.of('error').length >= 5);
     const msgs = h.of('error').map((e) => e.message);
     expect(msgs.some((m) => /^openRun\.path: \.\.\/\.\.\/etc is outside the folders this server may open/.test(m))).toBe(true);
