@@ -299,8 +299,8 @@ export class Trainer {
         }
         yield { type: 'checkpoint', iteration: this.iteration, path: await hooks.checkpoint(this) };
       }
-      // let signal handlers and consumers run
-      if (this.iteration % 10 === 0) await new Promise((r) => setImmediate(r));
+      // let signal handlers and consumers run every step: a signal (Ctrl-C, SIGTERM) is then noticed after the step it arrives in
+      await new Promise((r) => setImmediate(r));
     }
   }
 
