@@ -16,6 +16,7 @@ import { Rng } from '../../../src/core/random';
 import { planSamples } from '../../../src/core/render/samples';
 import { createAdam } from '../../../src/core/train/adam';
 import { trainStepTf } from '../../../src/core/train/step';
+import { renderRays } from '../../../src/core/render/render-rays';
 import { Trainer } from '../../../src/core/train/trainer';
 import { NO_VIEWS, randomPool } from './synthetic';
 
@@ -94,5 +95,23 @@ describe('no tensor leaks while training', () => {
     expect(counts[4]).toBe(counts[2]);
     expect(counts[6]).toBe(counts[2]);
     expect(counts[6]).toBe(counts[0]); // the step disposes everything it made
+  });
+
+  it('rendering (evaluation, previews, viewport frames): same numTensors after 1, 3 and 5 renders', async () => {
+    expect(hostKernelsActive()).toBe(true);
+    const cfg = tinyConfig('splitnet', 1);
+    const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
+    for (const p of [...model.field.densityPlanes, ...model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 1.2;
+    const pool = randomPool(300, 13);
+    const counts: number[] = [];
+    let acc = 0;
+    for (let k = 0; k < 5; k++) {
+      const r = await renderRays(model, pool.origins, pool.dirs, pool.count, { mask: null, stepRatio: 0.5, chunk: 128 });
+      acc += r.acc.reduce((a, v) => a + v, 0);
+      counts.push(tf.memory().numTensors);
+    }
+    expect(acc).toBeGreaterThan(0); // something was rendered, in 3 chunks each time
+    expect(counts[2]).toBe(counts[0]);
+    expect(counts[4]).toBe(counts[0]);
   });
 });
