@@ -1,11 +1,16 @@
 /**
- * Wires the page to a TensorfApi: every ServerMessage goes to the panels, the viewport, the chart
- * or the test-view images. `startApp` returns a function that tears it all down.
+ * Wires the page to a TensorfApi: every ServerMessage goes to the panels, the viewport, the
+ * compare view, the chart or the test-view images. `startApp` returns a function that tears it
+ * all down. The page has two modes: Train (the single viewport) and Compare (one viewport per
+ * decoder entry and the comparison's table); the status panel and chart follow whatever trains.
  */
 import type { TensorfApi } from '../protocol/api';
 import type { ServerMessage } from '../protocol/messages';
 import { CONNECTION_REQUEST } from './bridge';
 import { fovYFromAngleX } from './camera-math';
+import { CameraLink } from './camera-link';
+import { routeFrame } from './compare';
+import { CompareViews } from './compare-view';
 import { renderChart } from './chart';
 import { ChartData } from './chart-data';
 import { byTestId } from './dom';
@@ -15,6 +20,8 @@ import { showTestView } from './test-view';
 import { Viewport } from './viewport';
 
 const CHART_REDRAW_MS = 200;
+
+export type Mode = 'train' | 'compare';
 
 export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const viewportEl = byTestId(root, 'viewport');
@@ -33,15 +40,47 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
     }
   };
 
-  // The viewport asks for frames in the output the panel shows at the time of the request.
+  // The viewports ask for frames in the output the panel shows at the time of the request.
+  // All of them share one camera: the entries' viewports, and the main one (a mode switch keeps the view).
   let panels: Panels | null = null;
-  const viewport = new Viewport(viewportEl, (id, camera, quality) => api.render(id, camera, panels?.outputKind ?? 'rgb', quality));
-  panels = new Panels(root, api, () => viewport.refresh());
+  const link = new CameraLink();
+  const outputKind = () => panels?.outputKind ?? 'rgb';
+  const viewport = new Viewport(viewportEl, (id, camera, quality) => api.render(id, camera, outputKind(), quality), link);
+  const compare = new CompareViews(root, api, link, outputKind);
+  panels = new Panels(
+    root,
+    api,
+    () => {
+      viewport.refresh();
+      compare.refresh();
+    },
+    () => compare.starting(),
+  );
   const p = panels;
   drawChart(true);
 
+  const appEl = byTestId(root, 'app');
+  const modeButtons: Record<Mode, HTMLButtonElement> = { train: byTestId(root, 'mode-train'), compare: byTestId(root, 'mode-compare') };
+  let mode: Mode = 'train';
+  let modeChosen = false; // a comparison arriving switches to Compare unless the user picked a mode
+  const setMode = (next: Mode) => {
+    mode = next;
+    appEl.dataset.mode = next; // first: a viewport shown measures its new size
+    for (const [k, b] of Object.entries(modeButtons)) b.setAttribute('aria-selected', String(k === next));
+    viewport.setActive(next === 'train');
+    compare.setActive(next === 'compare');
+  };
+  for (const [k, b] of Object.entries(modeButtons) as [Mode, HTMLButtonElement][]) {
+    b.addEventListener('click', () => {
+      modeChosen = true;
+      setMode(k);
+    });
+  }
+  setMode('train');
+
   const onState = (state: Parameters<Panels['setState']>[0]) => {
     viewport.setState(state);
+    compare.setSessionState(state);
     hint.hidden = hasModel(state);
   };
 
@@ -72,6 +111,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       case 'scene':
         p.clearMessage('error');
         viewport.setScene(m.scene);
+        compare.setScene(m.scene);
         p.sceneOpened(m.scene.path, m.scene.testPoses.length);
         break;
       case 'history': {
@@ -81,15 +121,28 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         p.historyTestPsnr(chart.test.at(-1)?.y);
         break;
       }
-      case 'frame':
-        viewport.showFrame(m);
+      case 'frame': {
+        const route = routeFrame(m, (label) => compare.has(label));
+        if (route.to === 'main') viewport.showFrame(m);
+        else if (route.to === 'entry') compare.showFrame(m);
+        break;
+      }
+      case 'compare':
+        compare.update(m);
+        if (!modeChosen && mode !== 'compare') setMode('compare');
         break;
       case 'testView':
+        // the cameras are linked: the compare view's entries move there too
         viewport.setPose(m.pose, fovYFromAngleX(m.cameraAngleX, m.render.width / m.render.height));
         showTestView(testImages, m);
         break;
       case 'error':
-        if (m.request === 'render') viewport.scheduler.failed();
+        if (m.request === 'render') {
+          viewport.scheduler.failed();
+          compare.renderFailed();
+        } else if (m.request === 'compare' || m.request === undefined) {
+          compare.startFailed(); // a refused comparison (or message): the entries shown go on
+        }
         p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error');
         break;
       case 'crash':
@@ -108,6 +161,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   return () => {
     unsubscribe();
     if (chartTimer) clearTimeout(chartTimer);
+    compare.dispose();
     viewport.dispose();
   };
 }

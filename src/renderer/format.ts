@@ -39,3 +39,20 @@ export function formatRate(itsPerSecond: number | null | undefined): string {
   if (!ok(itsPerSecond)) return MISSING;
   return itsPerSecond >= 100 ? itsPerSecond.toFixed(0) : itsPerSecond.toFixed(1);
 }
+
+/** SSIM with four decimals. */
+export function formatSsim(ssim: number | null | undefined): string {
+  return ok(ssim) ? ssim.toFixed(4) : MISSING;
+}
+
+/** A count with thousands separators: 36227 -> 36,227. */
+export function formatCount(n: number | null | undefined): string {
+  if (!ok(n)) return MISSING;
+  const r = Math.round(n);
+  return (r < 0 ? '-' : '') + String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Seconds with one decimal (a run's training time). */
+export function formatSeconds(seconds: number | null | undefined): string {
+  return ok(seconds) && seconds >= 0 ? seconds.toFixed(1) : MISSING;
+}

@@ -6,6 +6,7 @@ import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, t
 import type { TensorfApi } from '../protocol/api';
 import type { OutputKind, ServerMessage, SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
+import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare';
 import { byTestId, setOptions } from './dom';
 import { formatPsnr } from './format';
 import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';
@@ -40,12 +41,14 @@ export class Panels {
   private readonly output: HTMLSelectElement;
   private readonly testView: HTMLInputElement;
   private readonly message: HTMLElement;
-  private readonly buttons: Record<'start' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap', HTMLButtonElement>;
+  private readonly decoders: HTMLInputElement;
+  private readonly buttons: Record<'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap', HTMLButtonElement>;
 
   constructor(
     private readonly root: ParentNode,
     private readonly api: TensorfApi,
     onOutput: (output: OutputKind) => void,
+    onCompare: () => void = () => {},
   ) {
     const q = <T extends Element = HTMLElement>(id: string) => byTestId<T>(root, id);
     this.scene = q('scene');
@@ -57,8 +60,11 @@ export class Panels {
     this.output = q('output');
     this.testView = q('test-view');
     this.message = q('message');
+    this.decoders = q('compare-decoders');
+    if (this.decoders.value.trim() === '') this.decoders.value = COMPARE_DEFAULT_DECODERS;
     this.buttons = {
       start: q('start'),
+      compare: q('compare-start'),
       pause: q('pause'),
       stop: q('stop'),
       evaluate: q('evaluate'),
@@ -74,6 +80,14 @@ export class Panels {
     this.preset.addEventListener('change', () => this.fillPreset());
     this.output.addEventListener('change', () => onOutput(this.outputKind));
     this.buttons.start.addEventListener('click', () => api.start(this.startConfig()));
+    this.buttons.compare.addEventListener('click', () => {
+      const why = checkDecoders(this.decoders.value);
+      if (why !== null) this.showMessage(why, 'error');
+      else {
+        onCompare();
+        api.compare(this.decoders.value.trim(), compareConfig(this.startConfig()));
+      }
+    });
     this.buttons.pause.addEventListener('click', () => (this.state === 'paused' ? api.resume() : api.pause()));
     this.buttons.stop.addEventListener('click', () => api.stop());
     this.buttons.evaluate.addEventListener('click', () => api.evaluate());
@@ -178,6 +192,7 @@ export class Panels {
   private renderControls(): void {
     const c = controlsFor(this.state);
     this.buttons.start.disabled = !c.start;
+    this.buttons.compare.disabled = !c.start;
     this.buttons.pause.disabled = !c.pause;
     this.buttons.pause.textContent = c.pauseLabel;
     this.buttons.stop.disabled = !c.stop;

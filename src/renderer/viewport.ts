@@ -2,10 +2,12 @@
  * The 3D viewport: an orbit camera (+Z up), the scene box and camera frustums as lines, and behind
  * them the latest frame the Node side rendered for this camera. Frame timing is FrameScheduler's.
  * Without WebGL (some headless browsers) frames are drawn on a 2D canvas and the lines are left out.
+ * Viewports that share a CameraLink move together (the compare view's entries, and the main one).
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { CameraLink, type LinkMember, type OrbitState } from './camera-link';
 import { cameraSpec, columnMajorFromRowMajor, fovYFromAngleX, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
 import { FrameScheduler } from './frame-scheduler';
 import { decodeRgba, flipRows } from './images';
@@ -66,6 +68,7 @@ function webglSurface(): Surface {
       texture?.dispose();
       material.dispose();
       renderer.dispose();
+      renderer.forceContextLoss(); // give the context back now: browsers keep only a few
     },
   };
 }
@@ -102,8 +105,11 @@ export class Viewport {
   private readonly controls: OrbitControls;
   private readonly overlays = new THREE.Group();
   private readonly resizeObserver: ResizeObserver;
-  private userMoved = false;
+  private readonly member: LinkMember;
   private quiet = false; // true while the code (not the user) moves the camera
+  private active = true; // shown on the page (a hidden viewport asks for nothing)
+  private modelReady = false;
+  private live = false;
   private frameCount = 0;
   private raf = 0;
   private size = { w: 0, h: 0 };
@@ -111,6 +117,7 @@ export class Viewport {
   constructor(
     private readonly container: HTMLElement,
     requestFrame: RequestFrame,
+    private readonly link: CameraLink = new CameraLink(),
   ) {
     THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
     this.camera = new THREE.PerspectiveCamera(INITIAL_FOV_DEG, 1, 0.05, 100);
@@ -134,12 +141,23 @@ export class Viewport {
     this.controls.target.set(0, 0, 0);
     this.controls.update();
     this.scheduler = new FrameScheduler<ViewCamera>((id, view, quality) => requestFrame(id, cameraSpec(view, quality), quality));
+    // A viewport joining a link that has a camera takes it; the first one gives it its own.
+    const shared = link.state;
+    if (shared) this.applyOrbit(shared);
+    this.member = link.join((state, jump) => {
+      this.applyOrbit(state);
+      if (jump) this.scheduler.refresh(this.view());
+      else this.scheduler.moved(this.view());
+    });
+    if (!shared) this.member.publish(this.orbit(), false);
     this.controls.addEventListener('start', () => {
-      this.userMoved = true;
+      link.userMoved = true;
     });
     this.controls.addEventListener('change', () => {
       this.invalidate();
-      if (!this.quiet) this.scheduler.moved(this.view());
+      if (this.quiet) return;
+      this.scheduler.moved(this.view());
+      this.member.publish(this.orbit(), false);
     });
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
@@ -153,8 +171,25 @@ export class Viewport {
   }
 
   setState(state: SessionState): void {
-    this.scheduler.setEnabled(hasModel(state));
-    this.scheduler.setLive(isLive(state));
+    this.setModel(hasModel(state), isLive(state));
+  }
+
+  /** Whether the Node side can render this viewport's model, and whether the picture follows training. */
+  setModel(ready: boolean, live: boolean): void {
+    this.modelReady = ready;
+    this.live = live;
+    this.applyScheduling();
+  }
+
+  /** Shown or hidden (a hidden viewport requests and draws nothing; shown again, it asks for a sharp frame). */
+  setActive(on: boolean): void {
+    if (on === this.active) return;
+    this.active = on;
+    if (on) {
+      this.resize();
+      this.invalidate();
+    }
+    this.applyScheduling();
   }
 
   setScene(scene: SceneInfo): void {
@@ -175,7 +210,7 @@ export class Viewport {
     };
     this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
     // first view: test camera 0, pulled back so the box and the camera rig are in sight
-    if (!this.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
+    if (!this.link.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
     this.invalidate();
   }
 
@@ -200,6 +235,7 @@ export class Viewport {
     this.controls.update();
     this.quiet = false;
     this.scheduler.refresh(this.view());
+    this.member.publish(this.orbit(), true);
     this.invalidate();
   }
 
@@ -229,11 +265,39 @@ export class Viewport {
 
   dispose(): void {
     cancelAnimationFrame(this.raf);
+    this.member.leave();
     this.resizeObserver.disconnect();
     this.scheduler.dispose();
     this.controls.dispose();
     this.surface.dispose();
     this.surface.canvas.remove();
+  }
+
+  private applyScheduling(): void {
+    this.scheduler.setEnabled(this.active && this.modelReady);
+    this.scheduler.setLive(this.active && this.live);
+  }
+
+  /** The camera as the link shares it. */
+  private orbit(): OrbitState {
+    const p = this.camera.position;
+    const t = this.controls.target;
+    return { position: [p.x, p.y, p.z], target: [t.x, t.y, t.z], fovY: THREE.MathUtils.degToRad(this.camera.fov) };
+  }
+
+  /** Takes another member's camera without asking for frames or telling the link. */
+  private applyOrbit(s: OrbitState): void {
+    this.quiet = true;
+    this.camera.position.set(...s.position);
+    this.controls.target.set(...s.target);
+    const fov = THREE.MathUtils.radToDeg(s.fovY);
+    if (fov !== this.camera.fov) {
+      this.camera.fov = fov;
+      this.camera.updateProjectionMatrix();
+    }
+    this.controls.update();
+    this.quiet = false;
+    this.invalidate();
   }
 
   private resize(): void {
@@ -251,7 +315,7 @@ export class Viewport {
   }
 
   private invalidate(): void {
-    if (this.raf) return;
+    if (this.raf || !this.active) return;
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
       this.surface.draw(this.scene, this.camera);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/config';
 import type { TrainEvent } from '../../src/core/train/events';
-import { etaSeconds, formatEta, formatLoss, formatPsnr, formatRate, MISSING } from '../../src/renderer/format';
+import { etaSeconds, formatCount, formatEta, formatLoss, formatPsnr, formatRate, formatSeconds, formatSsim, MISSING } from '../../src/renderer/format';
 import { applyEvent, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
 
 describe('formatting', () => {
@@ -30,6 +30,22 @@ describe('formatting', () => {
     expect(formatLoss(0)).toBe('0.0000');
     expect(formatRate(3.14159)).toBe('3.1');
     expect(formatRate(123.4)).toBe('123');
+  });
+
+  it('formats SSIM, counts and seconds for the compare table', () => {
+    expect(formatSsim(0.816549)).toBe('0.8165');
+    expect(formatSsim(1)).toBe('1.0000');
+    expect(formatSsim(null)).toBe(MISSING);
+    expect(formatCount(36227)).toBe('36,227');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(-1234)).toBe('-1,234');
+    expect(formatCount(null)).toBe(MISSING);
+    expect(formatSeconds(78.46)).toBe('78.5');
+    expect(formatSeconds(0)).toBe('0.0');
+    expect(formatSeconds(-1)).toBe(MISSING);
+    expect(formatSeconds(NaN)).toBe(MISSING);
   });
 });
 
