@@ -4,7 +4,8 @@
  * Debian's Chromium (driven by playwright-core) opens the page, starts a short smoke training from
  * the UI, sees the iteration advance, a non-blank viewport whose pixels change as training goes
  * on, a new frame after a camera drag, pause holding the iteration and resume moving it again,
- * and a test PSNR. The screenshot of the running app goes to $TENSORF_SCREENSHOT when set.
+ * and a test PSNR; then the compare view trains two decoders in turn and fills its table and
+ * one viewport per entry. The screenshot of the running app goes to $TENSORF_SCREENSHOT when set.
  *
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
@@ -165,6 +166,22 @@ describe.skipIf(skip)('app in browser mode', () => {
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
     expect(await iterationOf(page)).toBe(ITERATIONS);
+
+    // the compare view: two decoders trained in turn, the table filling in, a viewport per entry
+    await page.getByTestId('mode-compare').click();
+    await page.getByTestId('iterations').fill('12');
+    await page.getByTestId('compare-decoders').fill('mlp,splitnet:width=20');
+    await page.getByTestId('compare-start').click();
+    const status = (label: string) => page.getByTestId(`compare-row-${label}`).getAttribute('data-status');
+    await expect.poll(() => status('mlp'), { timeout: 120_000 }).toBe('done');
+    await expect.poll(() => status('splitnet-width=20'), { timeout: 120_000 }).toBe('done');
+    for (const label of ['mlp', 'splitnet-width=20']) {
+      const row = page.getByTestId(`compare-row-${label}`);
+      expect(await row.locator('[data-col="psnr"]').textContent()).toMatch(/^\d+\.\d\d/);
+      expect(await row.locator('[data-col="params"]').textContent()).toMatch(/\d/);
+      await expect.poll(async () => Number(await page.getByTestId(`compare-view-${label}`).getAttribute('data-frame-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    }
+    expect(await page.getByTestId('compare-row-mlp').locator('[data-col="params"]').textContent()).toMatch(/^36[,.\s\u202f]?227$/);
     expect(errors).toEqual([]);
-  }, 420_000);
+  }, 540_000);
 });
