@@ -72,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   let plan: ComparePlan;
   let dir: string;
   let backend: Awaited<ReturnType<typeof initBackend>>;
+  let fresh = false;
   if (own.resume !== undefined) {
     const extra = Object.keys(partial).filter((k) => k !== 'backend');
     if (own.decoders !== undefined || own.seeds !== undefined || own.out !== undefined || extra.length > 0) {
@@ -98,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
     if (partial.preset === undefined) partial.preset = (backend.name === 'cpu' ? 'quick' : 'thesis') as PresetName;
     const cfg = resolveConfig(partial);
     plan = newPlan(specs, cfg, seedsN, dir);
-    writePlan(dir, plan);
+    fresh = true; // written once the scene has loaded: a bad scene leaves no comparison folder
   }
   say(`preset ${plan.config.preset}: ${PRESET_NOTES[plan.config.preset]}`);
   say(`backend ${backend.name}: ${backend.reason}`);
@@ -120,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
   let failed = 0;
   if (todo.length > 0) {
     const data = loadRunData(plan.config, say);
+    if (fresh) writePlan(dir, plan);
     for (const [i, r] of todo.entries()) {
       if (control.stop) break;
       const entry = plan.entries.find((e) => e.label === r.entry);

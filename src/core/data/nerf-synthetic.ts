@@ -39,9 +39,8 @@ export function framePath(dir: string, file: string): string {
 /** Throws a one-line DatasetError saying where it looked and how to get the scene. */
 export function checkScene(dir: string): void {
   const how = 'get it with `npm run dataset:lego` (or `npm run dataset:lego -- --from PATH` for a local folder or zip)';
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DatasetError(`no NeRF-synthetic scene at ${dir} (folder not found); ${how}`);
-  }
+  if (!existsSync(dir)) throw new DatasetError(`no NeRF-synthetic scene at ${dir} (folder not found); ${how}`);
+  if (!statSync(dir).isDirectory()) throw new DatasetError(`no NeRF-synthetic scene at ${dir} (a file, not a folder); ${how}`);
   if (!existsSync(transformsPath(dir, 'train'))) {
     throw new DatasetError(`no NeRF-synthetic scene at ${dir} (transforms_train.json not found); ${how}`);
   }
@@ -50,19 +49,20 @@ export function checkScene(dir: string): void {
 /** Reads and validates transforms_<split>.json. Errors name the file and the offending field. */
 export function readTransforms(dir: string, split: SplitName): { cameraAngleX: number; frames: Frame[] } {
   const path = transformsPath(dir, split);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT') checkScene(dir); // a missing scene gets the "how to get it" message
-    throw new DatasetError(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+    throw new DatasetError(`${path}: cannot read (${fsErrorText(e)})`);
   }
+  const text = utf8Text(bytes, path);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DatasetError(`${path}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new DatasetError(`${path}: invalid JSON (${jsonErrorText(e, text)})`);
   }
   const fail = (field: string, what: string): never => {
     throw new DatasetError(`${path}: ${field}: ${what}`);
@@ -70,30 +70,85 @@ export function readTransforms(dir: string, split: SplitName): { cameraAngleX: n
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(top level)', 'expected an object');
   const obj = json as Record<string, unknown>;
   const angle = obj.camera_angle_x;
-  if (typeof angle !== 'number' || !Number.isFinite(angle) || angle <= 0 || angle >= Math.PI) {
-    fail('camera_angle_x', 'expected a number in (0, pi) radians');
+  // below 1e-6 rad the focal length overflows float32 for any image size
+  if (typeof angle !== 'number' || !Number.isFinite(angle) || angle < 1e-6 || angle >= Math.PI) {
+    fail('camera_angle_x', `expected a number of radians in (0, pi) (the horizontal field of view), got ${describe(angle)}`);
   }
-  if (!Array.isArray(obj.frames) || obj.frames.length === 0) fail('frames', 'expected a non-empty array');
+  if (!Array.isArray(obj.frames) || obj.frames.length === 0) fail('frames', `expected a non-empty array, got ${describe(obj.frames)}`);
   const frames = (obj.frames as unknown[]).map((f, k): Frame => {
-    if (typeof f !== 'object' || f === null) fail(`frames[${k}]`, 'expected an object');
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) fail(`frames[${k}]`, `expected an object, got ${describe(f)}`);
     const fr = f as Record<string, unknown>;
-    if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, 'expected a string');
-    const m = fr.transform_matrix;
-    const pose = new Float32Array(16);
-    const bad = (): never => fail(`frames[${k}].transform_matrix`, 'expected a 4x4 array of numbers');
-    if (!Array.isArray(m) || m.length !== 4) bad();
-    for (let r = 0; r < 4; r++) {
-      const row = (m as unknown[])[r];
-      if (!Array.isArray(row) || row.length !== 4) bad();
-      for (let c = 0; c < 4; c++) {
-        const v = (row as unknown[])[c];
-        if (typeof v !== 'number' || !Number.isFinite(v)) bad();
-        pose[r * 4 + c] = v as number;
-      }
-    }
-    return { file: fr.file_path as string, pose };
+    if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, `expected a string, got ${describe(fr.file_path)}`);
+    if (/[\u0000-\u001f\u007f]/.test(fr.file_path as string)) fail(`frames[${k}].file_path`, 'expected a file path without control characters');
+    return { file: fr.file_path as string, pose: parsePose(fr.transform_matrix, (what) => fail(`frames[${k}].transform_matrix`, what)) };
   });
   return { cameraAngleX: angle as number, frames };
+}
+
+/** A 4x4 camera-to-world matrix: finite in float32, with an invertible rotation part. */
+function parsePose(m: unknown, fail: (what: string) => never): Float32Array {
+  const pose = new Float32Array(16);
+  const bad = (): never => fail('expected a 4x4 array of numbers (finite in float32)');
+  if (!Array.isArray(m) || m.length !== 4) bad();
+  for (let r = 0; r < 4; r++) {
+    const row = (m as unknown[])[r];
+    if (!Array.isArray(row) || row.length !== 4) bad();
+    for (let c = 0; c < 4; c++) {
+      const v = (row as unknown[])[c];
+      if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) bad();
+      pose[r * 4 + c] = v as number;
+    }
+  }
+  const [a, b, c, , d, e, f, , g, h, i] = pose;
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (!(Math.abs(det) > 1e-9)) fail(`expected an invertible rotation part (its determinant is ${det})`);
+  return pose;
+}
+
+/** UTF-8 text of a JSON file (a byte-order mark is skipped); UTF-16 and invalid UTF-8 are named. */
+function utf8Text(bytes: Uint8Array, path: string): string {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new DatasetError(`${path}: encoded as UTF-16; expected UTF-8 JSON`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new DatasetError(`${path}: NUL byte at offset ${nul} (UTF-16 or binary data?); expected UTF-8 JSON`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const loose = new TextDecoder('utf-8').decode(bytes);
+    const at = Buffer.byteLength(loose.slice(0, Math.max(0, loose.indexOf('\ufffd'))));
+    throw new DatasetError(`${path}: not valid UTF-8 (near byte ${at}); expected UTF-8 JSON`);
+  }
+}
+
+/** A JSON.parse error as a short phrase, with the line and column where V8 gives a position. */
+function jsonErrorText(e: unknown, text: string): string {
+  let msg = e instanceof Error ? e.message : String(e);
+  const pos = /at position (\d+)/.exec(msg);
+  if (pos) {
+    const before = text.slice(0, Number(pos[1]));
+    const line = before.split('\n').length;
+    msg += ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
+  }
+  return msg.length > 200 ? msg.slice(0, 200) + '...' : msg;
+}
+
+/** A short description of a JSON value for an error message. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'no value (missing)';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'number') return String(v); // Infinity (from 1e400) stays Infinity
+  if (v === null || typeof v !== 'object') {
+    const s = JSON.stringify(v);
+    return s.length > 40 ? s.slice(0, 40) + '...' : s;
+  }
+  return 'an object';
+}
+
+function fsErrorText(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const known: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory, expected a file', EACCES: 'permission denied' };
+  return (code && known[code]) ?? code ?? (e instanceof Error ? e.message : String(e));
 }
 
 /** `count` indices evenly spaced over 0..n-1, first and last included (count >= n gives all). */
@@ -141,28 +196,42 @@ export function loadSplit(
       fullW = png.width;
       fullH = png.height;
       firstFile = file;
-      if (fullW % n !== 0 || fullH % n !== 0) {
-        throw new DatasetError(
-          `--downscale ${n}: image size ${fullW}x${fullH} of ${file} is not divisible by ${n}`,
-        );
-      }
+      checkDownscale(n, fullW, fullH, file);
     } else if (png.width !== fullW || png.height !== fullH) {
-      throw new DatasetError(`${file}: image is ${png.width}x${png.height}, but ${firstFile} is ${fullW}x${fullH}`);
+      throw new DatasetError(`${file}: image is ${png.width}x${png.height}, but ${firstFile} is ${fullW}x${fullH} (all images of a split must have one size)`);
     }
     const rgb = compositeDownscale(png.data, png.maxValue, fullW, fullH, n);
     images.push(ndarray(rgb, [fullH / n, fullW / n, 3]));
   }
   if (images.length === 0) {
     // No frames selected: still report the camera from the first frame's image size.
-    const header = readPngHeader(framePath(dir, all[0].file));
+    const file = framePath(dir, all[0].file);
+    const header = readPngHeader(file);
     fullW = header.width;
     fullH = header.height;
-    if (fullW % n !== 0 || fullH % n !== 0) {
-      throw new DatasetError(`--downscale ${n}: image size ${fullW}x${fullH} is not divisible by ${n}`);
-    }
+    checkDownscale(n, fullW, fullH, file);
   }
   const focal = (0.5 * fullW) / Math.tan(0.5 * cameraAngleX);
   return { split, width: fullW / n, height: fullH / n, focal: focal / n, frames, images };
+}
+
+/** The fewest pixels per side a downscaled image may have. */
+export const MIN_IMAGE_SIDE = 8;
+
+/**
+ * Throws a DatasetError naming --downscale when `n` does not divide the image size or (for n > 1)
+ * leaves fewer than MIN_IMAGE_SIDE pixels on a side; the message gives the largest factor that works.
+ */
+export function checkDownscale(n: number, width: number, height: number, file: string): void {
+  const ok = (d: number) => width % d === 0 && height % d === 0 && (d === 1 || Math.min(width, height) / d >= MIN_IMAGE_SIDE);
+  if (ok(n)) return;
+  let largest = 1;
+  for (let d = 2; d <= 64; d++) if (ok(d)) largest = d; // 64: the --downscale maximum
+  const why =
+    width % n !== 0 || height % n !== 0
+      ? `is not divisible by ${n}`
+      : `would leave ${width / n}x${height / n} pixels, fewer than ${MIN_IMAGE_SIDE} on a side`;
+  throw new DatasetError(`--downscale ${n}: image size ${width}x${height} of ${file} ${why}; the largest factor that works is ${largest}`);
 }
 
 /**

@@ -1,7 +1,9 @@
 /** Loads what a training run needs from a NeRF-synthetic scene: the training ray pool and test views. */
 import type { TrainConfig } from '../config';
 import type { ViewSet } from '../eval/evaluate';
-import { checkScene, loadSplit, readTransforms, type SceneSplit } from './nerf-synthetic';
+import { SSIM_FILTER_SIZE } from '../eval/metrics';
+import { DatasetError } from './errors';
+import { checkScene, framePath, loadSplit, readTransforms, type SceneSplit } from './nerf-synthetic';
 import type { RayPool } from './ray-pool';
 import { splitRays } from './rays';
 
@@ -26,9 +28,28 @@ export function loadTrainPool(cfg: TrainConfig): { pool: RayPool; width: number;
   return { pool: { count: r.count, origins: r.origins, dirs: r.dirs, rgbs: r.rgbs }, width: split.width, height: split.height };
 }
 
-/** Test views: only the listed frame indices are decoded (the rest are never read). */
+/**
+ * Test views: only the listed frame indices are decoded (the rest are never read). They must be
+ * at least as large as the SSIM window, or the evaluation at the end of a run would fail.
+ */
 export function loadTestViews(cfg: TrainConfig, ids: number[]): ViewSet {
-  return viewSet(loadSplit(cfg.data, 'test', { downscale: cfg.downscale, indices: ids }), ids);
+  const split = loadSplit(cfg.data, 'test', { downscale: cfg.downscale, indices: ids });
+  checkEvalSize(split, cfg.downscale, cfg.data);
+  return viewSet(split, ids);
+}
+
+/** Throws a DatasetError (naming --downscale when it is the cause) for test images smaller than the SSIM window. */
+export function checkEvalSize(split: SceneSplit, n: number, dir: string): void {
+  const K = SSIM_FILTER_SIZE;
+  if (split.width >= K && split.height >= K) return;
+  const file = split.frames.length > 0 ? framePath(dir, split.frames[0].file) : dir;
+  const [w, h] = [split.width * n, split.height * n];
+  const need = `the evaluation's SSIM window is ${K}x${K}`;
+  if (n === 1) throw new DatasetError(`${file}: test images are ${w}x${h}, smaller than ${K}x${K} (${need})`);
+  let largest = 0;
+  for (let d = 1; d <= 64; d++) if (w % d === 0 && h % d === 0 && w / d >= K && h / d >= K) largest = d;
+  const fix = largest > 0 ? `the largest factor that works is ${largest}` : 'the images are too small to evaluate';
+  throw new DatasetError(`--downscale ${n}: test image size ${w}x${h} of ${file} would leave ${split.width}x${split.height} pixels, fewer than ${K} on a side (${need}); ${fix}`);
 }
 
 export function testViewCount(cfg: TrainConfig): number {

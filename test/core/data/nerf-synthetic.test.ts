@@ -67,29 +67,29 @@ describe('loadSplit', () => {
   });
 
   it('area downscale matches a naive composite-then-average loop', () => {
-    const s = fresh(8, 4, 2);
-    for (const ds of [1, 2, 4]) {
+    const s = fresh(32, 16, 2);
+    for (const ds of [1, 2]) {
       const split = loadSplit(s.dir, 'val', { downscale: ds });
-      expect([split.width, split.height]).toEqual([8 / ds, 4 / ds]);
+      expect([split.width, split.height]).toEqual([32 / ds, 16 / ds]);
       split.images.forEach((img, k) => {
-        expect(img.shape).toEqual([4 / ds, 8 / ds, 3]);
-        const ref = naive(s.rgba.val[k], 8, 4, ds);
+        expect(img.shape).toEqual([16 / ds, 32 / ds, 3]);
+        const ref = naive(s.rgba.val[k], 32, 16, ds);
         const got = Array.from(img.data);
         expect(got.length).toBe(ref.length);
         got.forEach((v, q) => expect(v).toBeCloseTo(ref[q], 5));
-        const [lj, li] = [4 / ds - 1, 8 / ds - 1]; // the last pixel, through the ndarray view
-        expect(img.get(lj, li, 2)).toBeCloseTo(ref[(lj * (8 / ds) + li) * 3 + 2], 5);
+        const [lj, li] = [16 / ds - 1, 32 / ds - 1]; // the last pixel, through the ndarray view
+        expect(img.get(lj, li, 2)).toBeCloseTo(ref[(lj * (32 / ds) + li) * 3 + 2], 5);
       });
     }
   });
 
   it('focal = 0.5 W / tan(0.5 camera_angle_x), divided by the downscale', () => {
-    const s = fresh(8, 4);
-    const full = (0.5 * 8) / Math.tan(0.5 * s.cameraAngleX);
+    const s = fresh(16, 16);
+    const full = (0.5 * 16) / Math.tan(0.5 * s.cameraAngleX);
     expect(loadSplit(s.dir, 'train', { downscale: 1 }).focal).toBeCloseTo(full, 4);
     const half = loadSplit(s.dir, 'train', { downscale: 2 });
     expect(half.focal).toBeCloseTo(full / 2, 4);
-    expect(half.width).toBe(4);
+    expect(half.width).toBe(8);
   });
 
   it('loads a subset of frames by index, in the order given', () => {
@@ -122,10 +122,10 @@ describe('loadSplit', () => {
   });
 
   it('keeps a file_path that already has an extension', () => {
-    const s = fresh(4, 4, 1);
+    const s = fresh(16, 16, 1);
     const t = { camera_angle_x: 0.5, frames: [{ file_path: './train/r_0.png', transform_matrix: IDENTITY }] };
     writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify(t));
-    expect(loadSplit(s.dir, 'train', { downscale: 2 }).images[0].shape).toEqual([2, 2, 3]);
+    expect(loadSplit(s.dir, 'train', { downscale: 2 }).images[0].shape).toEqual([8, 8, 3]);
   });
 });
 

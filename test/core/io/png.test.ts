@@ -97,7 +97,7 @@ describe('writePngRgb', () => {
     writePngRgb(file, new Float32Array([0, 0.5, 1, -1, 2, NaN]), 2, 1);
     expect(existsSync(file + '.tmp')).toBe(false);
     const header = readPngHeader(file);
-    expect(header).toEqual({ width: 2, height: 1, depth: 8, colorType: 2 });
+    expect(header).toEqual({ width: 2, height: 1, depth: 8, colorType: 2, interlace: 0 });
     expect(Array.from(readPng(file).data)).toEqual([0, 128, 255, 255, 0, 255, 0, 255]);
     expect(readFileSync(file).length).toBeGreaterThan(33);
   });
