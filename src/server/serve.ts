@@ -64,7 +64,13 @@ async function main(argv: string[]): Promise<number> {
   const staticDir = ensureRendererBuilt(root, switches.has('rebuild'), say);
   const token = LOOPBACK.has(host) ? null : randomBytes(18).toString('base64url');
   const session = new Session(forkTrainer({ allowedRoots: allowed }));
-  const server = await startServer({ host, port, staticDir, token, session });
+  const server = await startServer({ host, port, staticDir, token, session }).catch((e: NodeJS.ErrnoException) => {
+    session.close();
+    if (e.code === 'EADDRINUSE') throw new ConfigError(`--port ${port}: already in use on ${host}; choose another (--port 0 picks a free one)`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new ConfigError(`--host ${host}: not an address of this machine`);
+    if (e.code === 'EACCES') throw new ConfigError(`--port ${port}: not allowed for this user (ports below 1024 need privileges)`);
+    throw e;
+  });
   process.stdout.write(`TensoRF app: ${server.url}\n`);
   if (token) say(`bound to ${host}: the page needs the token in this URL (it changes every start); keep it private`);
   say(`scenes and runs may be opened in: ${allowed.join(', ')}`);
