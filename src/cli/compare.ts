@@ -4,7 +4,8 @@
  * fields, each into a normal run folder `<out>/<label>/` written as `train:lego` writes it, then
  * writes report.json, report.md and report.html in `<out>`. `--resume DIR` re-reads DIR/compare.json
  * and runs only the entries whose summary.json is missing or not complete (an incomplete run
- * starts over: its folder is cleared), then rewrites the reports.
+ * continues from its checkpoint when that can be resumed exactly, else starts over), then
+ * rewrites the reports.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,9 @@ import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type
 import { initBackend } from '../core/backend';
 import { checkScene } from '../core/data/nerf-synthetic';
 import type { Trainer } from '../core/train/trainer';
-import { RunFolder, runStamp } from '../core/io/run-folder';
+import { CHECKPOINT_FILE, RunFolder, runStamp } from '../core/io/run-folder';
+import { resumeConflicts, type TrainerCheckpoint } from '../core/io/model-checkpoint';
+import { planResume } from './resume';
 import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
 import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
 import { newPlan, readPlan, writePlan, writeReports } from '../core/compare/plan';
@@ -40,14 +43,36 @@ function usage(): string {
 }
 
 
-/** One entry's run into `dir`, written exactly as `train:lego` writes its run folder. */
+/**
+ * One entry's run into `dir`, written exactly as `train:lego` writes its run folder. An unfinished
+ * run folder from an interrupted comparison continues from its checkpoint when that checkpoint can
+ * be resumed exactly (same settings and training rays); otherwise the entry starts over.
+ */
 async function trainOne(cfg: TrainConfig, dir: string, data: RunData, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
-  const run = RunFolder.create(dir);
-  const finalCfg: TrainConfig = { ...cfg, out: run.dir };
-  run.writeJson('config.json', finalCfg);
+  let resume: TrainerCheckpoint | undefined;
+  let run: RunFolder;
+  if (existsSync(join(dir, CHECKPOINT_FILE))) {
+    try {
+      const plan = planResume(dir, {});
+      if (resumeConflicts(plan.cfg, { ...cfg, out: dir }).length === 0) resume = plan.ckpt;
+      else say(`${dir}: its settings differ from the comparison's; starting this entry over`);
+    } catch (e) {
+      say(`${dir}: cannot continue (${(e as Error).message.split('\n')[0]}); starting this entry over`);
+    }
+  }
+  const finalCfg: TrainConfig = { ...cfg, out: dir };
+  if (resume) {
+    run = RunFolder.open(dir);
+    say(`${dir}: continuing from iteration ${resume.meta.iteration}`);
+  } else {
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // incomplete and not resumable
+    run = RunFolder.create(dir);
+    run.writeJson('config.json', finalCfg);
+  }
   return trainRun(finalCfg, run, data, backend, {
     json: false,
     say,
+    resume,
     onTrainer: (t) => {
       control.current = t;
       if (control.stop) t.control.stopRequested = true;
@@ -127,7 +152,6 @@ async function main(argv: string[]): Promise<number> {
       const entry = plan.entries.find((e) => e.label === r.entry);
       if (!entry) throw new ConfigError(`${join(dir, PLAN_FILE)}: run ${r.label} names no entry '${r.entry}'`);
       const runDir = join(dir, r.label);
-      if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // incomplete: start over
       const cfg = entryConfig(plan.config, { ...entry, decoder: entry.decoder as TrainConfig['decoder'] }, r.seed);
       say(`\n[${i + 1}/${todo.length}] ${r.label} (seed ${r.seed})`);
       const outcome = await trainOne({ ...cfg, name: r.label }, runDir, data, backend, control, say);

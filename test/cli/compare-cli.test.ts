@@ -4,7 +4,7 @@
  * runs are all complete trains nothing and rewrites the three reports (needs the Lego scene for
  * the scene check; skipped without it unless TENSORF_REQUIRE_DATA=1).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +73,32 @@ describe('compare CLI', () => {
     for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(dir, f))).toBe(true);
     expect(r.out).toContain('| mlp | 10 | 20 | 20.00 |');
   });
+
+  it.skipIf(skipData)('--resume continues an entry killed mid-run from its checkpoint, to the same result', async () => {
+    const dir = join(tmp, 'killed');
+    const flags = ['--preset', 'smoke', '--backend', 'cpu', '--decoders', 'mlp,splitnet:width=16', '--iterations', '24', '--train-views', '5', '--batch', '256', '--eval-views', '2', '--vis-every', '0', '--upsample-at=', '--alpha-mask-at=', '--checkpoint-every', '8'];
+    // the same comparison, uninterrupted, for the reference numbers
+    const ref = compare(...flags, '--out', join(tmp, 'uninterrupted'));
+    expect(ref.code, ref.err).toBe(0);
+    // killed (SIGKILL) once the second entry has written a checkpoint
+    const child = spawn(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/compare.ts', ...flags, '--out', dir], { cwd: repo, stdio: 'ignore' });
+    const ckpt = join(dir, 'splitnet-width=16', 'checkpoint.trf');
+    const t0 = Date.now();
+    while (!existsSync(ckpt)) {
+      if (Date.now() - t0 > 120_000) throw new Error('no checkpoint of the second entry');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(existsSync(join(dir, 'splitnet-width=16', 'summary.json'))).toBe(false);
+    const r = compare('--resume', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/2 runs planned .*, 1 to run/);
+    expect(r.err).toMatch(/splitnet-width=16: continuing from iteration (8|16)/);
+    const summary = (d: string) => JSON.parse(readFileSync(join(d, 'splitnet-width=16', 'summary.json'), 'utf8'));
+    expect(summary(dir).complete).toBe(true);
+    expect(summary(dir).iterations).toBe(24);
+    expect(summary(dir).testPSNR).toBe(summary(join(tmp, 'uninterrupted')).testPSNR); // exact resume
+    expect(readFileSync(join(dir, 'splitnet-width=16', 'metrics.jsonl'), 'utf8')).toContain('"type":"resumed"');
+  }, 300_000);
 });
