@@ -3,7 +3,7 @@
  * Images are composited on white (rgb*a + (1-a)) and optionally area-downscaled.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join, normalize } from 'node:path';
 import ndarray from 'ndarray';
 import { readPng, readPngHeader } from '../io/png';
 import { DatasetError } from './errors';
@@ -80,6 +80,8 @@ export function readTransforms(dir: string, split: SplitName): { cameraAngleX: n
     const fr = f as Record<string, unknown>;
     if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, `expected a string, got ${describe(fr.file_path)}`);
     if (/[\u0000-\u001f\u007f]/.test(fr.file_path as string)) fail(`frames[${k}].file_path`, 'expected a file path without control characters');
+    const file = fr.file_path as string;
+    if (isAbsolute(file) || normalize(file).split(/[\\/]/).includes('..')) fail(`frames[${k}].file_path`, `expected a path inside the scene folder, got '${file}'`);
     return { file: fr.file_path as string, pose: parsePose(fr.transform_matrix, (what) => fail(`frames[${k}].transform_matrix`, what)) };
   });
   return { cameraAngleX: angle as number, frames };

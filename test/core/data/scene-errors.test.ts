@@ -158,6 +158,8 @@ describe('transforms JSON', () => {
     ['rank-2 rotation', JSON.stringify({ camera_angle_x: 0.5, frames: [frame([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1]])] }), /expected an invertible rotation part/],
     ['file_path a number', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, 7)] }), /frames\[0\]\.file_path: expected a string, got 7$/],
     ['file_path with a newline', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/r_0\n.png')] }), /frames\[0\]\.file_path: expected a file path without control characters$/],
+    ['file_path leaving the scene folder', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/../../../etc/passwd')] }), /frames\[0\]\.file_path: expected a path inside the scene folder, got '\.\/val\/\.\.\/\.\.\/\.\.\/etc\/passwd'$/],
+    ['absolute file_path', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, '/etc/passwd')] }), /frames\[0\]\.file_path: expected a path inside the scene folder/],
   ];
   it.each(cases)('%s', (_, text, re) => {
     writeFileSync(path, text);
