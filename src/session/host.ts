@@ -25,7 +25,7 @@ import { CompareTable } from './compare-table';
 import { sceneInfo } from './scene-info';
 import { evaluateNow, HostError, type RenderRequest, renderFrame, renderTestView, type SnapRequest, TestViews, type ViewSource } from './views';
 
-export { HostError, frameSize } from './views';
+export { HostError } from './views';
 
 export interface HostOptions {
   /** When set, every path a message names (scene, run folder, output folder) must lie inside one of these. */
@@ -44,7 +44,6 @@ export interface HostOptions {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export class TrainerHost {
-  private state: SessionState = 'idle';
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
@@ -388,7 +387,6 @@ export class TrainerHost {
   }
 
   private setState(state: SessionState, detail: string): void {
-    this.state = state;
     this.send({ type: 'state', state, detail });
   }
 

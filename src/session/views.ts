@@ -42,7 +42,8 @@ export function frameSize(width: number, height: number, secondsPerRay: number, 
   const budget = seconds / Math.max(secondsPerRay, 1e-9);
   if (width * height <= budget) return [width, height];
   const s = Math.sqrt(budget / (width * height));
-  return [Math.max(MIN_FRAME_SIDE, Math.min(width, Math.round(width * s))), Math.max(MIN_FRAME_SIDE, Math.min(height, Math.round(height * s)))];
+  const side = (n: number) => Math.min(n, Math.max(MIN_FRAME_SIDE, Math.round(n * s)));
+  return [side(width), side(height)];
 }
 
 const ctxOf = (src: ViewSource) => ({ mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk });
