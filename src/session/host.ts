@@ -216,7 +216,7 @@ export class TrainerHost {
     this.trainer = null;
     this.trainerLabel = null;
     if (t) {
-      const src: ViewSource = { model: t.model, mask: t.mask, cfg: finalCfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
+      const src = trainerSource(t); // t.cfg is finalCfg
       if (label) this.entryModels.set(label, src);
       this.viewing = src;
     }
@@ -340,7 +340,7 @@ export class TrainerHost {
       if (!src) throw new HostError(`no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`);
       return src;
     }
-    if (t) return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
+    if (t) return trainerSource(t);
     if (this.viewing) return this.viewing;
     throw new HostError('nothing to render yet: start a training or open a run folder');
   }
@@ -393,6 +393,11 @@ export class TrainerHost {
   private error(e: unknown, request?: string): void {
     this.send({ type: 'error', message: firstLine(e), ...(request ? { request } : {}) });
   }
+}
+
+/** A trainer's current model as a render source (a snapshot of its iteration). */
+function trainerSource(t: Trainer): ViewSource {
+  return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
 }
 
 function firstLine(e: unknown): string {
