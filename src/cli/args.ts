@@ -1,5 +1,5 @@
+import { ConfigError } from '../core/errors';
 /** argv parsing shared by the CLIs: `--flag value`, `--flag=value`, and boolean switches. */
-import { ConfigError } from '../core/config';
 
 export interface ParsedArgs {
   flags: Record<string, string>;

@@ -8,15 +8,17 @@
  * The measured steps are iterations warmup+1 .. warmup+iters of a fresh training from the seed
  * (default warmup 30, iters 5); the decoded samples per step say which regime was measured.
  */
+import { BackendError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, initBackend, type BackendInfo } from '../core/backend';
-import { ConfigError, flagsToPartial, resolveConfig, type TrainConfig } from '../core/config';
-import { loadTestViews, loadTrainPool } from '../core/data/scene';
+import { initBackend, type BackendInfo } from '../core/backend';
+import { flagsToPartial, resolveConfig, type TrainConfig } from '../core/config';
+import { loadTestViews, loadTrainPool } from '../core/run/scene-data';
 import { Trainer } from '../core/train/trainer';
 import { parseArgs, takeFlags } from './args';
-import { runMain } from './main';
+import { runMain } from './run-main';
 
 const CASES: Record<string, Record<string, unknown>> = {
   'thesis-early': { preset: 'thesis', trainViews: 10, visEvery: 0 },

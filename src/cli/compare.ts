@@ -7,21 +7,22 @@
  * continues from its checkpoint when that can be resumed exactly, else starts over), then
  * rewrites the reports.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
 import { initBackend } from '../core/backend';
-import { checkScene } from '../core/data/nerf-synthetic';
-import type { Trainer } from '../core/train/trainer';
-import { CHECKPOINT_FILE, RunFolder, runStamp } from '../core/io/run-folder';
-import { resumeConflicts, type TrainerCheckpoint } from '../core/io/model-checkpoint';
-import { planResume } from './resume';
-import { DECODER_OPTIONS, entryConfig, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
-import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
+import { DECODER_OPTIONS, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
 import { newPlan, readPlan, writePlan, writeReports } from '../core/compare/plan';
+import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
+import { ComparisonRunner } from '../core/compare/run';
+import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
+import { checkScene } from '../core/data/nerf-synthetic';
+import { ConfigError } from '../core/errors';
+import { runStamp } from '../core/io/run-folder';
+import { loadRunData } from '../core/run/scene-data';
 import { parseArgs, takeFlags } from './args';
-import { runMain } from './main';
-import { loadRunData, trainRun, type Outcome, type RunData } from './run-training';
+import { runMain } from './run-main';
+import { consoleOutput } from './run-output';
+import { onStopSignals } from './signals';
 
 const SWITCHES = ['help'] as const;
 const COMPARE_FLAGS = ['decoders', 'seeds', 'out', 'resume'] as const;
@@ -42,43 +43,6 @@ function usage(): string {
   return lines.join('\n');
 }
 
-
-/**
- * One entry's run into `dir`, written exactly as `train:lego` writes its run folder. An unfinished
- * run folder from an interrupted comparison continues from its checkpoint when that checkpoint can
- * be resumed exactly (same settings and training rays); otherwise the entry starts over.
- */
-async function trainOne(cfg: TrainConfig, dir: string, data: RunData, backend: { name: string; reason: string }, control: { stop: boolean; current: Trainer | null }, say: (l: string) => void): Promise<Outcome> {
-  let resume: TrainerCheckpoint | undefined;
-  let run: RunFolder;
-  if (existsSync(join(dir, CHECKPOINT_FILE))) {
-    try {
-      const plan = planResume(dir, {});
-      if (resumeConflicts(plan.cfg, { ...cfg, out: dir }).length === 0) resume = plan.ckpt;
-      else say(`${dir}: its settings differ from the comparison's; starting this entry over`);
-    } catch (e) {
-      say(`${dir}: cannot continue (${(e as Error).message.split('\n')[0]}); starting this entry over`);
-    }
-  }
-  const finalCfg: TrainConfig = { ...cfg, out: dir };
-  if (resume) {
-    run = RunFolder.open(dir);
-    say(`${dir}: continuing from iteration ${resume.meta.iteration}`);
-  } else {
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // incomplete and not resumable
-    run = RunFolder.create(dir);
-    run.writeJson('config.json', finalCfg);
-  }
-  return trainRun(finalCfg, run, data, backend, {
-    json: false,
-    say,
-    resume,
-    onTrainer: (t) => {
-      control.current = t;
-      if (control.stop) t.control.stopRequested = true;
-    },
-  });
-}
 
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, SWITCHES);
@@ -121,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     checkScene(early.data);
     // the preset default depends on the backend, as in train:lego
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
-    if (partial.preset === undefined) partial.preset = (backend.name === 'cpu' ? 'quick' : 'thesis') as PresetName;
+    if (partial.preset === undefined) partial.preset = defaultPreset(backend.name).preset;
     const cfg = resolveConfig(partial);
     plan = newPlan(specs, cfg, seedsN, dir);
     fresh = true; // written once the scene has loaded: a bad scene leaves no comparison folder
@@ -131,39 +95,34 @@ async function main(argv: string[]): Promise<number> {
   const todo = plan.runs.filter((r) => !runComplete(join(dir, r.label)));
   say(`comparison ${dir}: ${plan.runs.length} runs planned (${plan.entries.map((e) => e.label).join(', ')} x ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}), ${todo.length} to run`);
 
-  const control: { stop: boolean; current: Trainer | null } = { stop: false, current: null };
-  let signals = 0;
-  const onSignal = (sig: string) => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    say(`${sig}: stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${dir} continues`);
-    control.stop = true;
-    if (control.current) control.current.control.stopRequested = true;
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-
+  let runner: ComparisonRunner | null = null;
+  let stopping = false;
+  onStopSignals(say, `--resume ${dir} continues`, () => {
+    stopping = true;
+    runner?.stop();
+  });
   let failed = 0;
+  let md: string;
   if (todo.length > 0) {
     const data = loadRunData(plan.config, say);
     if (fresh) writePlan(dir, plan);
-    for (const [i, r] of todo.entries()) {
-      if (control.stop) break;
-      const entry = plan.entries.find((e) => e.label === r.entry);
-      if (!entry) throw new ConfigError(`${join(dir, PLAN_FILE)}: run ${r.label} names no entry '${r.entry}'`);
-      const runDir = join(dir, r.label);
-      const cfg = entryConfig(plan.config, { ...entry, decoder: entry.decoder as TrainConfig['decoder'] }, r.seed);
-      say(`\n[${i + 1}/${todo.length}] ${r.label} (seed ${r.seed})`);
-      const outcome = await trainOne({ ...cfg, name: r.label }, runDir, data, backend, control, say);
-      control.current = null;
-      if (outcome === 'failed') failed++;
-      if (outcome === 'stopped') break;
-    }
-  }
-  const md = writeReports(dir, plan);
+    let print: ReturnType<typeof consoleOutput> = () => {};
+    runner = new ComparisonRunner(dir, plan, data, backend, {
+      say,
+      onRunStart: (r, i, n) => {
+        say(`\n[${i + 1}/${n}] ${r.label} (seed ${r.seed})`);
+        print = consoleOutput(say, join(dir, r.label));
+      },
+      onEvent: (_r, e) => print(e),
+    });
+    if (stopping) runner.stop();
+    const result = await runner.run();
+    failed = result.failed;
+    md = result.markdown;
+  } else md = writeReports(dir, plan);
   process.stdout.write(md);
   say(`reports: ${join(dir, 'report.md')}, report.html, report.json`);
-  if (control.stop) return 130;
+  if (stopping) return 130;
   return failed > 0 ? 1 : 0;
 }
 

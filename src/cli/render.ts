@@ -4,20 +4,20 @@
  * error map and scored; a turntable renders N cameras circling the scene at the test cameras'
  * radius and height.
  */
+import { STEP_RATIO } from '../core/field/geometry';
+import { ConfigError } from '../core/errors';
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initBackend } from '../core/backend';
-import { ConfigError } from '../core/config';
 import { evenlySpaced } from '../core/data/nerf-synthetic';
-import { loadTestViews, testViewCount } from '../core/data/scene';
+import { loadTestViews, testViewCount } from '../core/run/scene-data';
 import { evaluateViews, renderView } from '../core/eval/evaluate';
-import { loadModel } from '../core/io/model-checkpoint';
+import { loadModel } from '../core/train/trainer-checkpoint';
 import { writePngRgb } from '../core/io/png';
 import { CHECKPOINT_FILE } from '../core/io/run-folder';
-import { STEP_RATIO } from '../core/train/trainer';
 import { parseArgs } from './args';
-import { runMain } from './main';
-import { saveViewRender } from './renders';
+import { runMain } from './run-main';
+import { saveViewRender } from '../core/run/view-renders';
 import { turntablePoses } from '../core/render/turntable';
 import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 

@@ -2,22 +2,25 @@
  * `npm run train:lego -- [flags]`: headless training with a progress bar, running test PSNR,
  * final evaluation with renders, checkpoints and a summary. `--json` prints the events as NDJSON
  * on stdout and nothing else there; everything human-readable goes to stderr.
- * `--resume DIR [--iterations N] [--backend B]` continues a stopped or killed run (resume.ts).
+ * `--resume DIR [--iterations N] [--backend B]` continues a stopped or killed run (core/run/resume-plan.ts).
  */
-import { LEGO_BOX } from '../core/field/geometry';
-import { flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type PresetName, type TrainConfig } from '../core/config';
-import { initBackend } from '../core/backend';
+import { type BackendInfo, initBackend } from '../core/backend';
+import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
+import { ConfigError } from '../core/errors';
+import { LEGO_BOX } from '../core/field/geometry';
+import { createRunFolder, RunFolder } from '../core/io/run-folder';
 import { createModel, paramCounts } from '../core/model';
 import { Rng } from '../core/random';
+import { planResume } from '../core/run/resume-plan';
+import { loadRunData, type RunData } from '../core/run/scene-data';
+import { trainRun } from '../core/run/train-run';
 import type { Trainer } from '../core/train/trainer';
-import { defaultRunName, RunFolder } from '../core/io/run-folder';
-import { ConfigError } from '../core/config';
+import type { TrainerCheckpoint } from '../core/train/trainer-checkpoint';
 import { parseArgs, takeFlags } from './args';
-import { runMain } from './main';
-import { planResume } from './resume';
-import { loadRunData, trainRun, type RunData, type RunOptions } from './run-training';
-import { join } from 'node:path';
+import { runMain } from './run-main';
+import { consoleOutput, ndjsonOutput } from './run-output';
+import { onStopSignals } from './signals';
 
 const SWITCHES = ['json', 'dry-run', 'help'] as const;
 
@@ -63,12 +66,12 @@ async function main(argv: string[]): Promise<number> {
   const early = resolveConfig(partial); // validate every flag before anything slow happens
   if (!switches.has('dry-run')) checkScene(early.data);
   const backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
-  let presetWhy: string;
+  let presetWhy = 'requested';
   if (partial.preset === undefined) {
-    const preset: PresetName = backend.name === 'cpu' ? 'quick' : 'thesis';
-    partial.preset = preset;
-    presetWhy = backend.name === 'cpu' ? 'the default on the cpu backend; --preset thesis for the full setting' : `the default on the ${backend.name} backend`;
-  } else presetWhy = 'requested';
+    const d = defaultPreset(backend.name);
+    partial.preset = d.preset;
+    presetWhy = d.why;
+  }
   const cfg = resolveConfig(partial);
   const firstLine = `preset ${cfg.preset} (${presetWhy}): ${PRESET_NOTES[cfg.preset]}`;
   (json ? say : (l: string) => process.stdout.write(l + '\n'))(firstLine);
@@ -86,32 +89,29 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const data = loadRunData(cfg, say);
-  const name = cfg.name || defaultRunName(cfg);
-  const run = RunFolder.create(cfg.out || join('runs', name));
-  const finalCfg: TrainConfig = { ...cfg, name, out: run.dir };
-  run.writeJson('config.json', finalCfg);
+  const { run, cfg: finalCfg } = createRunFolder(cfg);
   say(`run folder ${run.dir}`);
-
-  return trainWithSignals(finalCfg, run, data, backend, { json, say });
+  return trainWithSignals(finalCfg, run, data, backend, json, say);
 }
 
-/** trainRun with Ctrl-C / SIGTERM stopping after the current iteration (a second one quits at once). */
-async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions): Promise<number> {
+/** trainRun with its events on the terminal, and Ctrl-C / SIGTERM stopping it after the current iteration. */
+async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData, backend: BackendInfo, json: boolean, say: (line: string) => void, resume?: TrainerCheckpoint): Promise<number> {
   let trainer: Trainer | null = null;
-  let stopping = 0;
-  const onSignal = (sig: string) => {
-    stopping++;
-    if (stopping > 1) process.exit(130);
-    o.say(`${sig}: stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${run.dir} continues`);
+  let stopping = false;
+  onStopSignals(say, `--resume ${run.dir} continues`, () => {
+    stopping = true;
     if (trainer) trainer.control.stopRequested = true;
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+  const print = json ? ndjsonOutput() : consoleOutput(say, run.dir);
   const outcome = await trainRun(cfg, run, data, backend, {
-    ...o,
+    resume,
     onTrainer: (t) => {
       trainer = t;
-      if (stopping > 0) t.control.stopRequested = true;
+      if (stopping) t.control.stopRequested = true;
+    },
+    onEvent: (e) => {
+      print(e);
+      if (json && e.type === 'error') say(`error: ${e.message}`);
     },
   });
   return outcome === 'complete' ? 0 : outcome === 'stopped' ? 130 : 1;
@@ -131,7 +131,7 @@ async function resumeRun(dir: string, partial: Record<string, unknown>, json: bo
   const data = loadRunData(plan.cfg, say);
   const run = RunFolder.open(dir);
   if (plan.extended) run.writeJson('config.json', { ...plan.saved, iterations: plan.cfg.iterations });
-  return trainWithSignals(plan.cfg, run, data, backend, { json, say, resume: plan.ckpt });
+  return trainWithSignals(plan.cfg, run, data, backend, json, say, plan.ckpt);
 }
 
 runMain(main);

@@ -3,6 +3,7 @@
  * Every path reports what it picked and why in one line; an explicitly requested backend that
  * cannot start is a BackendError naming the reason.
  */
+import { BackendError } from './errors';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
@@ -17,12 +18,6 @@ export interface BackendInfo {
   reason: string;
   /** The device (GPU adapter, TensorFlow build, or the CPU kernels). */
   device: string;
-  /** Whether the training kernels run as hand-written CPU code (cpu backend). */
-  hostKernels: boolean;
-}
-
-export class BackendError extends Error {
-  override name = 'BackendError';
 }
 
 async function tryTensorflow(): Promise<{ ok: true; device: string; gpu: boolean } | { ok: false; why: string }> {
@@ -73,7 +68,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
 async function startCpu(reason: string): Promise<BackendInfo> {
   registerFastCpuKernels();
   await tf.setBackend('cpu');
-  return { name: 'cpu', reason, device: 'CPU (hand-written JS kernels for matmul, grid sampling and compositing)', hostKernels: true };
+  return { name: 'cpu', reason, device: 'CPU (hand-written JS kernels for matmul, grid sampling and compositing)' };
 }
 
 export async function initBackend(requested: BackendName): Promise<BackendInfo> {
@@ -83,18 +78,18 @@ export async function initBackend(requested: BackendName): Promise<BackendInfo> 
   if (requested === 'tensorflow') {
     const t = await tryTensorflow();
     if (!t.ok) throw new BackendError(`--backend tensorflow: cannot load TensorFlow (${t.why}); install @tensorflow/tfjs-node-gpu or use --backend cpu`);
-    return { name: 'tensorflow', reason: 'tensorflow backend requested', device: t.device, hostKernels: false };
+    return { name: 'tensorflow', reason: 'tensorflow backend requested', device: t.device };
   }
   if (requested === 'webgpu') {
     const w = await tryWebgpu();
     if (!w.ok) throw new BackendError(`--backend webgpu: ${w.why}`);
-    return { name: 'webgpu', reason: `webgpu backend requested${w.software ? ' (software adapter)' : ''}`, device: w.device, hostKernels: false };
+    return { name: 'webgpu', reason: `webgpu backend requested${w.software ? ' (software adapter)' : ''}`, device: w.device };
   }
   // auto
   const t = await tryTensorflow();
-  if (t.ok && t.gpu) return { name: 'tensorflow', reason: 'auto: TensorFlow with CUDA found', device: t.device, hostKernels: false };
+  if (t.ok && t.gpu) return { name: 'tensorflow', reason: 'auto: TensorFlow with CUDA found', device: t.device };
   const w = await tryWebgpu();
-  if (w.ok && !w.software) return { name: 'webgpu', reason: 'auto: hardware WebGPU adapter found', device: w.device, hostKernels: false };
+  if (w.ok && !w.software) return { name: 'webgpu', reason: 'auto: hardware WebGPU adapter found', device: w.device };
   const why = [
     t.ok ? 'TensorFlow has no GPU build here' : 'TensorFlow not installed',
     w.ok ? `WebGPU adapter is software (${w.device})` : `no WebGPU (${w.why})`,

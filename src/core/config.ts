@@ -3,6 +3,8 @@
  * range and help text. CLI flags, the saved config.json and protocol messages are all validated
  * by `resolveConfig`, so an option cannot exist in one place and not the others.
  */
+import { DEFAULT_DECODER_OPTIONS } from './decoders/defaults';
+import { ConfigError } from './errors';
 
 export const DECODER_NAMES = ['mlp', 'siren', 'splitnet'] as const;
 export type DecoderName = (typeof DECODER_NAMES)[number];
@@ -102,10 +104,10 @@ const THESIS: TrainConfig = {
   trainViews: 0,
   decoder: 'mlp',
   decoderWidth: 0,
-  sirenFlic: 1,
-  sirenInitc: 6,
-  splitnetM: 10,
-  splitnetInit: 'default',
+  sirenFlic: DEFAULT_DECODER_OPTIONS.sirenFlic,
+  sirenInitc: DEFAULT_DECODER_OPTIONS.sirenInitc,
+  splitnetM: DEFAULT_DECODER_OPTIONS.splitnetM,
+  splitnetInit: DEFAULT_DECODER_OPTIONS.splitnetInit,
   backend: 'auto',
   iterations: 7000,
   batchSize: 4096,
@@ -173,11 +175,7 @@ export const PRESET_NOTES: Record<PresetName, string> = {
   smoke: 'under-2-minute check on a 2-core CPU: 50x50 images, 50 views, batch 512, 100 iterations, 32^3 -> 48^3, 20 test views',
 };
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-function checkNumber(key: string, spec: OptionSpec, v: number, where: string): void {
+function checkNumber(spec: OptionSpec, v: number, where: string): void {
   const label = `${where}${spec.flag}`;
   if (!Number.isFinite(v)) throw new ConfigError(`${label}: expected a number, got ${v}`);
   if (spec.kind === 'int' || spec.kind === 'ints') {
@@ -185,7 +183,6 @@ function checkNumber(key: string, spec: OptionSpec, v: number, where: string): v
   }
   if (spec.min !== undefined && v < spec.min) throw new ConfigError(`${label}: expected >= ${spec.min}, got ${v}`);
   if (spec.max !== undefined && v > spec.max) throw new ConfigError(`${label}: expected <= ${spec.max}, got ${v}`);
-  void key;
 }
 
 /** Parses a string value (from a CLI flag) into the option's type. */
@@ -231,13 +228,13 @@ export function resolveConfig(partial: Record<string, unknown>, where = '--'): T
       case 'int':
       case 'number':
         if (typeof value !== 'number') throw new ConfigError(`${label}: expected a number, got ${JSON.stringify(value)}`);
-        checkNumber(key, spec, value, where);
+        checkNumber(spec, value, where);
         break;
       case 'ints':
         if (!Array.isArray(value) || value.some((x) => typeof x !== 'number')) {
           throw new ConfigError(`${label}: expected a list of integers, got ${JSON.stringify(value)}`);
         }
-        for (const x of value as number[]) checkNumber(key, spec, x, where);
+        for (const x of value as number[]) checkNumber(spec, x, where);
         break;
       case 'enum':
         if (typeof value !== 'string' || !spec.choices!.includes(value)) {
@@ -275,6 +272,11 @@ export function flagsToPartial(flags: Record<string, string>): Record<string, un
   return partial;
 }
 
-export function defaultDecoderWidth(decoder: DecoderName): number {
-  return decoder === 'splitnet' ? 45 : 128;
+/**
+ * The preset a run gets when none is named: `quick` on the cpu backend (CPU-sized), `thesis` on a
+ * GPU backend; `why` is said in the run's first line.
+ */
+export function defaultPreset(backend: string): { preset: PresetName; why: string } {
+  if (backend === 'cpu') return { preset: 'quick', why: 'the default on the cpu backend; --preset thesis for the full setting' };
+  return { preset: 'thesis', why: `the default on the ${backend} backend` };
 }

@@ -1,6 +1,7 @@
 /** The trainable model: the VM field plus a colour decoder, and its parameter bookkeeping. */
+import { type Decoder } from './decoders/types';
 import type { TrainConfig } from './config';
-import { createDecoder, type Decoder } from './decoders/decoder';
+import { createDecoder } from './decoders/decoder';
 import { type Box, nToReso } from './field/geometry';
 import { createField, fieldParams, type VMField } from './field/vm';
 import { countParams, type Param } from './params';

@@ -46,6 +46,9 @@ export type ClientMessageType = ClientMessage['type'];
 
 export const SESSION_STATES = ['idle', 'loading', 'training', 'paused', 'stopping', 'evaluating', 'done', 'stopped', 'failed', 'viewing'] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
+/** The states in which nothing runs: a new training, comparison or opened run may begin. */
+export const IDLE_STATES: readonly SessionState[] = ['idle', 'done', 'stopped', 'failed', 'viewing'];
+export const isIdleState = (s: SessionState): boolean => IDLE_STATES.includes(s);
 
 /** Cameras of a scene, for drawing frustums and snapping to test views. */
 export interface SceneInfo {
@@ -78,11 +81,8 @@ export interface CompareRow {
 }
 
 /** One point of the curves a run draws: train PSNR per step, test PSNR per evaluation. */
-export interface HistoryPoint {
-  iteration: number;
-  trainPSNR?: number;
-  testPSNR?: number;
-}
+export type { HistoryPoint } from '../core/io/run-folder';
+import type { HistoryPoint } from '../core/io/run-folder';
 
 /** An image as RGBA bytes, base64-encoded, row-major from the top row. */
 export interface ImageData64 {

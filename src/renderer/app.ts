@@ -9,7 +9,7 @@ import type { ServerMessage } from '../protocol/messages';
 import { CONNECTION_REQUEST } from './bridge';
 import { fovYFromAngleX } from './camera-math';
 import { CameraLink } from './camera-link';
-import { routeFrame } from './compare';
+import { routeFrame } from './compare-rows';
 import { CompareViews } from './compare-view';
 import { renderChart } from './chart';
 import { ChartData } from './chart-data';

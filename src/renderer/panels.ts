@@ -6,7 +6,7 @@ import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, t
 import type { TensorfApi } from '../protocol/api';
 import type { OutputKind, ServerMessage, SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
-import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare';
+import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
 import { byTestId, setOptions } from './dom';
 import { formatPsnr } from './format';
 import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';

@@ -1,7 +1,7 @@
 /**
  * What the status fields and buttons show for a session state and the training events (DOM-free).
  */
-import type { SessionState } from '../protocol/messages';
+import { isIdleState, type SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
 import { MISSING, etaSeconds, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
 
@@ -67,11 +67,9 @@ export interface ControlStates {
   snap: boolean;
 }
 
-const IDLE_LIKE: readonly SessionState[] = ['idle', 'done', 'stopped', 'failed', 'viewing'];
-
 /** Which buttons are enabled in a state (null: not connected yet). */
 export function controlsFor(s: SessionState | null): ControlStates {
-  const idle = s !== null && IDLE_LIKE.includes(s);
+  const idle = s !== null && isIdleState(s);
   return {
     start: idle,
     pause: s === 'training' || s === 'paused',

@@ -1,7 +1,7 @@
 /** The snapped test view: render, ground truth and error map side by side, with the view's PSNR. */
 import type { ImageData64, ServerMessage } from '../protocol/messages';
 import { formatPsnr } from './format';
-import { decodeRgba } from './images';
+import { decodeRgba } from './rgba-decode';
 
 type TestViewMessage = Extract<ServerMessage, { type: 'testView' }>;
 

@@ -10,7 +10,7 @@ import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from
 import { CameraLink, type LinkMember, type OrbitState } from './camera-link';
 import { cameraSpec, columnMajorFromRowMajor, fovYFromAngleX, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
 import { FrameScheduler } from './frame-scheduler';
-import { decodeRgba, flipRows } from './images';
+import { decodeRgba, flipRows } from './rgba-decode';
 import { hasModel, isLive } from './status';
 
 type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;

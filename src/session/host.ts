@@ -1,29 +1,33 @@
 /**
  * The Node side of the app, inside the training process: takes client messages, runs a training
- * (or a comparison: one training per decoder entry) through the same driver as `train:lego`
- * (src/cli/run-training.ts), forwards the trainer's events, and renders views of the models
- * between steps. Render requests are latest-value: one pending slot per model, a newer request
- * replaces an older one that was not served yet.
+ * (or a comparison: one training per decoder entry) through the same run driver and comparison
+ * runner as the CLI, forwards their events, and serves render requests between steps.
+ *
+ * One state (SessionState) says what the host is doing: idle-like states (idle, done, stopped,
+ * failed, viewing) accept a new job; a job moves through loading, training and evaluating; pause
+ * and stop move it to paused or stopping, which the job's own progress does not override.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { initBackend, type BackendInfo } from '../core/backend';
-import { entryConfig, parseDecoderSpecs } from '../core/compare/decoder-spec';
-import { newPlan, writePlan, writeReports } from '../core/compare/plan';
-import { checkScene } from '../core/data/nerf-synthetic';
-import { testViewCount } from '../core/data/scene';
+import { join } from 'node:path';
+import { parseDecoderSpecs } from '../core/compare/decoder-spec';
+import { newPlan, writePlan } from '../core/compare/plan';
+import { ComparisonRunner } from '../core/compare/run';
 import { resolveConfig, type TrainConfig } from '../core/config';
-import { LEGO_BOX, type Box } from '../core/field/geometry';
-import { loadModel } from '../core/io/model-checkpoint';
-import { CHECKPOINT_FILE, defaultRunName, RunFolder, runStamp } from '../core/io/run-folder';
+import { checkScene } from '../core/data/nerf-synthetic';
+import { LEGO_BOX } from '../core/field/geometry';
+import { createRunFolder, runFolderName, runStamp } from '../core/io/run-folder';
+import { loadRunData } from '../core/run/scene-data';
+import { trainRun } from '../core/run/train-run';
 import type { TrainEvent } from '../core/train/events';
 import type { Trainer } from '../core/train/trainer';
-import { loadRunData, type Outcome, type RunData, trainRun } from '../cli/run-training';
-import type { ClientMessage, HistoryPoint, ServerMessage, SessionState } from '../protocol/messages';
+import { type ClientMessage, isIdleState, type ServerMessage, type SessionState } from '../protocol/messages';
 import { parseClientMessage, startConfigOf } from '../protocol/schema';
+import { Backends } from './backends';
 import { CompareTable } from './compare-table';
+import { openRunFolder } from './open-run';
+import { confinePath } from './path-policy';
+import { RenderQueue } from './render-queue';
 import { sceneInfo } from './scene-info';
-import { evaluateNow, HostError, type RenderRequest, renderFrame, renderTestView, type SnapRequest, TestViews, type ViewSource } from './views';
+import { HostError, trainerSource, type ViewSource } from './views';
 
 export { HostError } from './views';
 
@@ -34,44 +38,46 @@ export interface HostOptions {
   runsDir?: string;
   /** Minimum milliseconds between forwarded step events (the last step is always sent). Default 100. */
   stepEventMs?: number;
-  /**
-   * Largest share of wall time that viewport renders may take while a training runs (they share
-   * the training's thread); a render request waits until the budget allows it. Default 0.3.
-   */
+  /** Largest share of wall time that viewport renders may take while a training runs. Default 0.3. */
   renderShare?: number;
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+/** States a job's own progress may set; pause and stop are the user's and stay until the job ends or resumes. */
+const PROGRESS_STATES: readonly SessionState[] = ['loading', 'training', 'evaluating'];
 
 export class TrainerHost {
+  private state: SessionState = 'idle';
+  /** The progress state to return to on resume. */
+  private resumeTo: SessionState = 'training';
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
-  private training = false;
-  private paused = false;
-  /** A stop asked for before the trainer existed (while loading) or between comparison entries. */
-  private stopAsked = false;
+  private comparison: ComparisonRunner | null = null;
+  private compare: CompareTable | null = null;
   private viewing: ViewSource | null = null;
   /** Finished comparison entries' models, by label. */
   private readonly entryModels = new Map<string, ViewSource>();
-  private compare: CompareTable | null = null;
-  /** Pending viewport renders, one per model ('' = the current model). */
-  private readonly pendingRenders = new Map<string, RenderRequest>();
-  private pendingSnap: SnapRequest | null = null;
-  private pendingEval = false;
-  private serving = false;
+  private readonly renders: RenderQueue;
+  private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
-  /** While training runs, the next viewport render waits until this time (performance.now()). */
-  private nextRenderAt = 0;
-  private readonly backends = new Map<string, BackendInfo>();
-  private readonly testViews = new TestViews();
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly send: (m: ServerMessage) => void,
     private readonly opts: HostOptions = {},
-  ) {}
+  ) {
+    this.renders = new RenderQueue(
+      {
+        source: (model) => this.source(model),
+        running: () => this.state !== 'paused' && this.trainer !== null,
+        send: (m) => this.send(m),
+        error: (e, request) => this.error(e, request),
+      },
+      { renderShare: opts.renderShare },
+    );
+  }
 
   /** Tells the parent the process is up (it holds messages until then). */
   ready(): void {
@@ -96,138 +102,120 @@ export class TrainerHost {
 
   /** Stops a running training (saving its checkpoint) and resolves when it has ended. */
   async shutdown(): Promise<void> {
-    this.stopAsked = true;
-    if (this.trainer) this.trainer.control.stopRequested = true;
-    this.paused = false;
-    this.wake();
+    if (!isIdleState(this.state)) this.requestStop();
     await this.finished;
+  }
+
+  private get busy(): boolean {
+    return !isIdleState(this.state);
   }
 
   private dispatch(m: ClientMessage): void {
     switch (m.type) {
-      case 'start': {
-        if (this.training) throw new HostError('a training is running; stop it before starting another');
-        const cfg = startConfigOf(m);
-        this.finished = this.exclusive('start', async () => void (await this.trainOne(cfg, null)));
+      case 'start':
+        if (this.busy) throw new HostError('a training is running; stop it before starting another');
+        return this.job('start', () => this.trainOne(startConfigOf(m)));
+      case 'compare':
+        if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
+        return this.job('compare', () => this.compareAll(m.decoders, m.config));
+      case 'openRun':
+        if (this.busy) throw new HostError('a training is running; stop it before opening a run');
+        this.finished = this.openRun(m.path).catch((e) => this.error(e, 'openRun'));
         return;
-      }
-      case 'compare': {
-        if (this.training) throw new HostError('a training is running; stop it before starting a comparison');
-        const { decoders, config } = m;
-        this.finished = this.exclusive('compare', () => this.compareAll(decoders, config));
-        return;
-      }
       case 'pause':
-        if (!this.training || this.paused) throw new HostError(this.training ? 'already paused' : 'no training to pause');
-        this.paused = true;
+        if (!PROGRESS_STATES.includes(this.state)) throw new HostError(this.state === 'paused' ? 'already paused' : 'no training to pause');
+        this.resumeTo = this.state;
         this.setState('paused', `paused after iteration ${this.trainer?.iteration ?? 0}`);
         return;
       case 'resume':
-        if (!this.training || !this.paused) throw new HostError('no paused training to resume');
-        this.paused = false;
-        this.setState('training', 'resumed');
+        if (this.state !== 'paused') throw new HostError('no paused training to resume');
+        this.setState(this.resumeTo, 'resumed');
         this.wake();
         return;
       case 'stop':
-        if (!this.training) throw new HostError('no training to stop');
-        this.stopAsked = true;
-        if (this.trainer) this.trainer.control.stopRequested = true;
-        this.paused = false;
-        this.setState('stopping', 'stopping after this iteration; the checkpoint will be saved');
-        this.wake();
+        if (!this.busy) throw new HostError('no training to stop');
+        this.requestStop();
         return;
       case 'evaluate':
-        this.pendingEval = true;
+        this.renders.evaluate();
         return this.kick();
       case 'render':
-        this.pendingRenders.delete(m.model ?? '');
-        this.pendingRenders.set(m.model ?? '', m);
+        this.renders.render(m);
         return this.kick();
       case 'snapTestView':
-        this.pendingSnap = m;
+        this.renders.snapTestView(m);
         return this.kick();
       case 'openScene':
         this.confine(m.path, 'openScene.path');
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
-      case 'openRun':
-        if (this.training) throw new HostError('a training is running; stop it before opening a run');
-        this.finished = this.openRun(m.path).catch((e) => this.error(e, 'openRun'));
-        return;
     }
   }
 
-  /** Runs one training or comparison with the session marked busy; failures become error + 'failed'. */
-  private async exclusive(request: string, body: () => Promise<void>): Promise<void> {
-    this.training = true;
-    this.paused = false;
-    this.stopAsked = false;
+  private requestStop(): void {
+    this.setState('stopping', 'stopping after this iteration; the checkpoint will be saved');
+    if (this.trainer) this.trainer.control.stopRequested = true;
+    this.comparison?.stop();
+    this.wake();
+  }
+
+  /** A job's progress: shown unless the user paused or stopped it. */
+  private progress(state: SessionState, detail: string): void {
+    if (PROGRESS_STATES.includes(this.state) || isIdleState(this.state)) this.setState(state, detail);
+    else if (this.state === 'paused') this.resumeTo = state;
+  }
+
+  /** Runs one training or comparison; failures become an error reply and the 'failed' state. */
+  private job(request: string, body: () => Promise<void>): void {
     this.viewing = null;
     this.entryModels.clear();
-    this.testViews.clear();
-    try {
-      await body();
-    } catch (e) {
-      this.error(e, request);
-      this.setState('failed', firstLine(e));
-    } finally {
-      this.training = false;
-      this.trainer = null;
-      this.trainerLabel = null;
-      this.paused = false;
-      void this.serveAll();
-    }
+    this.renders.reset();
+    this.setState('loading', `${request}: starting`);
+    this.finished = (async () => {
+      try {
+        await body();
+      } catch (e) {
+        this.error(e, request);
+        this.setState('failed', firstLine(e));
+      } finally {
+        this.trainer = null;
+        this.trainerLabel = null;
+        this.comparison = null;
+        if (this.busy) this.setState('stopped', 'stopped');
+        void this.renders.serve();
+      }
+    })();
   }
 
-  /** Loads the scene (unless `data` is given) and trains one run folder; `label` marks a comparison entry. */
-  private async trainOne(cfg: TrainConfig, label: string | null, data?: RunData): Promise<Outcome> {
+  private async trainOne(cfg: TrainConfig): Promise<void> {
     this.confine(cfg.data, 'start.config.data');
     if (cfg.out) this.confine(cfg.out, 'start.config.out');
     checkScene(cfg.data);
-    const backend = await this.backend(cfg.backend);
-    if (!data) {
-      this.setState('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
-      this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
-      await tick();
-      data = loadRunData(cfg, () => {});
-    }
-    const name = cfg.name || defaultRunName(cfg);
-    const dir = cfg.out || join(this.opts.runsDir ?? 'runs', name);
-    this.confine(dir, 'start.config.out');
-    const run = RunFolder.create(dir);
-    const finalCfg: TrainConfig = { ...cfg, name, out: run.dir };
-    run.writeJson('config.json', finalCfg);
-    this.setState('training', `${label ? `comparison entry ${label}: ` : ''}run folder ${run.dir}; backend ${backend.name}`);
+    const backend = await this.backends.use(cfg.backend);
+    this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
+    this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
+    await tick();
+    const data = loadRunData(cfg);
+    this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
+    const { run, cfg: saved } = createRunFolder(cfg, this.opts.runsDir);
+    this.progress('training', `run folder ${run.dir}; backend ${backend.name}`);
     let trainer: Trainer | null = null;
-    this.trainerLabel = label;
-    const outcome = await trainRun(finalCfg, run, data, backend, {
-      json: false,
-      progress: false,
-      say: (line) => {
-        if (line.startsWith('evaluating')) this.setState('evaluating', line);
-      },
+    const outcome = await trainRun(saved, run, data, backend, {
       onTrainer: (t) => {
         trainer = this.trainer = t;
-        if (this.stopAsked) t.control.stopRequested = true;
+        if (this.state === 'stopping') t.control.stopRequested = true;
       },
-      onEvent: (e) => this.between(e, label),
+      onEvent: (e) => this.between(e, null),
     });
     const t = trainer as Trainer | null;
-    this.trainer = null;
-    this.trainerLabel = null;
-    if (t) {
-      const src = trainerSource(t); // t.cfg is finalCfg
-      if (label) this.entryModels.set(label, src);
-      this.viewing = src;
-    }
-    this.setState(outcome === 'complete' ? 'done' : outcome, `${label ? `comparison entry ${label}: ` : ''}${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
-    return outcome;
+    if (t) this.viewing = trainerSource(t);
+    this.setState(outcome === 'complete' ? 'done' : outcome, `${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
   }
 
   /**
    * Trains each decoder entry in turn into runs/compare-<stamp>/<label>/ with the same data,
-   * schedule, views and seed, then writes the reports; the folder is a normal comparison folder
-   * (`npm run compare -- --resume DIR` finishes an interrupted one).
+   * schedule, views and seed (the comparison runner), then the reports; the folder is a normal
+   * comparison folder (`npm run compare -- --resume DIR` finishes an interrupted one).
    */
   private async compareAll(decoders: string, partial: Partial<TrainConfig>): Promise<void> {
     const specs = parseDecoderSpecs(decoders, partial as Record<string, unknown>);
@@ -236,32 +224,41 @@ export class TrainerHost {
     checkScene(cfg.data);
     const dir = join(this.opts.runsDir ?? 'runs', `compare-${runStamp()}`);
     this.confine(dir, 'compare');
+    const backend = await this.backends.use(cfg.backend);
     const plan = newPlan(specs, cfg, 1, dir);
     writePlan(dir, plan);
     const table = (this.compare = new CompareTable(dir, plan));
     this.send(table.message());
-    this.setState('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale})`);
+    this.progress('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale})`);
     this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
     await tick();
-    const data = loadRunData(cfg, () => {});
-    for (const r of plan.runs) {
-      if (this.stopAsked) break;
-      const entry = plan.entries.find((e) => e.label === r.entry)!;
-      const ecfg = entryConfig(plan.config, { ...entry, decoder: entry.decoder as TrainConfig['decoder'] }, r.seed);
-      table.setStatus(r.label, 'training');
-      this.send(table.message());
-      const outcome = await this.trainOne({ ...ecfg, name: r.label, out: join(dir, r.label) }, r.label, data);
-      table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
-      this.send(table.message());
-      if (outcome === 'stopped') break;
-    }
-    writeReports(dir, plan);
-    const stopped = this.stopAsked;
-    this.setState(stopped ? 'stopped' : 'done', `comparison ${dir}: ${stopped ? 'stopped; `npm run compare -- --resume ' + dir + '` finishes it' : 'done'}; reports in ${dir}/report.html`);
+    const data = loadRunData(cfg);
+    const runner = (this.comparison = new ComparisonRunner(dir, plan, data, backend, {
+      onRunStart: (r) => {
+        this.trainerLabel = r.label;
+        table.setStatus(r.label, 'training');
+        this.send(table.message());
+        this.progress('training', `comparison entry ${r.label}: run folder ${join(dir, r.label)}; backend ${backend.name}`);
+      },
+      onEvent: (r, e, t) => {
+        this.trainer = t;
+        return this.between(e, r.label);
+      },
+      onRunEnd: (r, outcome, t) => {
+        if (t) this.entryModels.set(r.label, (this.viewing = trainerSource(t)));
+        this.trainer = null;
+        table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
+        this.send(table.message());
+      },
+    }));
+    if (this.state === 'stopping') runner.stop();
+    const result = await runner.run();
+    this.setState(result.stopped ? 'stopped' : 'done', `comparison ${dir}: ${result.stopped ? 'stopped; `npm run compare -- --resume ' + dir + '` finishes it' : 'done'}; reports in ${dir}/report.html`);
   }
 
-  /** After each trainer event: forward it, let messages in, serve requests, hold while paused. */
+  /** After each run event: forward it, let messages in, serve requests, hold while paused. */
   private async between(e: TrainEvent, label: string | null): Promise<void> {
+    if (e.type === 'evaluating') this.progress('evaluating', `evaluating ${e.views} test views`);
     const now = performance.now();
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
@@ -270,10 +267,10 @@ export class TrainerHost {
       if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
-    await this.serveAll();
-    while (this.paused && !this.trainer?.control.stopRequested) {
+    await this.renders.serve();
+    while (this.state === 'paused') {
       await new Promise<void>((r) => (this.wakeUp = r));
-      await this.serveAll();
+      await this.renders.serve();
     }
   }
 
@@ -283,53 +280,11 @@ export class TrainerHost {
     w?.();
   }
 
-  /** A new request: served at the next trainer event while training runs, at once otherwise. */
+  /** A new request: served at the next run event while a training steps, at once otherwise. */
   private kick(): void {
-    if (this.training && !this.paused && this.trainer) return;
-    if (this.paused) this.wake();
-    else void this.serveAll();
-  }
-
-  private async serveAll(): Promise<void> {
-    if (this.serving) return;
-    this.serving = true;
-    try {
-      for (;;) {
-        if (this.pendingSnap) {
-          const m = this.pendingSnap;
-          this.pendingSnap = null;
-          await this.guard('snapTestView', async () => this.send(await renderTestView(this.source(), m, this.testViews)));
-        } else if (this.pendingEval) {
-          this.pendingEval = false;
-          await this.guard('evaluate', async () => this.send(await evaluateNow(this.source(), this.testViews)));
-        } else if (this.pendingRenders.size > 0) {
-          const running = this.training && !this.paused;
-          if (running && performance.now() < this.nextRenderAt) break; // over the render budget: after a later step
-          const [key, m] = this.pendingRenders.entries().next().value!;
-          this.pendingRenders.delete(key);
-          const t0 = performance.now();
-          await this.guard('render', async () => this.send(await renderFrame(this.source(m.model), m, this.frameSeconds(m.quality))));
-          const share = Math.min(Math.max(this.opts.renderShare ?? 0.3, 0.01), 1);
-          this.nextRenderAt = performance.now() + ((performance.now() - t0) * (1 - share)) / share;
-        } else break;
-      }
-    } finally {
-      this.serving = false;
-    }
-  }
-
-  /** How long a frame may take: coarse ones keep camera moves fluid, sharp ones wait less while training. */
-  private frameSeconds(q: RenderRequest['quality']): number {
-    if (q === 'coarse') return 0.25;
-    return this.training && !this.paused ? 1 : 3;
-  }
-
-  private async guard(request: string, f: () => Promise<void>): Promise<void> {
-    try {
-      await f();
-    } catch (e) {
-      this.error(e, request);
-    }
+    if (this.trainer && this.state !== 'paused') return;
+    if (this.state === 'paused') this.wake();
+    else void this.renders.serve();
   }
 
   /** The model to render: a comparison entry's (by label), else the one training or open. */
@@ -347,46 +302,22 @@ export class TrainerHost {
 
   private async openRun(path: string): Promise<void> {
     this.confine(path, 'openRun.path');
-    const ckpt = join(path, CHECKPOINT_FILE);
-    if (!existsSync(ckpt)) throw new HostError(`${path}: no ${CHECKPOINT_FILE} here; open a run folder written by train:lego or the app`);
-    const { model, mask, meta } = loadModel(ckpt);
-    await this.backend(meta.config.backend);
-    let testCount = 0;
-    try {
-      this.send({ type: 'scene', scene: sceneInfo(meta.config.data, meta.box) });
-      testCount = testViewCount(meta.config);
-    } catch (e) {
-      this.error(new HostError(`${firstLine(e)}; the model can be viewed, test views cannot`), 'openRun');
-      this.send({ type: 'scene', scene: boxOnlyScene(meta.config.data, meta.box) });
-    }
-    this.testViews.clear();
-    this.viewing = { model, mask, cfg: meta.config, iteration: meta.iteration, test: null, testCount };
-    this.send({ type: 'history', points: readHistory(join(path, 'metrics.jsonl')), run: path });
-    this.setState('viewing', `run ${path}, iteration ${meta.iteration}, decoder ${meta.config.decoder}`);
+    const opened = openRunFolder(path, (dir, field) => this.confine(dir, field));
+    await this.backends.use(opened.source.cfg.backend);
+    if (opened.sceneError) this.error(new HostError(`${opened.sceneError}; the model can be viewed, test views cannot`), 'openRun');
+    this.send({ type: 'scene', scene: opened.scene });
+    this.renders.reset();
+    this.viewing = opened.source;
+    this.send({ type: 'history', points: opened.history, run: path });
+    this.setState('viewing', `run ${path}, iteration ${opened.source.iteration}, decoder ${opened.source.cfg.decoder}`);
   }
 
-  private async backend(name: TrainConfig['backend']): Promise<BackendInfo> {
-    let b = this.backends.get(name);
-    if (!b) {
-      b = await initBackend(name);
-      this.backends.set(name, b);
-    }
-    return b;
-  }
-
-  /** Throws when `p` lies outside every allowed root (no `..` escapes, no absolute paths elsewhere). */
   private confine(p: string, field: string): void {
-    const roots = this.opts.allowedRoots;
-    if (!roots) return;
-    const abs = resolve(p);
-    const inside = roots.some((r) => {
-      const rel = relative(resolve(r), abs);
-      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-    });
-    if (!inside) throw new HostError(`${field}: ${p} is outside the folders this server may open (${roots.join(', ')}); start the server with --allow DIR to add one`);
+    if (this.opts.allowedRoots) confinePath(p, field, this.opts.allowedRoots);
   }
 
   private setState(state: SessionState, detail: string): void {
+    this.state = state;
     this.send({ type: 'state', state, detail });
   }
 
@@ -395,33 +326,6 @@ export class TrainerHost {
   }
 }
 
-/** A trainer's current model as a render source (a snapshot of its iteration). */
-function trainerSource(t: Trainer): ViewSource {
-  return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
-}
-
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
-}
-
-function boxOnlyScene(path: string, box: Box) {
-  return { path, cameraAngleX: 0.6911112070083618, aspect: 1, box: { min: [...box.min] as [number, number, number], max: [...box.max] as [number, number, number] }, trainPoses: [], testPoses: [] };
-}
-
-/** Train PSNR (every recorded step) and test PSNR (every evaluation) from a run's metrics.jsonl. */
-export function readHistory(path: string): HistoryPoint[] {
-  if (!existsSync(path)) return [];
-  const points: HistoryPoint[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      continue; // a line cut by a crash
-    }
-    if (r.type === 'step' && typeof r.iteration === 'number' && typeof r.trainPSNR === 'number') points.push({ iteration: r.iteration, trainPSNR: r.trainPSNR });
-    if (r.type === 'eval' && typeof r.iteration === 'number' && typeof r.testPSNR === 'number') points.push({ iteration: r.iteration, testPSNR: r.testPSNR });
-  }
-  return points;
 }

@@ -22,3 +22,12 @@ export function sceneInfo(dir: string, box: Box): SceneInfo {
     testPoses: test.frames.map((f) => Array.from(f.pose)),
   };
 }
+
+/**
+ * The box alone, for a run whose scene folder cannot be read: no cameras, square images, and the
+ * field of view saved with the run's checkpoint (`cameraAngleX`; checkpoints written before it
+ * was saved give 0, and the viewport then keeps its own).
+ */
+export function boxOnlyScene(path: string, box: Box, cameraAngleX = 0): SceneInfo {
+  return { path, cameraAngleX, aspect: 1, box: { min: [...box.min], max: [...box.max] }, trainPoses: [], testPoses: [] };
+}

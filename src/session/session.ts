@@ -7,7 +7,7 @@
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESET_NAMES, PRESETS, type TrainConfig } from '../core/config';
 import type { ClientMessage, HistoryPoint, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
-import { PROTOCOL_VERSION } from '../protocol/messages';
+import { isIdleState, PROTOCOL_VERSION } from '../protocol/messages';
 import { parseClientMessage } from '../protocol/schema';
 
 /** The running training process, as the session sees it. */
@@ -157,7 +157,7 @@ export class Session {
         this.outbox = [];
         this.routes.clear();
         if (this.closing) return this.markClosed();
-        const wasBusy = !['idle', 'done', 'stopped', 'failed', 'viewing'].includes(this.state);
+        const wasBusy = !isIdleState(this.state);
         this.broadcast({ type: 'crash', message: `the training process ended unexpectedly (${why})${wasBusy ? '; the last checkpoint in the run folder is kept' : ''}; press Start to begin again` });
         this.setState('failed', `training process ended (${why})`);
       },

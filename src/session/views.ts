@@ -2,13 +2,15 @@
  * What the app renders from a model: viewport frames (sized from a probe render so each takes
  * about its time budget), test views with ground truth and error map, and the running test PSNR.
  */
+import { STEP_RATIO } from '../core/field/geometry';
+import { type ViewSet } from '../core/data/view-set';
 import type { TrainConfig } from '../core/config';
-import { loadTestViews } from '../core/data/scene';
-import { evaluateViews, renderView, type ViewSet } from '../core/eval/evaluate';
+import { loadTestViews } from '../core/run/scene-data';
+import { evaluateViews, renderView } from '../core/eval/evaluate';
 import { errorMap, mse, psnrFromMse } from '../core/eval/metrics';
 import type { AlphaMask } from '../core/field/alpha-mask';
 import type { Model } from '../core/model';
-import { STEP_RATIO, visViewIds } from '../core/train/trainer';
+import { type Trainer, visViewIds } from '../core/train/trainer';
 import type { ClientMessage, ServerMessage } from '../protocol/messages';
 import { focalFromFovY, image64, rgbToRgba, toRgba } from './frames';
 
@@ -24,6 +26,11 @@ export interface ViewSource {
   iteration: number;
   test: ViewSet | null;
   testCount: number;
+}
+
+/** A trainer's current model as a render source (a snapshot of its iteration). */
+export function trainerSource(t: Trainer): ViewSource {
+  return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
 }
 
 export type RenderRequest = Extract<ClientMessage, { type: 'render' }>;

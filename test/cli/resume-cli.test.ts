@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTrainerCheckpoint } from '../../src/core/io/model-checkpoint';
+import { readTrainerCheckpoint } from '../../src/core/train/trainer-checkpoint';
 import { tempDir } from '../core/data/scene-fixture';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -116,7 +116,8 @@ describe.skipIf(skip)('train:lego --resume', () => {
     const at = partial.stoppedAt as number;
     expect(at).toBeGreaterThanOrEqual(12);
     expect(at).toBeLessThan(40);
-    expect(c.events.at(-1)).toMatchObject({ type: 'checkpoint', iteration: at });
+    expect(c.events.at(-2)).toMatchObject({ type: 'checkpoint', iteration: at });
+    expect(c.events.at(-1)).toMatchObject({ type: 'stopped', iteration: at, checkpoint: join(stopped, 'checkpoint.trf') });
     expect(readTrainerCheckpoint(join(stopped, 'checkpoint.trf')).meta.iteration).toBe(at);
 
     const { summary, events } = await resumeToEnd(stopped);

@@ -7,10 +7,13 @@
  * If WebGPU cannot start, the WebGPU tests fail with the reason, unless TENSORF_SKIP_WEBGPU=1
  * (then they are skipped).
  */
+import { DEFAULT_DECODER_OPTIONS } from '../../src/core/decoders/defaults';
+import { type Decoder } from '../../src/core/decoders/types';
+import { BackendError } from '../../src/core/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendError, initBackend, type BackendInfo } from '../../src/core/backend';
-import { DEFAULT_DECODER_OPTIONS, createDecoder, type Decoder } from '../../src/core/decoders/decoder';
+import { initBackend, type BackendInfo } from '../../src/core/backend';
+import { createDecoder } from '../../src/core/decoders/decoder';
 import type { Vec3 } from '../../src/core/field/geometry';
 import { lineShape, planeShape } from '../../src/core/field/vm-kernels';
 import { accumulateTf, compositeWeightsTf, decodeMaskTf, vmSampleTf } from '../../src/core/render/ops-tf';

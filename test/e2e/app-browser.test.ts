@@ -39,7 +39,7 @@ afterAll(async () => {
 
 function startServe(): Promise<string> {
   return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, ['scripts/run.mjs', 'src/server/serve.ts', '--port', '0', '--allow', tmp], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', tmp], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     server.stdout!.on('data', (d) => {

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/core/backend';
 import { resolveConfig, type DecoderName } from '../../src/core/config';
 import { evenlySpaced } from '../../src/core/data/nerf-synthetic';
-import { loadTestViews, loadTrainPool, testViewCount } from '../../src/core/data/scene';
+import { loadTestViews, loadTrainPool, testViewCount } from '../../src/core/run/scene-data';
 import { Trainer } from '../../src/core/train/trainer';
 import type { TrainEvent } from '../../src/core/train/events';
 import { paramCounts } from '../../src/core/model';

@@ -46,7 +46,7 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
     { type: 'event', event: { type: 'eval', iteration: 50, testPSNR: 18.5, testSSIM: 0.7, views: 3, final: false } },
     { type: 'event', event: { type: 'checkpoint', iteration: 100, path: 'runs/x/checkpoint.trf' } },
     { type: 'event', event: { type: 'done', summary: summary as never } },
-    { type: 'event', event: { type: 'error', message: 'iteration 5: loss is NaN', recoverable: false } },
+    { type: 'event', event: { type: 'error', message: 'iteration 5: loss is NaN' } },
   ],
   scene: [{ type: 'scene', scene: { path: 'lego', cameraAngleX: 0.69, aspect: 1, box: { min: [-1.5, -1.5, -1.5], max: [1.5, 1.5, 1.5] }, trainPoses: [pose, pose], testPoses: [pose] } }],
   history: [{ type: 'history', points: [{ iteration: 1, trainPSNR: 9 }, { iteration: 50, testPSNR: 17 }], run: 'runs/x' }],

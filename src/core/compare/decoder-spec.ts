@@ -5,7 +5,8 @@
  * maps to one config key and every value is validated by `resolveConfig`, so an entry accepts what
  * the matching training flag accepts.
  */
-import { ConfigError, DECODER_NAMES, OPTIONS, parseOptionValue, resolveConfig, type DecoderName, type TrainConfig } from '../config';
+import { ConfigError } from '../errors';
+import { DECODER_NAMES, OPTIONS, parseOptionValue, resolveConfig, type DecoderName, type TrainConfig } from '../config';
 
 /** Entry option name -> config key, per decoder. */
 export const DECODER_OPTIONS: Record<DecoderName, Record<string, keyof TrainConfig>> = {

@@ -2,9 +2,10 @@
  * A comparison folder's plan (compare.json) and reports, shared by `npm run compare` and the app's
  * compare view: a comparison started in the app can be finished with `npm run compare -- --resume`.
  */
+import { ConfigError } from '../errors';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, resolveConfig, type TrainConfig } from '../config';
+import { resolveConfig, type TrainConfig } from '../config';
 import { writeFileAtomic } from '../io/atomic';
 import { runLabel, type DecoderSpec } from './decoder-spec';
 import { PLAN_FILE, readRunRecord, type ComparePlan } from './records';

@@ -2,11 +2,11 @@
  * NeRF-synthetic (Blender) scenes: transforms_{train,val,test}.json + RGBA PNGs.
  * Images are composited on white (rgb*a + (1-a)) and optionally area-downscaled.
  */
+import { DatasetError } from '../errors';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, normalize } from 'node:path';
 import ndarray from 'ndarray';
 import { readPng, readPngHeader } from '../io/png';
-import { DatasetError } from './errors';
 
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];

@@ -4,14 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
-import type { Decoder, DecoderOptions } from './decoder';
+import { DECODER_DEFAULT_WIDTH } from './defaults';
+import type { Decoder, DecoderOptions } from './types';
 import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
-export const MLP_DEFAULT_WIDTH = 128;
-
 export function createMlp(opts: DecoderOptions, rng: Rng): Decoder {
-  const width = opts.width > 0 ? opts.width : MLP_DEFAULT_WIDTH;
+  const width = opts.width > 0 ? opts.width : DECODER_DEFAULT_WIDTH.mlp;
   const inDim = decoderInputDim(opts.inFeatures);
   const params = [
     ...linearParams('decoder.l1', inDim, width, rng, defaultBound(inDim), defaultBound(inDim)),

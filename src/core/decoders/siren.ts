@@ -5,15 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
-import type { Decoder, DecoderOptions } from './decoder';
+import { DECODER_DEFAULT_WIDTH } from './defaults';
+import type { Decoder, DecoderOptions } from './types';
 import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
-export const SIREN_DEFAULT_WIDTH = 128;
 export const SIREN_OMEGA = 30;
 
 export function createSiren(opts: DecoderOptions, rng: Rng): Decoder {
-  const width = opts.width > 0 ? opts.width : SIREN_DEFAULT_WIDTH;
+  const width = opts.width > 0 ? opts.width : DECODER_DEFAULT_WIDTH.siren;
   const inDim = decoderInputDim(opts.inFeatures);
   const hiddenBound = Math.sqrt(opts.sirenInitc / width) / SIREN_OMEGA;
   const params = [

@@ -17,11 +17,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Param } from '../params';
 import type { Rng } from '../random';
-import type { Decoder, DecoderOptions } from './decoder';
+import { DECODER_DEFAULT_WIDTH } from './defaults';
+import type { Decoder, DecoderOptions } from './types';
 import { decoderInput, decoderInputDim, FEA_PE, VIEW_PE } from './encoding';
 import { checkParams, defaultBound, linear, linearParams } from './layers';
 
-export const SPLITNET_DEFAULT_WIDTH = 45;
 export const SPLITNET_BRANCHES = 4;
 
 /** m * tanh(a) * sigmoid(b) * sin(c) * cos(e) of a pre-activation [N, 4k]. */
@@ -64,7 +64,7 @@ function scaleBranches(w: Param, b: Param, k: number, scale: number[]): void {
 }
 
 export function createSplitnet(opts: DecoderOptions, rng: Rng): Decoder {
-  const width = opts.width > 0 ? opts.width : SPLITNET_DEFAULT_WIDTH;
+  const width = opts.width > 0 ? opts.width : DECODER_DEFAULT_WIDTH.splitnet;
   const m = opts.splitnetM;
   const inDim = decoderInputDim(opts.inFeatures);
   const wide = SPLITNET_BRANCHES * width;

@@ -1,21 +1,10 @@
 /** Rendering test views and scoring them (PSNR per image, averaged; SSIM). */
 import { cameraRays } from '../data/rays';
+import type { ViewSet } from '../data/view-set';
 import type { AlphaMask } from '../field/alpha-mask';
 import type { Model } from '../model';
 import { renderRays, type RenderedRays } from '../render/render-rays';
 import { mse, psnrFromMse, ssim } from './metrics';
-
-/** Test views as flat HWC RGB images with their cameras. */
-export interface ViewSet {
-  width: number;
-  height: number;
-  focal: number;
-  poses: Float32Array[];
-  images: Float32Array[];
-  names: string[];
-  /** Frame index of each view in its split's transforms file. */
-  ids: number[];
-}
 
 export interface ViewScore {
   view: number; // frame index in the split
@@ -50,15 +39,6 @@ export function meanOf(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
-/** Positions in `views` of the given frame ids (throws if one was not loaded). */
-export function positionsOf(views: ViewSet, ids: number[]): number[] {
-  return ids.map((id) => {
-    const k = views.ids.indexOf(id);
-    if (k < 0) throw new Error(`test view ${id} was not loaded`);
-    return k;
-  });
-}
-
 /** Evaluates the given view positions, calling `onView` with each render (for saving images). */
 export async function evaluateViews(
   model: Model,
@@ -66,22 +46,14 @@ export async function evaluateViews(
   views: ViewSet,
   indices: number[],
   withSsim: boolean,
-  onView?: (score: ViewScore, render: RenderedRays, index: number) => void,
+  onView?: (score: ViewScore, render: RenderedRays, index: number) => void | Promise<void>,
 ): Promise<{ psnr: number; ssim: number; scores: ViewScore[] }> {
   const scores: ViewScore[] = [];
   for (const i of indices) {
     const r = await renderView(model, ctx, views.poses[i], views.width, views.height, views.focal);
     const s = scoreView(views, i, r.rgb, withSsim);
     scores.push(s);
-    onView?.(s, r, i);
+    await onView?.(s, r, i);
   }
   return { psnr: meanOf(scores.map((s) => s.psnr)), ssim: meanOf(scores.map((s) => s.ssim)), scores };
-}
-
-/** Indices 0, n/k, 2n/k, ... (TensoRF's N_vis selection: stride max(n / k, 1)). */
-export function strideViews(n: number, k: number): number[] {
-  const stride = Math.max(Math.floor(n / k), 1);
-  const out: number[] = [];
-  for (let i = 0; i < n && out.length < k; i += stride) out.push(i);
-  return out;
 }

@@ -29,6 +29,9 @@ export function nToReso(nVoxels: number, box: Box): Vec3 {
   return s.map((x) => Math.max(2, Math.floor(x / voxel + 1e-6))) as Vec3;
 }
 
+/** TensoRF's step_ratio: the ray-marching step is half a voxel. */
+export const STEP_RATIO = 0.5;
+
 /** step = mean(box size / (res - 1)) * stepRatio. */
 export function stepSize(box: Box, reso: Vec3, stepRatio: number): number {
   const s = boxSize(box);

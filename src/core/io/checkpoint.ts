@@ -3,9 +3,10 @@
  * a JSON header (metadata, the list of arrays with offsets, and a SHA-256 of the array bytes),
  * then the raw arrays (float32/uint8/int32), each 4-byte aligned. Written atomically.
  * The container is the same in versions 1 and 2; the version says what the metadata holds
- * (model-checkpoint.ts): version 2 adds the state a resumed run needs, and its SHA-256 also
+ * (train/trainer-checkpoint.ts): version 2 adds the state a resumed run needs, and its SHA-256 also
  * covers the metadata (JSON of meta, entries and byte count, then the array bytes). Both are read.
  */
+import { CheckpointError } from '../errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic';
@@ -20,10 +21,6 @@ interface Entry {
   dtype: 'float32' | 'uint8' | 'int32';
   length: number;
   offset: number;
-}
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
 }
 
 function dtypeOf(a: ArrayData): Entry['dtype'] {

@@ -5,8 +5,8 @@
  * depth / colour type pairs, and lets Node abort the process (a native assertion, not an
  * exception) on an IHDR that claims billions of pixels; these checks rule all of that out.
  */
+import { DatasetError } from '../errors';
 import { inflateSync } from 'node:zlib';
-import { DatasetError } from '../data/errors';
 
 export interface PngHeader {
   width: number;

@@ -7,10 +7,10 @@
  * files keep their full precision as a Uint16Array (maxValue 65535), so callers must divide by
  * `maxValue`, never by a hard-coded 255.
  */
+import { DatasetError } from '../errors';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
-import { DatasetError } from '../data/errors';
 import { writeFileAtomic } from './atomic';
 import { checkPngFile, parsePngHeader, type PngHeader } from './png-check';
 

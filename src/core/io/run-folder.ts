@@ -1,19 +1,11 @@
 /** The run folder: config.json, metrics.jsonl, checkpoint.trf, renders/, summary.json. */
+import { RunFolderError } from '../errors';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config';
 import { appendFile, removeStaleTemps, writeFileAtomic } from './atomic';
 
 export const CHECKPOINT_FILE = 'checkpoint.trf';
-
-export class RunFolderError extends Error {
-  override name = 'RunFolderError';
-}
-
-/** An output could not be written (full disk, I/O error, ...); the message is one line. */
-export class OutputWriteError extends Error {
-  override name = 'OutputWriteError';
-}
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on device',
@@ -82,6 +74,51 @@ export class RunFolder {
   appendMetric(record: unknown): void {
     appendFile(this.path('metrics.jsonl'), JSON.stringify(record) + '\n');
   }
+}
+
+/** Where createRunFolder puts a run: its name and folder. */
+export function runFolderName(cfg: TrainConfig, runsDir = 'runs'): { name: string; dir: string } {
+  const name = cfg.name || defaultRunName(cfg);
+  return { name, dir: cfg.out || join(runsDir, name) };
+}
+
+/**
+ * A new run's folder: `cfg.out`, or `<runsDir>/<cfg.name or the default name>`, created (refused
+ * when not empty) with the resolved config written to config.json. Returns the config as saved
+ * (name and out filled in), which is the one to train with.
+ */
+export function createRunFolder(cfg: TrainConfig, runsDir = 'runs'): { run: RunFolder; cfg: TrainConfig } {
+  const { name, dir } = runFolderName(cfg, runsDir);
+  const run = RunFolder.create(dir);
+  const saved: TrainConfig = { ...cfg, name, out: run.dir };
+  run.writeJson('config.json', saved);
+  return { run, cfg: saved };
+}
+
+/** One point of a run's curves: train PSNR per recorded step, test PSNR per evaluation. */
+export interface HistoryPoint {
+  iteration: number;
+  trainPSNR?: number;
+  testPSNR?: number;
+}
+
+/** The curves of a run folder, read from its metrics.jsonl (lines cut by a crash are skipped). */
+export function readHistory(dir: string): HistoryPoint[] {
+  const path = join(dir, 'metrics.jsonl');
+  if (!existsSync(path)) return [];
+  const points: HistoryPoint[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (r.type === 'step' && typeof r.iteration === 'number' && typeof r.trainPSNR === 'number') points.push({ iteration: r.iteration, trainPSNR: r.trainPSNR });
+    if (r.type === 'eval' && typeof r.iteration === 'number' && typeof r.testPSNR === 'number') points.push({ iteration: r.iteration, testPSNR: r.testPSNR });
+  }
+  return points;
 }
 
 /** Cuts an unfinished last line (a write cut short by a kill or a full disk) off a JSON-lines file. */

@@ -6,12 +6,9 @@
  *   Sum: rank-2 reduction over axis 0 (bias gradients) without tfjs's transpose
  *   SplitV: rank-2 split along the last axis (the gradient of concat) by row copies
  */
+import { type CpuBackendLike } from './cpu-backend';
 import * as tf from '@tensorflow/tfjs-core';
 
-interface CpuBackendLike {
-  data: { get(id: object): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Args = Parameters<KernelFunc>[0];
 

@@ -2,19 +2,12 @@
  * Replaces the tfjs cpu backend's BatchMatMul with the hand-written kernels (WebAssembly SIMD,
  * or plain JS where SIMD is unavailable) for rank-2 float32 inputs (the decoder and basis matmuls and their gradients); anything else goes to the original.
  */
+import { asF32, type CpuBackendLike } from './cpu-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { gemm } from './gemm';
 import { registerFastElementwise } from './fast-ops';
 
-interface CpuBackendLike {
-  data: { get(id: object): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
 let registered = false;
-
-// The cpu backend may hold small tensors' values as other array types.
-const asF32 = (v: ArrayLike<number>): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
 
 export function registerFastCpuKernels(): void {
   if (registered) return;

@@ -6,8 +6,8 @@
  * samples, decodes them and sums their colour per ray (unsortedSegmentSum). Same numbers as the
  * packed host-kernel path (render-batch.ts).
  */
+import { type Decoder } from '../decoders/types';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Decoder } from '../decoders/decoder';
 import type { VMField } from '../field/vm';
 import { compositeWeightsTf, vmSampleTf } from './ops-tf';
 import type { RenderConstants } from './render-batch';

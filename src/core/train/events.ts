@@ -1,4 +1,14 @@
-/** The trainer's event stream: one discriminated union consumed by every front end. */
+/**
+ * The event stream of a run: one discriminated union consumed by every front end (the CLI's
+ * console and NDJSON printers, metrics.jsonl, the app). Each event's fields are declared once,
+ * as checks (../checks.ts): the TypeScript type is derived from the declaration, and the app's
+ * protocol validates events with the same declaration (src/protocol/schema.ts).
+ *
+ * The trainer (trainer.ts) emits started, step, schedule, eval (running), checkpoint and error;
+ * the run driver (../run/train-run.ts) adds resumed, evaluating, view, eval (final), stopped and
+ * done around it.
+ */
+import { arr, bool, type Check, type Fields, isObj, fail, num, numOrNaN, oneOf, optional, type Shape, str, typed, unchecked } from '../checks';
 import type { TrainConfig } from '../config';
 import type { Box, Vec3 } from '../field/geometry';
 import type { ParamCounts } from '../model';
@@ -21,24 +31,59 @@ export interface RunSummary {
   seed: number;
 }
 
-export type TrainEvent =
-  | { type: 'started'; config: TrainConfig; backend: string; backendReason: string; params: ParamCounts; trainRays: number; imageSize: [number, number] }
-  | {
-      type: 'step';
-      iteration: number; // 1-based count of completed steps
-      total: number;
-      loss: number;
-      mse: number;
-      trainPSNR: number;
-      raysPerSecond: number;
-      stepSeconds: number; // wall time of this step (sampling, forward, backward, optimizer)
-      itsPerSecond: number;
-      elapsed: number; // seconds of training so far
-      samples: number;
-      decoded: number;
-    }
-  | { type: 'schedule'; iteration: number; action: 'decoder-init' | 'upsample' | 'alpha-mask' | 'shrink' | 'filter-rays'; detail: string }
-  | { type: 'eval'; iteration: number; testPSNR: number; testSSIM: number; views: number; final: boolean }
-  | { type: 'checkpoint'; iteration: number; path: string }
-  | { type: 'done'; summary: RunSummary }
-  | { type: 'error'; message: string; recoverable: boolean };
+export const SCHEDULE_ACTIONS = ['decoder-init', 'upsample', 'alpha-mask', 'shrink', 'filter-rays'] as const;
+
+const count = num(0);
+const anObject =
+  <T>(what: string): Check<T> =>
+  typed<T>((v, at) => {
+    if (!isObj(v)) fail(at, what, v);
+  });
+
+/** Every event type and its fields (besides `type`). */
+export const EVENT_FIELDS = {
+  started: {
+    config: anObject<TrainConfig>('a training config'),
+    backend: str(),
+    backendReason: str(),
+    params: anObject<ParamCounts>('parameter counts'),
+    trainRays: count,
+    imageSize: typed<[number, number]>(arr(count, 2, 2)),
+  },
+  /** Continuing a run from its checkpoint (run driver). */
+  resumed: { iteration: count, total: count, backend: str(), checkpoint: str() },
+  step: {
+    /** 1-based count of completed steps. */
+    iteration: count,
+    total: count,
+    loss: numOrNaN,
+    mse: numOrNaN,
+    trainPSNR: numOrNaN,
+    raysPerSecond: numOrNaN,
+    /** Wall time of this step (sampling, forward, backward, optimizer). */
+    stepSeconds: numOrNaN,
+    itsPerSecond: numOrNaN,
+    /** Seconds of training so far. */
+    elapsed: count,
+    samples: count,
+    decoded: count,
+  },
+  schedule: { iteration: count, action: oneOf(SCHEDULE_ACTIONS), detail: str() },
+  /** Test PSNR: running (`final` false, a few views, no SSIM) or the final evaluation's. */
+  eval: { iteration: count, testPSNR: numOrNaN, testSSIM: numOrNaN, views: count, final: bool },
+  checkpoint: { iteration: count, path: str() },
+  /** The final evaluation begins (run driver). */
+  evaluating: { iteration: count, views: count },
+  /** One test view of the final evaluation, scored and saved (run driver). */
+  view: { view: count, name: str(), psnr: numOrNaN, ssim: numOrNaN, file: optional(str()), done: count, total: count },
+  /** The run stopped on request; its checkpoint and a partial summary are saved (run driver). */
+  stopped: { iteration: count, checkpoint: str() },
+  done: { summary: anObject<RunSummary>('a run summary') },
+  error: { message: str() },
+} as const satisfies Record<string, Fields>;
+
+type EventFields = typeof EVENT_FIELDS;
+export type TrainEventType = keyof EventFields;
+export type TrainEvent = { [K in TrainEventType]: { type: K } & Shape<EventFields[K]> }[TrainEventType];
+export type EventOf<K extends TrainEventType> = Extract<TrainEvent, { type: K }>;
+export const TRAIN_EVENT_TYPES = Object.keys(EVENT_FIELDS) as TrainEventType[];

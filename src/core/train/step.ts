@@ -2,6 +2,7 @@
  * One optimisation step: loss = MSE(rendered, target) + l1Weight * density L1, gradients by
  * tfjs autodiff through the custom ops, Adam on the parameter arrays.
  */
+import { NonFiniteLossError } from '../errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { modelParams, paramTensors, type Model } from '../model';
 import type { RayPool } from '../data/ray-pool';
@@ -41,12 +42,6 @@ export function trainStep(model: Model, adam: AdamState, batch: RayPool, plan: S
   if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
   adamStep(adam, params, grads);
   return { loss: lossValue, mse: mseValue, decoded };
-}
-
-export class NonFiniteLossError extends Error {
-  constructor(readonly value: number) {
-    super(`loss is ${value}`);
-  }
 }
 
 /** The same step on plain tf ops for device backends (webgpu, tensorflow); reads results asynchronously. */

@@ -3,30 +3,31 @@
  * async stream of TrainEvents. Schedule changes happen at named points (schedule.ts); the
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
+import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
+import { NonFiniteLossError } from '../errors';
+import { CheckpointError } from '../errors';
 import type { TrainConfig } from '../config';
 import { BatchSampler, filterPool, gatherRays, type RayPool, type SamplerState } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
-import { type Box, LEGO_BOX, NEAR_FAR, nSamplesTrain, nToReso, stepSize, type Vec3 } from '../field/geometry';
+import { type Box, LEGO_BOX, NEAR_FAR, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
 import { shrinkField, upsampleField } from '../field/resample';
-import { evaluateViews, positionsOf, strideViews, type ViewSet } from '../eval/evaluate';
+import { evaluateViews } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
 import { firstNonFinite, paramSize, type ParamGroup } from '../params';
-import { CheckpointError } from '../io/checkpoint';
 import { Rng } from '../random';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { planSamples } from '../render/samples';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
-import { NonFiniteLossError, trainStep, trainStepTf } from './step';
+import { trainStep, trainStepTf } from './step';
 import { hostKernelsActive } from '../kernels/register';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
 
-export const STEP_RATIO = 0.5;
 const MASK_RESO_CAP = 256 ** 3;
 /** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
 export const SAMPLER_SEED_MIX = 0x5eed;
@@ -38,14 +39,14 @@ export interface TrainData {
   testCount: number;
 }
 
+/** Set by a front end (a signal handler, the app's stop button); read between steps. */
 export interface TrainerControl {
   stopRequested: boolean;
-  paused: boolean;
 }
 
 /**
  * Everything a run's future depends on, as the trainer holds it (arrays by reference). A
- * checkpoint stores it (model-checkpoint.ts); `restore` puts it into a fresh Trainer built with
+ * checkpoint stores it (trainer-checkpoint.ts); `restore` puts it into a fresh Trainer built with
  * the same config and training rays, which then continues exactly as the saved run would have.
  */
 export interface TrainerState {
@@ -86,13 +87,13 @@ export class Trainer {
   nSamples: number;
   iteration = 0;
   trainSeconds = 0;
-  /** Set when the run stopped on a non-recoverable error event. */
+  /** Set when the run stopped on an error event. */
   failed = false;
   private decoderInitDone = false;
   /** Flags over data.train of the rays in `pool` (the box filter, then filter-rays). */
   private poolKeep: Uint8Array;
   private readonly sourceFingerprint: string;
-  readonly control: TrainerControl = { stopRequested: false, paused: false };
+  readonly control: TrainerControl = { stopRequested: false };
 
   constructor(
     readonly cfg: TrainConfig,
@@ -187,8 +188,9 @@ export class Trainer {
     return firstNonFinite([...params, ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.m[i] })), ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.v[i] }))]);
   }
 
-  get step(): number {
-    return stepSize(this.model.field.box, this.model.field.reso, STEP_RATIO);
+  /** The ray-marching step size of the current box and grid. */
+  get stepSize(): number {
+    return marchStep(this.model.field.box, this.model.field.reso, STEP_RATIO);
   }
 
   /**
@@ -211,7 +213,7 @@ export class Trainer {
       };
     }
     if (this.iteration === 0 && this.model.decoder.dataInit && !this.decoderInitDone) {
-      const detail = await decoderDataInit(this.model, this.pool, this.step, this.nSamples);
+      const detail = await decoderDataInit(this.model, this.pool, this.stepSize, this.nSamples);
       this.decoderInitDone = true;
       yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail };
     }
@@ -219,14 +221,13 @@ export class Trainer {
     let windowIts = 0;
     while (this.iteration < cfg.iterations) {
       if (this.control.stopRequested) break;
-      while (this.control.paused && !this.control.stopRequested) await new Promise((r) => setTimeout(r, 50));
       const t0 = performance.now();
       const it = this.iteration;
       const batch = gatherRays(this.pool, this.sampler.next());
       const f = this.model.field;
       const plan = planSamples(batch.origins, batch.dirs, batch.count, {
         box: f.box,
-        step: this.step,
+        step: this.stepSize,
         nSamples: this.nSamples,
         near: NEAR_FAR[0],
         far: NEAR_FAR[1],
@@ -240,12 +241,12 @@ export class Trainer {
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
           this.failed = true;
-          yield { type: 'error', recoverable: false, message: `iteration ${it + 1}: ${e.message}; ${this.lrCause()}` };
+          yield { type: 'error', message: `iteration ${it + 1}: ${e.message}; ${this.lrCause()}` };
           return;
         }
         if (isOutOfMemory(e)) {
           this.failed = true;
-          yield { type: 'error', recoverable: false, message: this.oomMessage(it + 1) };
+          yield { type: 'error', message: this.oomMessage(it + 1) };
           return;
         }
         throw e;
@@ -285,7 +286,7 @@ export class Trainer {
         } catch (e) {
           if (!isOutOfMemory(e)) throw e;
           this.failed = true;
-          yield { type: 'error', recoverable: false, message: this.oomMessage(this.iteration) };
+          yield { type: 'error', message: this.oomMessage(this.iteration) };
           return;
         }
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
@@ -294,7 +295,7 @@ export class Trainer {
         const bad = this.nonFinite();
         if (bad) {
           this.failed = true;
-          yield { type: 'error', recoverable: false, message: `iteration ${this.iteration}: ${bad} is no longer finite (Inf or NaN) although the loss was; ${this.lrCause()}` };
+          yield { type: 'error', message: `iteration ${this.iteration}: ${bad} is no longer finite (Inf or NaN) although the loss was; ${this.lrCause()}` };
           return;
         }
         yield { type: 'checkpoint', iteration: this.iteration, path: await hooks.checkpoint(this) };
@@ -319,12 +320,11 @@ export class Trainer {
     if (action.kind === 'alpha-mask') {
       const r = f.reso;
       if (r[0] * r[1] * r[2] < MASK_RESO_CAP) this.resoMask = [...r];
-      const { mask, occupied } = updateAlphaMask(f, this.resoMask, this.step, this.mask, RENDER_CONSTANTS.densityShift);
+      const { mask, occupied } = updateAlphaMask(f, this.resoMask, this.stepSize, this.mask, RENDER_CONSTANTS.densityShift);
       if (!occupied) {
         this.failed = true;
         yield {
           type: 'error',
-          recoverable: false,
           message: `iteration ${it}: the alpha-mask update found no occupied cell (density is below the threshold everywhere); the update comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
         };
         return;
@@ -340,10 +340,10 @@ export class Trainer {
       }
       if (action.filterRays) {
         const before = this.pool.count;
-        const keep = raysHittingMask(this.pool, f.box, this.step, this.mask);
+        const keep = raysHittingMask(this.pool, f.box, this.stepSize, this.mask);
         if (!keep.some((k) => k === 1)) {
           this.failed = true;
-          yield { type: 'error', recoverable: false, message: `iteration ${it}: no training ray passes through the alpha mask; nothing left to train on` };
+          yield { type: 'error', message: `iteration ${it}: no training ray passes through the alpha mask; nothing left to train on` };
           return;
         }
         this.pool = filterPool(this.pool, keep);

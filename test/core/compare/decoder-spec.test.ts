@@ -1,5 +1,6 @@
+import { ConfigError } from '../../../src/core/errors';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../../../src/core/config';
+import { resolveConfig } from '../../../src/core/config';
 import { entryConfig, parseDecoderEntry, parseDecoderSpecs, runLabel, splitDecoderEntries } from '../../../src/core/compare/decoder-spec';
 
 describe('--decoders parser', () => {

@@ -1,7 +1,7 @@
+import { DatasetError } from '../../../src/core/errors';
 import { existsSync, mkdirSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../src/core/data/errors';
 import {
   checkScene,
   evenlySpaced,

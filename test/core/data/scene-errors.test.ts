@@ -5,13 +5,13 @@
  * PNG formats that are accepted and converted (16-bit, grey, grey+alpha, palette, 1-bit) with
  * hand-computed values.
  */
+import { DatasetError } from '../../../src/core/errors';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../src/core/data/errors';
 import { resolveConfig } from '../../../src/core/config';
 import { checkDownscale, loadSplit, readTransforms, verifyScene } from '../../../src/core/data/nerf-synthetic';
-import { loadTestViews, loadTrainPool } from '../../../src/core/data/scene';
+import { loadTestViews, loadTrainPool } from '../../../src/core/run/scene-data';
 import { chunk, encodePng, IDENTITY, tempDir, u16, writeFakeScene, writeRgbaPng } from './scene-fixture';
 
 const root = tempDir('scene-errors');

@@ -14,12 +14,12 @@
  * Reproduce one case: TENSORF_FUZZ_SEED=<seed> npx vitest run test/core/data/scene-fuzz.test.ts
  * More cases: TENSORF_FUZZ_CASES=2000.
  */
+import { loadRunData } from '../../../src/core/run/scene-data';
+import { DatasetError } from '../../../src/core/errors';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRunData } from '../../../src/cli/run-training';
 import { resolveConfig } from '../../../src/core/config';
-import { DatasetError } from '../../../src/core/data/errors';
 import { framePath, readTransforms, verifyScene } from '../../../src/core/data/nerf-synthetic';
 import { readPngHeader } from '../../../src/core/io/png';
 import { Rng } from '../../../src/core/random';

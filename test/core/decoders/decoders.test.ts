@@ -1,13 +1,9 @@
+import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
+import { type DecoderOptions } from '../../../src/core/decoders/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import {
-  DECODERS,
-  DEFAULT_DECODER_OPTIONS,
-  createDecoder,
-  decode,
-  type DecoderOptions,
-} from '../../../src/core/decoders/decoder';
+import { DECODERS, createDecoder, decode } from '../../../src/core/decoders/decoder';
 import { branchVariances } from '../../../src/core/decoders/splitnet';
 import { countParams, paramTensors } from '../../../src/core/params';
 import { Rng } from '../../../src/core/random';

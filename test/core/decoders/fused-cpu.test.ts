@@ -1,9 +1,10 @@
 // The fused CPU decoder kernel must give the plain-ops reference's values and gradients.
+import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder, DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/decoder';
+import { createDecoder } from '../../../src/core/decoders/decoder';
 import { fusedDecoder } from '../../../src/core/decoders/fused-cpu';
 import { Rng } from '../../../src/core/random';
 

@@ -1,9 +1,10 @@
+import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core does not register gradient functions by itself (the union package @tensorflow/tfjs does).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { DEFAULT_DECODER_OPTIONS, createDecoder } from '../../../src/core/decoders/decoder';
+import { createDecoder } from '../../../src/core/decoders/decoder';
 import { paramTensors } from '../../../src/core/params';
 import { Rng } from '../../../src/core/random';
 

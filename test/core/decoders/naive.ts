@@ -1,5 +1,5 @@
+import { type Decoder } from '../../../src/core/decoders/types';
 /** Naive float64 reference forward passes of the decoders, written with plain loops (test helper). */
-import type { Decoder } from '../../../src/core/decoders/decoder';
 
 export function naivePE(x: number[], freqs: number): number[] {
   const pts: number[] = [];

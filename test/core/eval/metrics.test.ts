@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorMap, gaussianTaps, mse, psnrFromMse, ssim } from '../../../src/core/eval/metrics';
-import { sideBySide } from '../../../src/core/eval/images';
+import { sideBySide } from '../../../src/core/eval/image-compose';
 import { Rng } from '../../../src/core/random';
 
 /**

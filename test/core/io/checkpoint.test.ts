@@ -9,17 +9,20 @@
  * is refused for resuming with a message saying why; a trainer with non-finite parameters is
  * never written.
  */
+import { STEP_RATIO } from '../../../src/core/field/geometry';
+import { NonFiniteStateError } from '../../../src/core/errors';
+import { CheckpointError } from '../../../src/core/errors';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import { resolveConfig } from '../../../src/core/config';
 import { LEGO_BOX } from '../../../src/core/field/geometry';
-import { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, readCheckpoint, writeCheckpoint, type ArrayData } from '../../../src/core/io/checkpoint';
-import { loadModel, NonFiniteStateError, readTrainerCheckpoint, saveTrainer } from '../../../src/core/io/model-checkpoint';
+import { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, encodeCheckpoint, readCheckpoint, writeCheckpoint, type ArrayData } from '../../../src/core/io/checkpoint';
+import { loadModel, readTrainerCheckpoint, saveTrainer } from '../../../src/core/train/trainer-checkpoint';
 import { modelParams, paramCounts } from '../../../src/core/model';
 import { renderRays } from '../../../src/core/render/render-rays';
-import { STEP_RATIO, Trainer } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
 import { tempDir } from '../data/scene-fixture';
 import { NO_VIEWS, randomPool } from '../train/synthetic';
 

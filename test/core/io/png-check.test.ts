@@ -5,11 +5,11 @@
  * DatasetError naming the file. Every valid format (grey, grey+alpha, RGB, RGBA, palette; 1, 8
  * and 16 bits; Adam7-interlaced) decodes to the values it holds.
  */
+import { DatasetError } from '../../../src/core/errors';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../src/core/data/errors';
 import { MAX_PNG_PIXELS, rawDataSize } from '../../../src/core/io/png-check';
 import { readPng, readPngHeader } from '../../../src/core/io/png';
 import { chunk, crc32, decodedRgba, encodeAs, encodePng, ihdrChunk, pattern, PNG_FORMATS, PNG_SIGNATURE, tempDir } from '../data/scene-fixture';

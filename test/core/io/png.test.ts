@@ -1,7 +1,7 @@
+import { DatasetError } from '../../../src/core/errors';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../../src/core/data/errors';
 import { readPng, readPngHeader, writePngRgb } from '../../../src/core/io/png';
 import { encodePng, pattern, tempDir, u16, writeRgbaPng } from '../data/scene-fixture';
 

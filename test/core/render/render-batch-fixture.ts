@@ -8,9 +8,10 @@
  *   decoder on that one sample;
  *   rgb = sum w c + (1 - sum w), clamped to [0, 1].
  */
+import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_DECODER_OPTIONS, createDecoder } from '../../../src/core/decoders/decoder';
+import { createDecoder } from '../../../src/core/decoders/decoder';
 import { LEGO_BOX, type Vec3, nSamplesEval } from '../../../src/core/field/geometry';
 import { appFactors, createField, densityFactors } from '../../../src/core/field/vm';
 import { type Model, modelParams, paramTensors } from '../../../src/core/model';

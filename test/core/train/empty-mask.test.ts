@@ -4,7 +4,7 @@
  * used to be applied as is: every later sample is masked out, the second update's ray filter keeps 0 of
  * the rays, and the run goes on "training" on empty batches (mse 0, trainPSNR Infinity, 0 rays/s)
  * to a model that renders white, ending as if it had succeeded. Now the trainer stops with a
- * non-recoverable error event that says the alpha mask came out empty, and never yields a step
+ * error event that says the alpha mask came out empty, and never yields a step
  * on an empty batch.
  */
 import { expect, it } from 'vitest';

@@ -3,10 +3,10 @@
  * and the settings to lower (oom.ts); other errors are not taken for one. In the trainer, an
  * out-of-memory error while rendering the running test PSNR stops the run with that line.
  */
+import { type ViewSet } from '../../../src/core/data/view-set';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import { resolveConfig } from '../../../src/core/config';
-import type { ViewSet } from '../../../src/core/eval/evaluate';
 import type { TrainEvent } from '../../../src/core/train/events';
 import { isOutOfMemory, outOfMemoryMessage, renderOutOfMemoryMessage } from '../../../src/core/train/oom';
 import { Trainer } from '../../../src/core/train/trainer';
@@ -62,7 +62,6 @@ it('an out-of-memory error while rendering the running test PSNR stops the train
   expect(events.map((e) => e.type)).toEqual(['started', 'step', 'step', 'error']);
   expect(events.at(-1)).toEqual({
     type: 'error',
-    recoverable: false,
     message: 'the webgpu backend ran out of GPU memory at iteration 2 (batch 64, grid 8^3); lower --batch, --chunk or --grid-end',
   });
   expect(t.failed).toBe(true);

@@ -9,15 +9,15 @@
  * TENSORF_REQUIRE_DATA=1). On synthetic rays: a checkpoint taken after SplitNet's data-dependent
  * init but before the first step does not run the init again; a changed scene is refused.
  */
+import { CheckpointError } from '../../../src/core/errors';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import { resolveConfig, type TrainConfig } from '../../../src/core/config';
 import { evenlySpaced } from '../../../src/core/data/nerf-synthetic';
-import { loadTestViews, loadTrainPool, testViewCount } from '../../../src/core/data/scene';
-import { CheckpointError } from '../../../src/core/io/checkpoint';
-import { readTrainerCheckpoint, restoreTrainer, saveTrainer } from '../../../src/core/io/model-checkpoint';
+import { loadTestViews, loadTrainPool, testViewCount } from '../../../src/core/run/scene-data';
+import { readTrainerCheckpoint, restoreTrainer, saveTrainer } from '../../../src/core/train/trainer-checkpoint';
 import { Trainer, type TrainData } from '../../../src/core/train/trainer';
 import { tempDir } from '../data/scene-fixture';
 import { NO_VIEWS, randomPool } from './synthetic';

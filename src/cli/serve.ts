@@ -4,16 +4,16 @@
  * unless --host says otherwise; any other address gets a one-time token that the page must present.
  * Scenes and runs are opened and written only inside the working folder and the --allow folders.
  */
+import { ConfigError } from '../core/errors';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../core/config';
-import { parseArgs } from '../cli/args';
-import { runMain } from '../cli/main';
+import { parseArgs } from './args';
+import { runMain } from './run-main';
 import { forkTrainer, projectRoot } from '../session/fork-link';
 import { Session } from '../session/session';
-import { startServer } from './http-server';
+import { startServer } from '../server/http-server';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const USAGE = `usage: npm run serve -- [--host 127.0.0.1] [--port 8765] [--allow DIR[,DIR...]] [--rebuild]

@@ -2,11 +2,11 @@
  * Entry-point wrapper: known input errors print one line and exit 2; anything else prints one
  * line and exits 1 (the stack only with TENSORF_DEBUG=1).
  */
-import { ConfigError } from '../core/config';
-import { BackendError } from '../core/backend';
-import { DatasetError } from '../core/data/errors';
-import { CheckpointError } from '../core/io/checkpoint';
-import { RunFolderError } from '../core/io/run-folder';
+import { BackendError } from '../core/errors';
+import { RunFolderError } from '../core/errors';
+import { CheckpointError } from '../core/errors';
+import { DatasetError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 
 const INPUT_ERRORS = [ConfigError, BackendError, DatasetError, CheckpointError, RunFolderError];
 

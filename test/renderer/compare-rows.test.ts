@@ -14,7 +14,7 @@ import {
   planViews,
   routeFrame,
   viewCaption,
-} from '../../src/renderer/compare';
+} from '../../src/renderer/compare-rows';
 import { MISSING } from '../../src/renderer/format';
 
 const row = (label: string, extra: Partial<CompareRow> = {}): CompareRow => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRgba, flipRows } from '../../src/renderer/images';
+import { decodeRgba, flipRows } from '../../src/renderer/rgba-decode';
 
 describe('images', () => {
   it('decodes base64 RGBA and checks its size', () => {

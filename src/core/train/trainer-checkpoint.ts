@@ -9,15 +9,17 @@
  * current permutation was drawn from, and its position) and whether the decoder's data-dependent
  * init has run. The schedule position is the iteration; the learning rates are saved as decayed.
  */
+import { NonFiniteStateError } from '../errors';
+import { CheckpointError } from '../errors';
 import { resolveConfig, type TrainConfig } from '../config';
 import type { SamplerState } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import type { Box, Vec3 } from '../field/geometry';
 import { createModel, modelParams, type Model } from '../model';
 import { Rng } from '../random';
-import { packFlags, unpackFlags } from '../train/ray-filter';
-import type { Trainer, TrainerState } from '../train/trainer';
-import { type ArrayData, CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { packFlags, unpackFlags } from './ray-filter';
+import type { Trainer, TrainerState } from './trainer';
+import { type ArrayData, readCheckpoint, writeCheckpoint } from '../io/checkpoint';
 
 export interface CheckpointMeta {
   config: TrainConfig;
@@ -31,6 +33,8 @@ export interface CheckpointMeta {
   nSamples: number;
   resoMask: Vec3;
   trainSeconds: number;
+  /** Horizontal field of view of the test cameras (radians), for viewing a run whose scene is gone; absent in older checkpoints. */
+  cameraAngleX?: number;
 }
 
 /** Version 2: the resume state besides the arrays 'pool.keep' (packed flags). */
@@ -40,17 +44,16 @@ export interface CheckpointMetaV2 extends CheckpointMeta {
   decoderInitDone: boolean;
 }
 
-/** A run cannot be saved: its parameters or optimizer moments hold Inf or NaN. */
-export class NonFiniteStateError extends Error {
-  override name = 'NonFiniteStateError';
-}
-
 /**
  * Config fields a resumed run may differ in from the saved one: where things go, how often it
  * checkpoints and previews, how it renders, and the total iterations (to extend a run). Every
  * other field shapes the training state and must match.
  */
 export const RESUME_FREE_FIELDS: readonly (keyof TrainConfig)[] = ['backend', 'iterations', 'out', 'name', 'data', 'checkpointEvery', 'visEvery', 'visViews', 'evalViews', 'chunk'];
+
+function cameraAngleOf(views: { width: number; focal: number }): { cameraAngleX?: number } {
+  return views.width > 0 && views.focal > 0 ? { cameraAngleX: 2 * Math.atan((0.5 * views.width) / views.focal) } : {};
+}
 
 /**
  * Writes the trainer's full state to `path` (atomically: an existing file is replaced only by a
@@ -85,6 +88,7 @@ export function saveTrainer(path: string, t: Trainer): void {
     sampler: s.sampler,
     pool: { source: s.pool.source, fingerprint: s.pool.fingerprint, count: s.pool.count },
     decoderInitDone: s.decoderInitDone,
+    ...cameraAngleOf(t.data.test),
   };
   writeCheckpoint(path, meta, arrays);
 }

@@ -1,5 +1,5 @@
 /**
- * Faults during a run driven by trainRun (src/cli/run-training.ts), in process on synthetic rays
+ * Faults during a run driven by trainRun (src/core/run/train-run.ts), in process on synthetic rays
  * with periodic checkpoints:
  * - an absurd learning rate set mid-run makes the parameters Inf: the run stops at the next
  *   checkpoint point with one line naming the iteration and the learning rates, and the last good
@@ -10,19 +10,21 @@
  * - EIO writing summary.json at the end of a resumed run: the summary of the stopped run is
  *   still there, the final checkpoint was written, and metrics.jsonl was appended to.
  */
+import { type RunData } from '../../../src/core/run/scene-data';
+import { OutputWriteError } from '../../../src/core/errors';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { trainRun, type RunData, type RunOptions } from '../../src/cli/run-training';
-import { initBackend } from '../../src/core/backend';
-import { resolveConfig, type TrainConfig } from '../../src/core/config';
-import { fileIo } from '../../src/core/io/atomic';
-import { readTrainerCheckpoint } from '../../src/core/io/model-checkpoint';
-import { CHECKPOINT_FILE, OutputWriteError, RunFolder } from '../../src/core/io/run-folder';
-import type { TrainEvent } from '../../src/core/train/events';
-import type { Trainer } from '../../src/core/train/trainer';
-import { tempDir } from '../core/data/scene-fixture';
-import { NO_VIEWS, randomPool } from '../core/train/synthetic';
+import { trainRun, type RunOptions } from '../../../src/core/run/train-run';
+import { initBackend } from '../../../src/core/backend';
+import { resolveConfig, type TrainConfig } from '../../../src/core/config';
+import { fileIo } from '../../../src/core/io/atomic';
+import { readTrainerCheckpoint } from '../../../src/core/train/trainer-checkpoint';
+import { CHECKPOINT_FILE, RunFolder } from '../../../src/core/io/run-folder';
+import type { TrainEvent } from '../../../src/core/train/events';
+import type { Trainer } from '../../../src/core/train/trainer';
+import { tempDir } from '../data/scene-fixture';
+import { NO_VIEWS, randomPool } from '../train/synthetic';
 
 const tmp = tempDir('faults');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,7 +55,13 @@ function newRun(cfg: TrainConfig): RunFolder {
 
 async function train(cfg: TrainConfig, run: RunFolder, onEvent: (e: TrainEvent, t: Trainer) => void, extra: Partial<RunOptions> = {}) {
   const said: string[] = [];
-  const outcome = await trainRun(cfg, run, DATA, BACKEND, { json: false, progress: false, say: (l) => said.push(l), onEvent: async (e, t) => onEvent(e, t), ...extra });
+  const outcome = await trainRun(cfg, run, DATA, BACKEND, {
+    onEvent: async (e, t) => {
+      if (e.type === 'error') said.push(`error: ${e.message}`);
+      onEvent(e, t);
+    },
+    ...extra,
+  });
   return { outcome, said };
 }
 

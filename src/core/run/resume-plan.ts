@@ -3,12 +3,14 @@
  * state from DIR/checkpoint.trf; only --backend and --iterations (to extend the run) may be given
  * besides. Every problem is one line naming the file or flag (exit 2 through runMain).
  */
+import { RunFolderError } from '../errors';
+import { CheckpointError } from '../errors';
+import { ConfigError } from '../errors';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, OPTIONS, resolveConfig, type TrainConfig } from '../core/config';
-import { CheckpointError } from '../core/io/checkpoint';
-import { readTrainerCheckpoint, resumeConflicts, type TrainerCheckpoint } from '../core/io/model-checkpoint';
-import { CHECKPOINT_FILE, RunFolderError } from '../core/io/run-folder';
+import { OPTIONS, resolveConfig, type TrainConfig } from '../config';
+import { readTrainerCheckpoint, resumeConflicts, type TrainerCheckpoint } from '../train/trainer-checkpoint';
+import { CHECKPOINT_FILE } from '../io/run-folder';
 
 /** Training options that may be given with --resume. */
 export const RESUME_FLAGS: readonly (keyof TrainConfig)[] = ['backend', 'iterations'];

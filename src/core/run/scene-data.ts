@@ -1,23 +1,13 @@
 /** Loads what a training run needs from a NeRF-synthetic scene: the training ray pool and test views. */
+import { evenlySpaced } from '../data/nerf-synthetic';
+import { visViewIds } from '../train/trainer';
+import { type ViewSet, viewSet } from '../data/view-set';
+import { DatasetError } from '../errors';
 import type { TrainConfig } from '../config';
-import type { ViewSet } from '../eval/evaluate';
 import { SSIM_FILTER_SIZE } from '../eval/metrics';
-import { DatasetError } from './errors';
-import { checkScene, framePath, loadSplit, readTransforms, type SceneSplit } from './nerf-synthetic';
-import type { RayPool } from './ray-pool';
-import { splitRays } from './rays';
-
-export function viewSet(split: SceneSplit, ids: number[]): ViewSet {
-  return {
-    width: split.width,
-    height: split.height,
-    focal: split.focal,
-    poses: split.frames.map((f) => f.pose),
-    images: split.images.map((im) => im.data.subarray(im.offset, im.offset + split.width * split.height * 3)),
-    names: split.frames.map((f) => f.file),
-    ids,
-  };
-}
+import { checkScene, framePath, loadSplit, readTransforms, type SceneSplit } from '../data/nerf-synthetic';
+import type { RayPool } from '../data/ray-pool';
+import { splitRays } from '../data/rays';
 
 export function loadTrainPool(cfg: TrainConfig): { pool: RayPool; width: number; height: number } {
   checkScene(cfg.data);
@@ -54,4 +44,23 @@ export function checkEvalSize(split: SceneSplit, n: number, dir: string): void {
 
 export function testViewCount(cfg: TrainConfig): number {
   return readTransforms(cfg.data, 'test').frames.length;
+}
+
+export interface RunData {
+  train: RayPool;
+  test: ViewSet;
+  testCount: number;
+  evalIds: number[];
+}
+
+/** Training rays and the test views the run evaluates (final views and running-PSNR views). */
+export function loadRunData(cfg: TrainConfig, say: (line: string) => void = () => {}): RunData {
+  say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
+  const train = loadTrainPool(cfg);
+  const nTest = testViewCount(cfg);
+  const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
+  const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
+  const test = loadTestViews(cfg, ids);
+  say(`data: ${train.pool.count} training rays (${train.width}x${train.height}), ${ids.length} test views`);
+  return { train: train.pool, test, testCount: nTest, evalIds };
 }

@@ -1,9 +1,9 @@
 /** Writes a view's render beside its ground truth and an error map. */
+import { type ViewSet } from '../data/view-set';
 import { join } from 'node:path';
-import type { ViewSet } from '../core/eval/evaluate';
-import { sideBySide } from '../core/eval/images';
-import { errorMap } from '../core/eval/metrics';
-import { writePngRgb } from '../core/io/png';
+import { sideBySide } from '../eval/image-compose';
+import { errorMap } from '../eval/metrics';
+import { writePngRgb } from '../io/png';
 
 export function saveViewRender(dir: string, views: ViewSet, pos: number, rgb: Float32Array): string {
   const { width, height } = views;

@@ -1,0 +1,112 @@
+/**
+ * The run driver every front end shares (`train:lego`, `compare`, the app): trains one run into a
+ * run folder and emits every event of the run itself. Around the trainer's stream it adds
+ * `resumed`, the checkpoint at the end, `evaluating`, one `view` per evaluated test view (render
+ * saved), the final `eval`, and `stopped` or `done`; the run folder's metrics.jsonl is written by
+ * a subscriber (metrics-log.ts). Front ends only subscribe (`onEvent`): the CLI prints progress or
+ * NDJSON, the app forwards events to its pages.
+ *
+ * With `resume` the trainer continues from a checkpoint. A failed write of an output (full disk,
+ * I/O error) stops with an OutputWriteError; files written before stay as they were (every file
+ * is replaced atomically).
+ */
+import { positionsOf } from '../data/view-set';
+import type { TrainConfig } from '../config';
+import { NonFiniteStateError, OutputWriteError } from '../errors';
+import { CHECKPOINT_FILE, describeWriteError, type RunFolder } from '../io/run-folder';
+import { isOutOfMemory } from '../train/oom';
+import type { TrainEvent } from '../train/events';
+import { Trainer } from '../train/trainer';
+import { restoreTrainer, saveTrainer, type TrainerCheckpoint } from '../train/trainer-checkpoint';
+import { metricsLog } from './metrics-log';
+import type { RunData } from './scene-data';
+import { saveViewRender } from './view-renders';
+
+export type Outcome = 'complete' | 'failed' | 'stopped';
+
+export interface RunOptions {
+  /** Called with the trainer before it starts (signal handlers and stop buttons stop it through trainer.control). */
+  onTrainer?: (t: Trainer) => void;
+  /**
+   * Awaited after every event, while the trainer is suspended between steps: the app forwards the
+   * event, serves render requests and holds here while paused.
+   */
+  onEvent?: (e: TrainEvent, t: Trainer) => void | Promise<void>;
+  /** Continue from this checkpoint (read with readTrainerCheckpoint) instead of starting afresh. */
+  resume?: TrainerCheckpoint;
+}
+
+export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions = {}): Promise<Outcome> {
+  const saved = { iteration: o.resume ? o.resume.meta.iteration : -1 };
+  try {
+    return await drive(cfg, run, data, backend, o, saved);
+  } catch (e) {
+    const why = describeWriteError(e);
+    if (why === null) throw e;
+    const kept = saved.iteration >= 0 ? `${CHECKPOINT_FILE} (iteration ${saved.iteration})` : 'nothing (no checkpoint yet)';
+    throw new OutputWriteError(`${why}; the files written before are intact, checkpoint: ${kept}`);
+  }
+}
+
+async function drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions, saved: { iteration: number }): Promise<Outcome> {
+  const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
+  const log = metricsLog(run);
+  const emit = async (e: TrainEvent) => {
+    log(e);
+    await o.onEvent?.(e, trainer);
+  };
+  if (o.resume) {
+    restoreTrainer(trainer, o.resume);
+    await emit({ type: 'resumed', iteration: trainer.iteration, total: cfg.iterations, backend: backend.name, checkpoint: o.resume.path });
+  }
+  o.onTrainer?.(trainer);
+  const ckpt = run.path(CHECKPOINT_FILE);
+  const save = (t: Trainer) => {
+    saveTrainer(ckpt, t);
+    saved.iteration = t.iteration;
+    return ckpt;
+  };
+  const keptNote = () => (saved.iteration >= 0 ? `; kept the last good checkpoint ${ckpt} (iteration ${saved.iteration})` : '; no checkpoint was written');
+  const fail = async (message: string): Promise<Outcome> => {
+    const full = `${message}${keptNote()}`;
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: message, checkpointIteration: saved.iteration >= 0 ? saved.iteration : null });
+    await emit({ type: 'error', message: full });
+    return 'failed';
+  };
+
+  for await (const e of trainer.run({ checkpoint: save })) {
+    if (e.type === 'error') return fail(e.message);
+    await emit(e);
+  }
+  try {
+    save(trainer);
+  } catch (e) {
+    if (e instanceof NonFiniteStateError) return fail(e.message);
+    throw e;
+  }
+  await emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
+  if (trainer.control.stopRequested) {
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
+    await emit({ type: 'stopped', iteration: trainer.iteration, checkpoint: ckpt });
+    return 'stopped';
+  }
+
+  const total = data.evalIds.length;
+  await emit({ type: 'evaluating', iteration: trainer.iteration, views: total });
+  let done = 0;
+  let res;
+  try {
+    res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, async (score, render, pos) => {
+      const file = saveViewRender(run.path('renders'), data.test, pos, render.rgb);
+      await emit({ type: 'view', ...score, file, done: ++done, total });
+    });
+  } catch (e) {
+    if (!isOutOfMemory(e)) throw e;
+    return fail(`final evaluation: ${trainer.oomMessage(trainer.iteration)}`);
+  }
+  await emit({ type: 'eval', iteration: trainer.iteration, testPSNR: res.psnr, testSSIM: res.ssim, views: res.scores.length, final: true });
+  const summary = trainer.summary(res.psnr, res.ssim, res.scores.length);
+  run.writeJson('summary.json', { ...summary, complete: true });
+  await emit({ type: 'done', summary });
+  return 'complete';
+}
