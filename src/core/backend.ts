@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from './config';
 import { registerFastCpuKernels } from './kernels/register';
+import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
 
 export type ActiveBackend = 'tensorflow' | 'webgpu' | 'cpu';
 
@@ -58,6 +59,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
     const software = Boolean(adapter.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(device);
     await import('@tensorflow/tfjs-backend-webgpu');
+    registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
     return { ok: true, why: '', device, software };
   } catch (e) {

@@ -105,6 +105,8 @@ export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.T
  *   w     = alpha * T
  * For float32 accuracy alpha is -expm1(-x) and 1 - alpha is exp(-x) (equal in exact arithmetic,
  * without the cancellation of 1 - (1 - exp(-x))).
+ * The gradient of the cumsum is a reverse cumsum, which tfjs-backend-webgpu 4.22 gets wrong for
+ * a second row length; initBackend registers the corrected kernel (kernels/webgpu-cumsum.ts).
  */
 export function compositeWeightsTf(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D {
   if (sigma.rank !== 2 || !tf.util.arraysEqual(sigma.shape, delta.shape)) {
