@@ -72,7 +72,8 @@ type Fields = Record<string, Check & { optional?: true }>;
 /** Exactly these fields (unknown ones are errors), each checked. */
 const obj = (fields: Fields): Check => (v, at) => {
   if (!isObj(v)) fail(at, 'an object', v);
-  for (const k of Object.keys(v)) if (!(k in fields)) throw new ProtocolError(`${at}: unknown field '${k}'`);
+  // own properties only: `in` would also find what every object inherits (constructor, toString, __proto__ ...)
+  for (const k of Object.keys(v)) if (!Object.hasOwn(fields, k)) throw new ProtocolError(`${at}: unknown field '${k}'`);
   for (const [k, check] of Object.entries(fields)) {
     if (v[k] === undefined && !check.optional) throw new ProtocolError(`${at}: missing field '${k}'`);
     check(v[k], `${at}.${k}`);
