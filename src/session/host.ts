@@ -6,7 +6,7 @@
  * replaces an older one that was not served yet.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../core/backend';
 import { entryConfig, parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { newPlan, writePlan, writeReports } from '../core/compare/plan';
@@ -22,6 +22,7 @@ import { loadRunData, type Outcome, type RunData, trainRun } from '../cli/run-tr
 import type { ClientMessage, HistoryPoint, ServerMessage, SessionState } from '../protocol/messages';
 import { parseClientMessage, startConfigOf } from '../protocol/schema';
 import { CompareTable } from './compare-table';
+import { PathPolicy } from './path-policy';
 import { sceneInfo } from './scene-info';
 import { evaluateNow, HostError, type RenderRequest, renderFrame, renderTestView, type SnapRequest, TestViews, type ViewSource } from './views';
 
@@ -147,7 +148,7 @@ export class TrainerHost {
         this.pendingSnap = m;
         return this.kick();
       case 'openScene':
-        this.confine(m.path, 'openScene.path');
+        this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
       case 'openRun':
@@ -181,7 +182,7 @@ export class TrainerHost {
 
   /** Loads the scene (unless `data` is given) and trains one run folder; `label` marks a comparison entry. */
   private async trainOne(cfg: TrainConfig, label: string | null, data?: RunData): Promise<Outcome> {
-    this.confine(cfg.data, 'start.config.data');
+    this.confine(cfg.data, 'start.config.data', true);
     if (cfg.out) this.confine(cfg.out, 'start.config.out');
     checkScene(cfg.data);
     const backend = await this.backend(cfg.backend);
@@ -232,7 +233,7 @@ export class TrainerHost {
   private async compareAll(decoders: string, partial: Partial<TrainConfig>): Promise<void> {
     const specs = parseDecoderSpecs(decoders, partial as Record<string, unknown>);
     const cfg = resolveConfig(partial as Record<string, unknown>, 'compare.config.');
-    this.confine(cfg.data, 'compare.config.data');
+    this.confine(cfg.data, 'compare.config.data', true);
     checkScene(cfg.data);
     const dir = join(this.opts.runsDir ?? 'runs', `compare-${runStamp()}`);
     this.confine(dir, 'compare');
@@ -348,11 +349,14 @@ export class TrainerHost {
   private async openRun(path: string): Promise<void> {
     this.confine(path, 'openRun.path');
     const ckpt = join(path, CHECKPOINT_FILE);
+    this.confine(ckpt, `openRun.path (${CHECKPOINT_FILE})`);
+    this.confine(join(path, 'metrics.jsonl'), 'openRun.path (metrics.jsonl)');
     if (!existsSync(ckpt)) throw new HostError(`${path}: no ${CHECKPOINT_FILE} here; open a run folder written by train:lego or the app`);
     const { model, mask, meta } = loadModel(ckpt);
     await this.backend(meta.config.backend);
     let testCount = 0;
     try {
+      this.confine(meta.config.data, "openRun: the run's config.data", true);
       this.send({ type: 'scene', scene: sceneInfo(meta.config.data, meta.box) });
       testCount = testViewCount(meta.config);
     } catch (e) {
@@ -374,16 +378,13 @@ export class TrainerHost {
     return b;
   }
 
-  /** Throws when `p` lies outside every allowed root (no `..` escapes, no absolute paths elsewhere). */
-  private confine(p: string, field: string): void {
+  /** Throws when `p` (a scene folder and its files, with `scene`) leads outside every allowed root: see path-policy.ts. */
+  private confine(p: string, field: string, scene = false): void {
     const roots = this.opts.allowedRoots;
     if (!roots) return;
-    const abs = resolve(p);
-    const inside = roots.some((r) => {
-      const rel = relative(resolve(r), abs);
-      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-    });
-    if (!inside) throw new HostError(`${field}: ${p} is outside the folders this server may open (${roots.join(', ')}); start the server with --allow DIR to add one`);
+    const policy = new PathPolicy(roots);
+    if (scene) policy.checkScene(p, field);
+    else policy.check(p, field);
   }
 
   private setState(state: SessionState, detail: string): void {
