@@ -1,8 +1,10 @@
 /**
  * Browser mode's server: serves the renderer bundle (and nothing else) over HTTP and bridges the
  * protocol over a WebSocket at /ws. With a token, a WebSocket must present it (`/ws?token=...`);
- * a WebSocket whose Origin is another site is refused either way, so a page on the internet
- * cannot drive a training on localhost.
+ * a WebSocket whose Origin is another site is refused either way, and on a loopback bind every
+ * request must name the server by a loopback name (127.0.0.1, localhost, [::1], with the port),
+ * so that neither a page on the internet nor one that rebinds its own name to 127.0.0.1 (DNS
+ * rebinding: its Host and Origin are then both its own) can drive a training on localhost.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -72,6 +74,25 @@ export function tokenMatches(expected: string, given: string | null): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+export function isLoopbackBind(host: string): boolean {
+  return LOOPBACK_BINDS.has(host.toLowerCase());
+}
+
+/**
+ * Whether a request's Host header may reach a server bound to `bind` on `port`. On a loopback
+ * bind: only 127.0.0.1, localhost or [::1] with that port (or without one for port 80). On any
+ * other bind the machine's names are not known here; the token keeps other pages out.
+ */
+export function hostAllowed(hostHeader: string | undefined, bind: string, port: number): boolean {
+  if (!isLoopbackBind(bind)) return true;
+  if (hostHeader === undefined) return false;
+  const h = hostHeader.toLowerCase();
+  return LOOPBACK_NAMES.some((n) => h === `${n}:${port}` || (port === 80 && h === n));
+}
+
 /** A WebSocket's Origin must be absent (non-browser clients) or this server's own host. */
 export function originAllowed(origin: string | undefined, host: string | undefined): boolean {
   if (origin === undefined) return true;
@@ -82,7 +103,11 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   }
 }
 
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, hostOk: boolean): void {
+  if (!hostOk) {
+    res.writeHead(403, { 'content-type': 'text/plain' }).end('this server answers only to its own address\n');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -108,9 +133,11 @@ function refuse(socket: Duplex, status: string): void {
 
 export function startServer(o: ServerOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
-  const server = createServer((req, res) => serveStatic(o.staticDir, req, res));
+  let port = o.port;
+  const server = createServer((req, res) => serveStatic(o.staticDir, req, res, hostAllowed(req.headers.host, o.host, port)));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hostAllowed(req.headers.host, o.host, port)) return refuse(socket, '403 Forbidden');
     if (url.pathname !== '/ws') return refuse(socket, '404 Not Found');
     if (o.token !== null && !tokenMatches(o.token, url.searchParams.get('token'))) return refuse(socket, '401 Unauthorized');
     if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, '403 Forbidden');
@@ -119,7 +146,7 @@ export function startServer(o: ServerOptions): Promise<RunningServer> {
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
-      const port = (server.address() as AddressInfo).port;
+      port = (server.address() as AddressInfo).port;
       const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
       resolveStart({
         port,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientMessage, ServerMessage } from '../../src/protocol/messages';
-import { originAllowed, type RunningServer, startServer, staticPath, tokenMatches } from '../../src/server/http-server';
+import { hostAllowed, originAllowed, type RunningServer, startServer, staticPath, tokenMatches } from '../../src/server/http-server';
 import { Session, type SpawnTrainer } from '../../src/session/session';
 
 const root = mkdtempSync(join(tmpdir(), 'tensorf-static-'));
@@ -52,6 +52,22 @@ describe('token and origin checks', () => {
   });
 });
 
+describe('Host check (DNS rebinding)', () => {
+  it('on a loopback bind accepts only the loopback names with the port', () => {
+    for (const bind of ['127.0.0.1', 'localhost', '::1']) {
+      for (const h of ['127.0.0.1:8765', 'localhost:8765', '[::1]:8765', 'LocalHost:8765']) expect(hostAllowed(h, bind, 8765), `${bind} ${h}`).toBe(true);
+      for (const h of ['evil.example:8765', 'evil.example', '127.0.0.1:8766', '127.0.0.1', 'localhost.evil.example:8765', '127.0.0.1:8765@evil', '', undefined]) {
+        expect(hostAllowed(h, bind, 8765), `${bind} ${h}`).toBe(false);
+      }
+    }
+    expect(hostAllowed('localhost', '127.0.0.1', 80)).toBe(true); // browsers leave out port 80
+  });
+  it('on other binds leaves it to the token', () => {
+    expect(hostAllowed('gpu-box.lan:8765', '0.0.0.0', 8765)).toBe(true);
+    expect(hostAllowed('10.0.0.5:8765', '10.0.0.5', 8765)).toBe(true);
+  });
+});
+
 class FakeProcess {
   received: ClientMessage[] = [];
   private onMessage: ((m: unknown) => void) | null = null;
@@ -71,9 +87,9 @@ afterEach(async () => {
   server = null;
 });
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -127,6 +143,26 @@ describe('server', () => {
       await until(() => ok.got.length > 0);
       expect(ok.got[0].type).toBe('hello');
       ok.ws.close();
+    }
+  });
+
+  it('refuses a DNS-rebinding page: a foreign Host on a loopback bind, with or without a token', async () => {
+    for (const token of [null, 'sesame']) {
+      server = await startServer({ host: '127.0.0.1', port: 0, staticDir: root, token, session: new Session(new FakeProcess().spawn) });
+      const q = token ? `?token=${token}` : '';
+      // a page of evil.example whose name now resolves to 127.0.0.1: Host and Origin are both its own
+      const evil = { host: `evil.example:${server.port}`, origin: `http://evil.example:${server.port}` };
+      expect(await connect(`ws://127.0.0.1:${server.port}/ws${q}`, evil)).toEqual({ refused: 403 });
+      expect((await get(server.port, '/', { host: evil.host })).status).toBe(403);
+      // the same request under the server's own names goes through
+      for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`]) {
+        const ok = await connect(`ws://127.0.0.1:${server.port}/ws${q}`, { host, origin: `http://${host}` });
+        expect('ws' in ok, host).toBe(true);
+        if ('ws' in ok) ok.ws.close();
+        expect((await get(server.port, '/', { host })).status).toBe(200);
+      }
+      await server.close();
+      server = null;
     }
   });
 
