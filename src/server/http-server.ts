@@ -14,6 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Session } from '../session/session';
+import { DEFAULT_RATE_LIMIT, isControlText, RateLimiter, type RateLimitOptions } from './rate-limit';
 
 export interface ServerOptions {
   host: string;
@@ -23,6 +24,8 @@ export interface ServerOptions {
   /** Required on the WebSocket when not null. */
   token: string | null;
   session: Session;
+  /** Per-client message limits (default DEFAULT_RATE_LIMIT). */
+  rateLimit?: Partial<RateLimitOptions>;
 }
 
 export interface RunningServer {
@@ -35,6 +38,10 @@ export interface RunningServer {
 export const MAX_WS_PAYLOAD = 256 * 1024;
 /** Frames are skipped for a client whose socket has more than this many bytes queued. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/** A client with more than this queued reads nothing it is sent: it is closed. */
+const MAX_BUFFERED_CLOSE = 64 * 1024 * 1024;
+/** WebSocket close code for a client over its message rate (RFC 6455: policy violation). */
+export const CLOSE_TOO_MANY = 1008;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -141,7 +148,7 @@ export function startServer(o: ServerOptions): Promise<RunningServer> {
     if (url.pathname !== '/ws') return refuse(socket, '404 Not Found');
     if (o.token !== null && !tokenMatches(o.token, url.searchParams.get('token'))) return refuse(socket, '401 Unauthorized');
     if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, '403 Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.session));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.session, { ...DEFAULT_RATE_LIMIT, ...o.rateLimit }));
   });
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
@@ -162,16 +169,46 @@ export function startServer(o: ServerOptions): Promise<RunningServer> {
   });
 }
 
-function attach(ws: WebSocket, session: Session): void {
+/**
+ * One client: its messages go to the session within its rate limit (over it they are dropped,
+ * the client told once a second; over it for closeAfterSeconds it is closed), and what the
+ * session sends goes out unless the client does not read it (frames are skipped beyond
+ * MAX_BUFFERED, and beyond MAX_BUFFERED_CLOSE the client is closed).
+ */
+function attach(ws: WebSocket, session: Session, limits: RateLimitOptions): void {
+  const limiter = new RateLimiter(limits);
+  let done = false;
   const conn = session.connect((m) => {
-    if (ws.readyState !== ws.OPEN) return;
+    if (done || ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_CLOSE) return shut(null);
     if (m.type === 'frame' && ws.bufferedAmount > MAX_BUFFERED) return; // a slow client skips frames
     ws.send(JSON.stringify(m));
   });
+  /** Leaves the session and closes the socket (with a close frame when `reason` is given, else at once). */
+  const shut = (reason: string | null) => {
+    if (done) return;
+    done = true;
+    conn.close();
+    if (reason === null) return void ws.terminate();
+    ws.pause(); // read no more of the flood
+    ws.close(CLOSE_TOO_MANY, reason);
+    setTimeout(() => ws.terminate(), 1000).unref();
+  };
   ws.on('message', (data, isBinary) => {
+    if (done) return;
+    const buf = data as Buffer;
+    const control = !isBinary && buf.length <= 64 && isControlText(buf.toString());
+    const verdict = limiter.take(control);
+    if (verdict === 'close') return shut(`too many messages (over ${limits.perSecond} a second for ${limits.closeAfterSeconds} s)`);
+    if (verdict === 'drop') {
+      if (limiter.firstDropThisSecond && ws.bufferedAmount < MAX_BUFFERED) {
+        ws.send(JSON.stringify({ type: 'error', message: `too many messages: at most ${limits.perSecond} a second are taken; the rest are dropped (a client that keeps on is disconnected)` }));
+      }
+      return;
+    }
     if (isBinary) conn.receive(null);
-    else conn.receive(data.toString());
+    else conn.receive(buf.toString());
   });
-  ws.on('close', () => conn.close());
-  ws.on('error', () => conn.close());
+  ws.on('close', () => shut(null));
+  ws.on('error', () => shut(null));
 }

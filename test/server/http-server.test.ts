@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientMessage, ServerMessage } from '../../src/protocol/messages';
-import { hostAllowed, originAllowed, type RunningServer, startServer, staticPath, tokenMatches } from '../../src/server/http-server';
+import { CLOSE_TOO_MANY, hostAllowed, originAllowed, type RunningServer, startServer, staticPath, tokenMatches } from '../../src/server/http-server';
 import { Session, type SpawnTrainer } from '../../src/session/session';
 
 const root = mkdtempSync(join(tmpdir(), 'tensorf-static-'));
@@ -176,6 +176,8 @@ describe('server', () => {
     await until(() => c.got.filter((m) => m.type === 'error').length >= 2);
     expect(c.got.filter((m) => m.type === 'error').map((m) => (m as { message: string }).message)).toEqual(['message: not valid JSON', 'message: expected a JSON object with a "type", got null']);
     for (let i = 0; i < 3000; i++) c.ws.send(i % 2 ? '{"type":"start","config":{"iterations":"x"}}' : '[]');
+    await until(() => c.got.some((m) => m.type === 'error' && /^too many messages: at most 100 a second/.test(m.message)));
+    await new Promise((r) => setTimeout(r, 100)); // the rate limit lets messages in again
     c.ws.send(JSON.stringify({ type: 'evaluate' }));
     await until(() => p.received.some((m) => m.type === 'evaluate'));
     // a message over the size limit closes that socket only (ws's maxPayload); the server goes on
@@ -186,4 +188,49 @@ describe('server', () => {
     expect('ws' in again).toBe(true);
     if ('ws' in again) again.ws.close();
   });
+
+  it('a flood of valid messages: the pause after it reaches the training process within a second', async () => {
+    const p = new FakeProcess();
+    server = await startServer({ host: '127.0.0.1', port: 0, staticDir: root, token: null, session: new Session(p.spawn) });
+    const c = await connect(`ws://127.0.0.1:${server.port}/ws`);
+    if (!('ws' in c)) throw new Error('refused');
+    c.ws.send(JSON.stringify({ type: 'start', config: { preset: 'smoke' } }));
+    await until(() => p.received.length === 1);
+    const open = JSON.stringify({ type: 'openScene', path: 'datasets/nerf_synthetic/lego' });
+    for (let i = 0; i < 100_000; i++) c.ws.send(open);
+    const t0 = Date.now();
+    c.ws.send('{"type":"pause"}');
+    await until(() => p.received.some((m) => m.type === 'pause'), 1000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // of the flood, the rate limit let a burst in and the outbox sent one (no reply came)
+    expect(p.received.filter((m) => m.type === 'openScene')).toHaveLength(1);
+    expect(c.got.some((m) => m.type === 'error' && /too many messages/.test(m.message))).toBe(true);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    c.ws.close();
+  });
+
+  it('closes a client that keeps over its rate, and goes on serving the others', async () => {
+    const p = new FakeProcess();
+    server = await startServer({ host: '127.0.0.1', port: 0, staticDir: root, token: null, session: new Session(p.spawn), rateLimit: { perSecond: 50, burst: 50, closeAfterSeconds: 2 } });
+    const c = await connect(`ws://127.0.0.1:${server.port}/ws`);
+    if (!('ws' in c)) throw new Error('refused');
+    let code = 0;
+    c.ws.on('close', (k) => (code = k));
+    c.ws.on('error', () => {});
+    const t0 = Date.now();
+    while (c.ws.readyState === c.ws.OPEN && Date.now() - t0 < 6000) {
+      for (let i = 0; i < 200; i++) c.ws.send('{"type":"evaluate"}');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => code !== 0);
+    expect(code).toBe(CLOSE_TOO_MANY);
+    expect(Date.now() - t0).toBeGreaterThan(1000);
+    // a client within its rate is served
+    const d = await connect(`ws://127.0.0.1:${server.port}/ws`);
+    expect('ws' in d).toBe(true);
+    if ('ws' in d) {
+      await until(() => d.got.some((m) => m.type === 'hello'));
+      d.ws.close();
+    }
+  }, 15_000);
 });
