@@ -1,26 +1,20 @@
 /**
- * `npm run serve -- [--host H] [--port P] [--allow DIR,DIR] [--rebuild]`: browser mode. Runs the
- * trainer in a child process and serves the app's page; open the printed URL. Binds 127.0.0.1
- * unless --host says otherwise; any other address gets a one-time token that the page must present.
- * Scenes and runs are opened and written only inside the working folder and the --allow folders.
+ * `npm run serve -- [--host H] [--port P] [--allow DIR,DIR] [--no-token] [--rebuild]`: browser
+ * mode. Runs the trainer in a child process and serves the app's page; open the printed URL,
+ * which carries a one-time token that the page must present (unless --no-token). Binds 127.0.0.1
+ * unless --host says otherwise. Scenes and runs are opened and written only inside the working
+ * folder and the --allow folders (by real path: symbolic links are followed).
  */
-import { ConfigError } from '../core/errors';
-import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from './args';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors';
 import { runMain } from './run-main';
 import { forkTrainer, projectRoot } from '../session/fork-link';
-import { Session } from '../session/session';
-import { startServer } from '../server/http-server';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const USAGE = `usage: npm run serve -- [--host 127.0.0.1] [--port 8765] [--allow DIR[,DIR...]] [--rebuild]
-  --host     address to bind (default 127.0.0.1; any other prints a one-time token)
-  --port     port (default 8765; 0 = any free port)
-  --allow    more folders the app may open scenes/runs in (default: the working folder only)
-  --rebuild  rebuild the page bundle even when it is up to date`;
+import { PathPolicy } from '../session/path-policy';
+import { DEFAULT_UI_CONFIG, Session } from '../session/session';
+import { isLoopbackBind, startServer } from '../server/http-server';
+import { parseServeArgs, SERVE_USAGE } from './serve-options';
 
 function newestMtime(dir: string): number {
   let t = 0;
@@ -47,22 +41,15 @@ export function ensureRendererBuilt(root: string, force: boolean, say: (l: strin
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { flags, switches } = parseArgs(argv, ['rebuild', 'help']);
-  if (switches.has('help')) {
-    process.stdout.write(USAGE + '\n');
+  const { host, port, allowed, token, rebuild, help } = parseServeArgs(argv);
+  if (help) {
+    process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  for (const k of Object.keys(flags)) if (!['host', 'port', 'allow'].includes(k)) throw new ConfigError(`unknown flag --${k}\n${USAGE}`);
-  const host = flags.host ?? '127.0.0.1';
-  const port = flags.port === undefined ? 8765 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: expected an integer in 0..65535, got '${flags.port}'`);
-  const allowed = [process.cwd(), ...(flags.allow ? flags.allow.split(',').filter(Boolean).map((d) => resolve(d)) : [])];
-  for (const d of allowed) if (!existsSync(d)) throw new ConfigError(`--allow: folder ${d} does not exist`);
   const say = (l: string) => process.stderr.write(l + '\n');
 
   const root = projectRoot();
-  const staticDir = ensureRendererBuilt(root, switches.has('rebuild'), say);
-  const token = LOOPBACK.has(host) ? null : randomBytes(18).toString('base64url');
+  const staticDir = ensureRendererBuilt(root, rebuild, say);
   const session = new Session(forkTrainer({ allowedRoots: allowed }));
   const server = await startServer({ host, port, staticDir, token, session }).catch((e: NodeJS.ErrnoException) => {
     session.close();
@@ -72,8 +59,13 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   });
   process.stdout.write(`TensoRF app: ${server.url}\n`);
-  if (token) say(`bound to ${host}: the page needs the token in this URL (it changes every start); keep it private`);
+  if (token) say('the page needs the token in this URL (it changes every start); keep it private');
+  else if (isLoopbackBind(host)) say('--no-token: any program on this machine may drive the training');
+  else say(`--no-token on ${host}: anyone who can reach this address, and any web page whose name resolves to it, may drive the training`);
   say(`scenes and runs may be opened in: ${allowed.join(', ')}`);
+  const scene = DEFAULT_UI_CONFIG.data;
+  if (scene && existsSync(scene) && !new PathPolicy(allowed).allows(scene)) say(`note: ${scene} is a symbolic link to a folder outside these; add it with --allow to open it`);
+  say('a training goes on when the last page is closed; open the URL again to watch it, Stop (or Ctrl-C here) ends it');
   say('Ctrl-C stops the server (a running training saves its checkpoint first)');
 
   await new Promise<void>((done) => {

@@ -1,8 +1,10 @@
 /**
  * Browser mode's server: serves the renderer bundle (and nothing else) over HTTP and bridges the
  * protocol over a WebSocket at /ws. With a token, a WebSocket must present it (`/ws?token=...`);
- * a WebSocket whose Origin is another site is refused either way, so a page on the internet
- * cannot drive a training on localhost.
+ * a WebSocket whose Origin is another site is refused either way, and on a loopback bind every
+ * request must name the server by a loopback name (127.0.0.1, localhost, [::1], with the port),
+ * so that neither a page on the internet nor one that rebinds its own name to 127.0.0.1 (DNS
+ * rebinding: its Host and Origin are then both its own) can drive a training on localhost.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,6 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Session } from '../session/session';
+import { DEFAULT_RATE_LIMIT, isControlText, RateLimiter, type RateLimitOptions } from './rate-limit';
 
 export interface ServerOptions {
   host: string;
@@ -21,6 +24,8 @@ export interface ServerOptions {
   /** Required on the WebSocket when not null. */
   token: string | null;
   session: Session;
+  /** Per-client message limits (default DEFAULT_RATE_LIMIT). */
+  rateLimit?: Partial<RateLimitOptions>;
 }
 
 export interface RunningServer {
@@ -33,6 +38,10 @@ export interface RunningServer {
 export const MAX_WS_PAYLOAD = 256 * 1024;
 /** Frames are skipped for a client whose socket has more than this many bytes queued. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/** A client with more than this queued reads nothing it is sent: it is closed. */
+const MAX_BUFFERED_CLOSE = 64 * 1024 * 1024;
+/** WebSocket close code for a client over its message rate (RFC 6455: policy violation). */
+export const CLOSE_TOO_MANY = 1008;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -72,6 +81,25 @@ export function tokenMatches(expected: string, given: string | null): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const LOOPBACK_BINDS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+export function isLoopbackBind(host: string): boolean {
+  return LOOPBACK_BINDS.has(host.toLowerCase());
+}
+
+/**
+ * Whether a request's Host header may reach a server bound to `bind` on `port`. On a loopback
+ * bind: only 127.0.0.1, localhost or [::1] with that port (or without one for port 80). On any
+ * other bind the machine's names are not known here; the token keeps other pages out.
+ */
+export function hostAllowed(hostHeader: string | undefined, bind: string, port: number): boolean {
+  if (!isLoopbackBind(bind)) return true;
+  if (hostHeader === undefined) return false;
+  const h = hostHeader.toLowerCase();
+  return LOOPBACK_NAMES.some((n) => h === `${n}:${port}` || (port === 80 && h === n));
+}
+
 /** A WebSocket's Origin must be absent (non-browser clients) or this server's own host. */
 export function originAllowed(origin: string | undefined, host: string | undefined): boolean {
   if (origin === undefined) return true;
@@ -82,7 +110,11 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   }
 }
 
-function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, hostOk: boolean): void {
+  if (!hostOk) {
+    res.writeHead(403, { 'content-type': 'text/plain' }).end('this server answers only to its own address\n');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
@@ -108,18 +140,20 @@ function refuse(socket: Duplex, status: string): void {
 
 export function startServer(o: ServerOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
-  const server = createServer((req, res) => serveStatic(o.staticDir, req, res));
+  let port = o.port;
+  const server = createServer((req, res) => serveStatic(o.staticDir, req, res, hostAllowed(req.headers.host, o.host, port)));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hostAllowed(req.headers.host, o.host, port)) return refuse(socket, '403 Forbidden');
     if (url.pathname !== '/ws') return refuse(socket, '404 Not Found');
     if (o.token !== null && !tokenMatches(o.token, url.searchParams.get('token'))) return refuse(socket, '401 Unauthorized');
     if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, '403 Forbidden');
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.session));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, o.session, { ...DEFAULT_RATE_LIMIT, ...o.rateLimit }));
   });
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
-      const port = (server.address() as AddressInfo).port;
+      port = (server.address() as AddressInfo).port;
       const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
       resolveStart({
         port,
@@ -135,16 +169,46 @@ export function startServer(o: ServerOptions): Promise<RunningServer> {
   });
 }
 
-function attach(ws: WebSocket, session: Session): void {
+/**
+ * One client: its messages go to the session within its rate limit (over it they are dropped,
+ * the client told once a second; over it for closeAfterSeconds it is closed), and what the
+ * session sends goes out unless the client does not read it (frames are skipped beyond
+ * MAX_BUFFERED, and beyond MAX_BUFFERED_CLOSE the client is closed).
+ */
+function attach(ws: WebSocket, session: Session, limits: RateLimitOptions): void {
+  const limiter = new RateLimiter(limits);
+  let done = false;
   const conn = session.connect((m) => {
-    if (ws.readyState !== ws.OPEN) return;
+    if (done || ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_CLOSE) return shut(null);
     if (m.type === 'frame' && ws.bufferedAmount > MAX_BUFFERED) return; // a slow client skips frames
     ws.send(JSON.stringify(m));
   });
+  /** Leaves the session and closes the socket (with a close frame when `reason` is given, else at once). */
+  const shut = (reason: string | null) => {
+    if (done) return;
+    done = true;
+    conn.close();
+    if (reason === null) return void ws.terminate();
+    ws.pause(); // read no more of the flood
+    ws.close(CLOSE_TOO_MANY, reason);
+    setTimeout(() => ws.terminate(), 1000).unref();
+  };
   ws.on('message', (data, isBinary) => {
+    if (done) return;
+    const buf = data as Buffer;
+    const control = !isBinary && buf.length <= 64 && isControlText(buf.toString());
+    const verdict = limiter.take(control);
+    if (verdict === 'close') return shut(`too many messages (over ${limits.perSecond} a second for ${limits.closeAfterSeconds} s)`);
+    if (verdict === 'drop') {
+      if (limiter.firstDropThisSecond && ws.bufferedAmount < MAX_BUFFERED) {
+        ws.send(JSON.stringify({ type: 'error', message: `too many messages: at most ${limits.perSecond} a second are taken; the rest are dropped (a client that keeps on is disconnected)` }));
+      }
+      return;
+    }
     if (isBinary) conn.receive(null);
-    else conn.receive(data.toString());
+    else conn.receive(buf.toString());
   });
-  ws.on('close', () => conn.close());
-  ws.on('error', () => conn.close());
+  ws.on('close', () => shut(null));
+  ws.on('error', () => shut(null));
 }

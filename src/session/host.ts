@@ -24,7 +24,7 @@ import { parseClientMessage, startConfigOf } from '../protocol/schema';
 import { Backends } from './backends';
 import { CompareTable } from './compare-table';
 import { openRunFolder } from './open-run';
-import { confinePath } from './path-policy';
+import { PathPolicy } from './path-policy';
 import { RenderQueue } from './render-queue';
 import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
@@ -146,7 +146,7 @@ export class TrainerHost {
         this.renders.snapTestView(m);
         return this.kick();
       case 'openScene':
-        this.confine(m.path, 'openScene.path');
+        this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
     }
@@ -188,7 +188,7 @@ export class TrainerHost {
   }
 
   private async trainOne(cfg: TrainConfig): Promise<void> {
-    this.confine(cfg.data, 'start.config.data');
+    this.confine(cfg.data, 'start.config.data', true);
     if (cfg.out) this.confine(cfg.out, 'start.config.out');
     checkScene(cfg.data);
     const backend = await this.backends.use(cfg.backend);
@@ -220,7 +220,7 @@ export class TrainerHost {
   private async compareAll(decoders: string, partial: Partial<TrainConfig>): Promise<void> {
     const specs = parseDecoderSpecs(decoders, partial as Record<string, unknown>);
     const cfg = resolveConfig(partial as Record<string, unknown>, 'compare.config.');
-    this.confine(cfg.data, 'compare.config.data');
+    this.confine(cfg.data, 'compare.config.data', true);
     checkScene(cfg.data);
     const dir = join(this.opts.runsDir ?? 'runs', `compare-${runStamp()}`);
     this.confine(dir, 'compare');
@@ -302,7 +302,7 @@ export class TrainerHost {
 
   private async openRun(path: string): Promise<void> {
     this.confine(path, 'openRun.path');
-    const opened = openRunFolder(path, (dir, field) => this.confine(dir, field));
+    const opened = openRunFolder(path, (p, field, scene) => this.confine(p, field, scene));
     await this.backends.use(opened.source.cfg.backend);
     if (opened.sceneError) this.error(new HostError(`${opened.sceneError}; the model can be viewed, test views cannot`), 'openRun');
     this.send({ type: 'scene', scene: opened.scene });
@@ -312,8 +312,13 @@ export class TrainerHost {
     this.setState('viewing', `run ${path}, iteration ${opened.source.iteration}, decoder ${opened.source.cfg.decoder}`);
   }
 
-  private confine(p: string, field: string): void {
-    if (this.opts.allowedRoots) confinePath(p, field, this.opts.allowedRoots);
+  /** Throws when `p` (a scene folder and its files, with `scene`) leads outside every allowed root: see path-policy.ts. */
+  private confine(p: string, field: string, scene = false): void {
+    const roots = this.opts.allowedRoots;
+    if (!roots) return;
+    const policy = new PathPolicy(roots);
+    if (scene) policy.checkScene(p, field);
+    else policy.check(p, field);
   }
 
   private setState(state: SessionState, detail: string): void {

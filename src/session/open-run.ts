@@ -19,17 +19,23 @@ export interface OpenedRun {
   history: HistoryPoint[];
 }
 
-/** Reads `dir`; `confine` checks every other path the run refers to (its scene folder). */
-export function openRunFolder(dir: string, confine: (path: string, field: string) => void): OpenedRun {
+/**
+ * Reads `dir`; `confine` checks every path it reads (the checkpoint, metrics.jsonl) and every path
+ * the run refers to (its scene folder and files). A scene that may not be read leaves the model
+ * viewable without cameras or test views.
+ */
+export function openRunFolder(dir: string, confine: (path: string, field: string, scene?: boolean) => void): OpenedRun {
   const ckpt = join(dir, CHECKPOINT_FILE);
+  confine(ckpt, `openRun.path (${CHECKPOINT_FILE})`);
+  confine(join(dir, 'metrics.jsonl'), 'openRun.path (metrics.jsonl)');
   if (!existsSync(ckpt)) throw new HostError(`${dir}: no ${CHECKPOINT_FILE} here; open a run folder written by train:lego or the app`);
   const { model, mask, meta } = loadModel(ckpt);
   const cfg = meta.config;
-  confine(cfg.data, `openRun: ${join(dir, 'config.json')} data`);
   let scene: SceneInfo;
   let sceneError: string | null = null;
   let testCount = 0;
   try {
+    confine(cfg.data, "openRun: the run's config.data", true);
     scene = sceneInfo(cfg.data, meta.box);
     testCount = testViewCount(cfg);
   } catch (e) {

@@ -4,11 +4,20 @@
  * client that asked, broadcasts everything else, and remembers enough (state, scene, curves) to
  * bring a client that connects mid-run up to date. A training process that dies is reported to
  * every client as a `crash` message; the next message starts a fresh process.
+ *
+ * What goes to the process passes through a bounded outbox (outbox.ts): commands at once,
+ * latest-value requests (renders, test views, evaluations, opening scenes and runs) one of a kind
+ * at a time with only the newest waiting, so that a flood of requests never delays a pause.
+ *
+ * When the last client leaves, a running training goes on (on purpose: a long run is watched now
+ * and then, from wherever); what that client had asked for and not yet got is dropped. `close()`
+ * (the server stopping, the app quitting) stops the training, saving its checkpoint.
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESET_NAMES, PRESETS, type TrainConfig } from '../core/config';
 import type { ClientMessage, HistoryPoint, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
 import { isIdleState, PROTOCOL_VERSION } from '../protocol/messages';
 import { parseClientMessage } from '../protocol/schema';
+import { ChildOutbox, type OutboxOptions } from './outbox';
 
 /** The running training process, as the session sees it. */
 export interface ChildLink {
@@ -49,8 +58,7 @@ export const DEFAULT_UI_CONFIG: Partial<TrainConfig> = {
 
 export class Session {
   private child: ChildLink | null = null;
-  private childReady = false;
-  private outbox: ClientMessage[] = [];
+  private readonly outbox: ChildOutbox;
   private readonly clients = new Set<Client>();
   private state: SessionState = 'idle';
   private detail = '';
@@ -69,7 +77,16 @@ export class Session {
   constructor(
     private readonly spawn: SpawnTrainer,
     private readonly defaults: Partial<TrainConfig> = DEFAULT_UI_CONFIG,
-  ) {}
+    outbox: OutboxOptions = {},
+  ) {
+    this.outbox = new ChildOutbox((m) => this.child?.send(m), {
+      ...outbox,
+      // a render or test view replaced before it was sent gets no reply: forget its route
+      dropped: (m) => {
+        if (m.type === 'render' || m.type === 'snapTestView') this.routes.delete(m.id);
+      },
+    });
+  }
 
   connect(deliver: (m: ServerMessage) => void): ClientConnection {
     const c: Client = { deliver, errorsThisSecond: 0, second: 0 };
@@ -91,6 +108,7 @@ export class Session {
       receive: (raw) => this.receive(c, raw),
       close: () => {
         this.clients.delete(c);
+        this.outbox.dropOwner(c);
         for (const [k, r] of this.routes) if (r.client === c) this.routes.delete(k);
       },
     };
@@ -120,7 +138,8 @@ export class Session {
       if (mine.length > MAX_ROUTES_PER_CLIENT) this.routes.delete(mine[0][0]);
       m = { ...m, id };
     }
-    this.toChild(m);
+    if (!this.child) this.startChild();
+    if (!this.outbox.push(m, c)) this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
   }
 
   private replyError(c: Client, message: string): void {
@@ -133,28 +152,19 @@ export class Session {
     c.deliver({ type: 'error', message });
   }
 
-  private toChild(m: ClientMessage): void {
-    if (!this.child) this.startChild();
-    if (this.childReady) this.child!.send(m);
-    else this.outbox.push(m);
-  }
-
   private startChild(): void {
-    this.childReady = false;
+    this.outbox.reset();
     const link = this.spawn({
       onMessage: (raw) => {
         if (link !== this.child) return;
-        if (!this.childReady) {
-          this.childReady = true;
-          for (const m of this.outbox.splice(0)) link.send(m);
-        }
+        if (!this.outbox.isOpen) this.outbox.opened();
+        this.outbox.replied(raw as ServerMessage);
         this.fromChild(raw as ServerMessage);
       },
       onExit: (why) => {
         if (link !== this.child) return;
         this.child = null;
-        this.childReady = false;
-        this.outbox = [];
+        this.outbox.reset();
         this.routes.clear();
         if (this.closing) return this.markClosed();
         const wasBusy = !isIdleState(this.state);

@@ -78,6 +78,8 @@ export class TestViews {
   }
 
   get(src: ViewSource, ids: number[]): { views: ViewSet; positions: number[] } {
+    // no test views: the scene could not be read (or may not be: outside the allowed folders)
+    if (src.testCount === 0) throw new HostError("this model's test views cannot be read (see the error when it was opened)");
     for (const id of ids) {
       if (id >= src.testCount) throw new HostError(`test view ${id} does not exist; the scene has views 0..${src.testCount - 1}`);
     }

@@ -10,7 +10,7 @@
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -39,7 +39,9 @@ afterAll(async () => {
 
 function startServe(): Promise<string> {
   return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', tmp], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the scene may be a symbolic link to a shared copy; the server follows links, so allow where it really is
+    const allow = [tmp, ...(haveData ? [realpathSync(DATA)] : [])].join(',');
+    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', allow], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     server.stdout!.on('data', (d) => {

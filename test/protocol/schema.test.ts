@@ -143,6 +143,15 @@ describe('malformed client messages are rejected with the field named', () => {
     ['render for a model label of a number', { type: 'render', id: 1, camera, output: 'rgb', quality: 'sharp', model: 3 }, /render\.model: expected a string/],
   ])('%s', (_, raw, pattern) => rejects(raw, pattern));
 
+  // the unknown-field check looks at own properties: names that every object inherits
+  // (constructor, toString, valueOf, hasOwnProperty, __proto__) are unknown fields too
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('a field named %s is unknown', (name) => {
+    rejects(`{"type":"pause","${name}":1}`, new RegExp(`pause: unknown field '${name}'`));
+    rejects(`{"type":"openScene","path":"x","${name}":{}}`, new RegExp(`openScene: unknown field '${name}'`));
+    rejects(`{"type":"render","id":1,"camera":{"pose":${JSON.stringify(pose)},"fovY":0.7,"width":8,"height":8,"${name}":0},"output":"rgb","quality":"sharp"}`, new RegExp(`render\\.camera: unknown field '${name}'`));
+    rejects(`{"type":"start","config":{"preset":"smoke","${name}":1}}`, new RegExp(`start\\.config\\.unknown field '${name}'`));
+  });
+
   it('an oversized message is refused before parsing', () => {
     rejects(JSON.stringify({ type: 'openRun', path: 'x'.repeat(MAX_MESSAGE_CHARS) }), /at most 65536 accepted/);
   });

@@ -2,11 +2,12 @@
  * The TrainerHost with a real (tiny) training on the Lego scene, in this process: events are
  * forwarded, renders are served between steps and while paused, pause holds the trainer, resume
  * and stop work, a finished run can be opened again and rendered, test views snap with their
- * ground truth, and paths outside the allowed folders are refused.
+ * ground truth, and paths outside the allowed folders are refused: by where they really lead
+ * (symbolic links followed), for every path a run refers to, with errors that quote no file.
  *
  * Without the scene this skips, unless TENSORF_REQUIRE_DATA=1 (CI), where it fails.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { TrainerHost } from '../../src/session/host';
 const DATA = 'datasets/nerf_synthetic/lego';
 const skip = !existsSync(`${DATA}/transforms_train.json`) && process.env.TENSORF_REQUIRE_DATA !== '1';
 const tmp = mkdtempSync(join(tmpdir(), 'tensorf-host-'));
+// the scene may be a symbolic link to a shared copy (scripts/link-shared-dataset.sh): allow where it really is
+const dataRoot = existsSync(DATA) ? realpathSync(DATA) : DATA;
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const tiny = (out: string, iterations: number) => ({
@@ -34,9 +37,9 @@ const tiny = (out: string, iterations: number) => ({
 // at (0, -4, 0.5) looking along +Y (its -Z), +Z up
 const camera = { pose: [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1], fovY: 0.69, width: 24, height: 16 };
 
-function harness() {
+function harness(allowedRoots = [process.cwd(), tmp, dataRoot]) {
   const got: ServerMessage[] = [];
-  const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp], stepEventMs: 0 });
+  const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots, stepEventMs: 0 });
   const of = <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[];
   const steps = () => of('event').flatMap((m) => (m.event.type === 'step' ? [m.event.iteration] : []));
   const until = async (what: string, cond: () => boolean, ms = 60_000) => {
@@ -138,6 +141,26 @@ describe.skipIf(skip)('TrainerHost', () => {
     expect(h.of('frame')[0].iteration).toBe(40);
   }, 60_000);
 
+  it("opens a run whose config.data leads outside the allowed folders without reading that scene", async () => {
+    // the run folder is allowed, the scene it was trained on is not
+    const h = harness([tmp]);
+    h.host.handle({ type: 'openRun', path: runDir });
+    await h.until('viewing', () => h.of('state').some((s) => s.state === 'viewing'));
+    expect(h.of('error')[0].message).toMatch(/^openRun: the run's config\.data: datasets\/nerf_synthetic\/lego is outside the folders this server may open .*; the model can be viewed, test views cannot$/);
+    expect(h.of('scene').map((m) => [m.scene.trainPoses.length, m.scene.testPoses.length])).toEqual([[0, 0]]);
+    h.host.handle({ type: 'snapTestView', id: 1, view: 0 });
+    h.host.handle({ type: 'evaluate' });
+    await h.until('two refusals', () => h.of('error').length >= 3);
+    expect(h.of('error').slice(1).map((e) => [e.request, e.message])).toEqual([
+      ['snapTestView', "this model's test views cannot be read (see the error when it was opened)"],
+      ['evaluate', "this model's test views cannot be read (see the error when it was opened)"],
+    ]);
+    expect(h.of('testView')).toEqual([]);
+    // the model itself renders
+    h.host.handle({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
+    await h.until('frame', () => h.of('frame').length > 0);
+  }, 60_000);
+
   it('stops a training on request, keeping a checkpoint', async () => {
     const h = harness();
     const dir = join(tmp, 'run-stop');
@@ -153,7 +176,7 @@ describe.skipIf(skip)('TrainerHost', () => {
   it('compares decoders in turn: a table filling in, each entry renderable by label, the reports', async () => {
     const got: ServerMessage[] = [];
     const runs = join(tmp, 'runs');
-    const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp], stepEventMs: 0, runsDir: runs });
+    const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp, dataRoot], stepEventMs: 0, runsDir: runs });
     const of = <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[];
     const { out: _out, ...config } = tiny('', 12);
     host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config });
@@ -206,4 +229,31 @@ describe.skipIf(skip)('TrainerHost', () => {
     expect(msgs.some((m) => /no NeRF-synthetic scene at .*transforms_train\.json not found/.test(m))).toBe(true);
     expect(msgs.some((m) => /no checkpoint\.trf here; open a run folder/.test(m))).toBe(true);
   }, 60_000);
+});
+
+describe('TrainerHost path confinement (no scene needed)', () => {
+  // tmp/allowed is the allowed folder; tmp/allowed/escape -> tmp/secret; tmp/allowed/junk has a transforms file that is not JSON
+  const allowed = join(tmp, 'allowed');
+  const secret = join(tmp, 'secret');
+  mkdirSync(join(allowed, 'junk'), { recursive: true });
+  mkdirSync(secret, { recursive: true });
+  writeFileSync(join(secret, 'transforms_train.json'), 'TOP-SECRET the outside file');
+  writeFileSync(join(allowed, 'junk', 'transforms_train.json'), 'TOP-SECRET an allowed file, not JSON');
+  symlinkSync(secret, join(allowed, 'escape'));
+
+  it('refuses a symbolic link out of an allowed folder, and quotes no file in any error', async () => {
+    const h = harness([allowed]);
+    h.host.handle({ type: 'openScene', path: join(allowed, 'escape') });
+    h.host.handle({ type: 'openScene', path: join(allowed, 'junk') });
+    h.host.handle({ type: 'openRun', path: join(allowed, 'escape') });
+    h.host.handle({ type: 'start', config: { preset: 'smoke', data: join(allowed, 'escape') } });
+    await h.until('four errors', () => h.of('error').length >= 4);
+    const msgs = h.of('error').map((e) => e.message);
+    expect(msgs[0]).toMatch(/^openScene\.path: .*\/allowed\/escape is outside the folders this server may open \(.*\); it leads there through a symbolic link; start the server with --allow DIR/);
+    expect(msgs[1]).toMatch(/allowed\/junk\/transforms_train\.json: invalid JSON \(Unexpected token\)$/);
+    expect(msgs.some((m) => /^openRun\.path: .*escape is outside .*symbolic link/.test(m))).toBe(true);
+    expect(msgs.some((m) => /^start\.config\.data: .*escape is outside .*symbolic link/.test(m))).toBe(true);
+    expect(msgs.join('\n')).not.toMatch(/SECRET|outside file/);
+    expect(h.of('scene')).toEqual([]);
+  });
 });

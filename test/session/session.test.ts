@@ -73,31 +73,43 @@ describe('Session', () => {
     a.conn.receive({ type: 'render', id: 5, camera, output: 'rgb', quality: 'coarse' });
     b.conn.receive({ type: 'render', id: 5, camera, output: 'acc', quality: 'sharp' });
     p.emit({ type: 'state', state: 'training', detail: '' });
-    const [ra, rb] = p.received as Extract<ClientMessage, { type: 'render' }>[];
+    // one render at a time in the process: b's goes when a's is answered
+    const [ra] = p.received as Extract<ClientMessage, { type: 'render' }>[];
+    expect(p.received).toHaveLength(1);
+    p.emit({ type: 'frame', id: ra.id, output: 'rgb', quality: 'coarse', iteration: 3, seconds: 0.1, image });
+    const rb = p.received[1] as Extract<ClientMessage, { type: 'render' }>;
+    expect(rb).toMatchObject({ type: 'render', output: 'acc' });
     expect(ra.id).not.toBe(rb.id);
     p.emit({ type: 'frame', id: rb.id, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image });
     expect(b.of('frame')).toEqual([{ type: 'frame', id: 5, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image }]);
-    expect(a.of('frame')).toEqual([]);
+    expect(a.of('frame')).toEqual([{ type: 'frame', id: 5, output: 'rgb', quality: 'coarse', iteration: 3, seconds: 0.1, image }]);
     // a reply is delivered once
     p.emit({ type: 'frame', id: rb.id, output: 'acc', quality: 'sharp', iteration: 3, seconds: 0.1, image });
     expect(b.of('frame')).toHaveLength(1);
   });
 
-  it('delivers replies to older requests too (the client keeps the newest), forgetting all but the last few', () => {
+  it('sends only the newest waiting render of a client, and a reply that comes late is still delivered', () => {
+    let t = 0;
     const p = new FakeProcess();
-    const s = new Session(p.spawn);
+    const s = new Session(p.spawn, undefined, { now: () => t, replyTimeoutMs: 1000 });
     const a = client(s);
     a.conn.receive({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' });
     p.emit({ type: 'state', state: 'training', detail: '' });
-    a.conn.receive({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
-    const [first, second] = p.received as Extract<ClientMessage, { type: 'render' }>[];
-    p.emit({ type: 'frame', id: second.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    for (let i = 2; i <= 30; i++) a.conn.receive({ type: 'render', id: i, camera, output: 'rgb', quality: 'coarse' });
+    expect(p.received).toHaveLength(1); // 2..29 were replaced while 1 was in the process
+    const first = p.received[0] as Extract<ClientMessage, { type: 'render' }>;
     p.emit({ type: 'frame', id: first.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
-    expect(a.of('frame').map((f) => f.id)).toEqual([2, 1]);
-    for (let i = 3; i <= 30; i++) a.conn.receive({ type: 'render', id: i, camera, output: 'rgb', quality: 'coarse' });
-    const sent = p.received.slice(2) as Extract<ClientMessage, { type: 'render' }>[];
-    for (const r of sent) p.emit({ type: 'frame', id: r.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
-    expect(a.of('frame').map((f) => f.id).slice(2)).toEqual([23, 24, 25, 26, 27, 28, 29, 30]);
+    expect(p.received).toHaveLength(2);
+    const last = p.received[1] as Extract<ClientMessage, { type: 'render' }>;
+    // unanswered past the timeout: the next request goes anyway; the late reply is still delivered
+    a.conn.receive({ type: 'render', id: 31, camera, output: 'rgb', quality: 'coarse' });
+    expect(p.received).toHaveLength(2);
+    t = 1001;
+    a.conn.receive({ type: 'render', id: 32, camera, output: 'rgb', quality: 'coarse' });
+    expect(p.received).toHaveLength(3);
+    p.emit({ type: 'frame', id: last.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    p.emit({ type: 'frame', id: (p.received[2] as { id: number }).id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    expect(a.of('frame').map((f) => f.id)).toEqual([1, 30, 32]);
   });
 
   it('broadcasts events and brings a late client up to date (scene, curves, state)', () => {
@@ -143,6 +155,43 @@ describe('Session', () => {
     p.exit('exit code 0');
     await s.closed;
     expect(a.of('crash')).toEqual([]);
+  });
+
+  it('a flood of valid requests reaches the process as a few; a pause after it goes at once', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'start', config: { preset: 'smoke' } });
+    p.emit({ type: 'state', state: 'training', detail: '' });
+    for (let i = 0; i < 50_000; i++) {
+      a.conn.receive(JSON.stringify({ type: 'openScene', path: `datasets/nerf_synthetic/lego${i % 2 ? '' : '/'}` }));
+      a.conn.receive({ type: 'render', id: i, camera, output: 'rgb', quality: 'coarse' });
+    }
+    a.conn.receive('{"type":"pause"}');
+    expect(p.received.map((m) => m.type)).toEqual(['start', 'openScene', 'render', 'pause']);
+    a.conn.receive({ type: 'stop' });
+    expect(p.received.at(-1)?.type).toBe('stop');
+  });
+
+  it('keeps a training going when the last client leaves, dropping what that client still waited for', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'start', config: { preset: 'smoke' } });
+    p.emit({ type: 'state', state: 'training', detail: '' });
+    a.conn.receive({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' });
+    a.conn.receive({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse' });
+    a.conn.receive({ type: 'openRun', path: 'runs/a' });
+    a.conn.receive({ type: 'openRun', path: 'runs/b' });
+    a.conn.close();
+    const r1 = p.received[1] as Extract<ClientMessage, { type: 'render' }>;
+    p.emit({ type: 'frame', id: r1.id, output: 'rgb', quality: 'coarse', iteration: 1, seconds: 0, image });
+    p.emit({ type: 'history', points: [], run: 'runs/a' });
+    expect(p.received.map((m) => m.type)).toEqual(['start', 'render', 'openRun']); // render 2 and runs/b were dropped
+    expect(p.killed).toBe(0);
+    // a client that comes back finds it training
+    p.emit({ type: 'state', state: 'training', detail: 'iteration 9' });
+    expect(client(s).of('hello')[0].state).toBe('training');
   });
 
   it('limits error replies to a flood of bad messages', () => {

@@ -123,9 +123,18 @@ function utf8Text(bytes: Uint8Array, path: string): string {
   }
 }
 
-/** A JSON.parse error as a short phrase, with the line and column where V8 gives a position. */
+/**
+ * A JSON.parse error as a short phrase, with the line and column where V8 gives a position. V8's
+ * excerpt of the text (`Unexpected token 'h', "hello"... is not valid JSON`) is left out: the file
+ * may be anything (the app's server sends this message to a browser), so no error quotes it.
+ */
 function jsonErrorText(e: unknown, text: string): string {
   let msg = e instanceof Error ? e.message : String(e);
+  if (/^Unexpected token\b/.test(msg)) {
+    const at = /at position \d+/.exec(msg); // older V8: "Unexpected token h in JSON at position 0"
+    msg = `Unexpected token${at ? ` in JSON ${at[0]}` : ''}`;
+  }
+  msg = msg.replace(/, ".*$/s, '');
   const pos = /at position (\d+)/.exec(msg);
   if (pos) {
     const before = text.slice(0, Number(pos[1]));

@@ -129,6 +129,11 @@ describe('transforms JSON', () => {
     expect(messageOf(read)).toMatch(/transforms_val\.json: invalid JSON \(.*position 29 \(line 3, column 3\)\)$/);
     writeFileSync(path, '\n\nnot json\n\n'); // V8 quotes the text, newlines included
     expect(messageOf(read)).toMatch(/transforms_val\.json: invalid JSON \(Unexpected token/);
+    // ... but the message never does: the file may be anything, and the app's server sends it on
+    writeFileSync(path, 'TOP-SECRET password=hunter2\n');
+    expect(messageOf(read)).toMatch(/transforms_val\.json: invalid JSON \(Unexpected token\)$/);
+    writeFileSync(path, '{"camera_angle_x": 0.5, "frames": [], } hunter2');
+    expect(messageOf(read)).not.toMatch(/hunter2|TOP/);
     writeFileSync(path, '{"camera_angle_x": NaN, "frames": []}');
     expect(messageOf(read)).toMatch(/invalid JSON/);
     writeFileSync(path, '');
