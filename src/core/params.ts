@@ -40,3 +40,41 @@ export function firstNonFinite(arrays: readonly { name: string; data: Float32Arr
   }
   return null;
 }
+
+/**
+ * The model's parameters by name (DESIGN.md section 4): per axis pair the density and appearance
+ * planes and lines, the basis matrix, then the decoder's. `T` is whatever stands for a parameter
+ * (a Param, a tensor, a gradient). The flat order (`flatGroups`) is the model's parameter order.
+ */
+export interface ParamGroups<T> {
+  densityPlanes: T[];
+  densityLines: T[];
+  appPlanes: T[];
+  appLines: T[];
+  basis: T;
+  decoder: T[];
+}
+
+const PAIRS = 3;
+
+/** Names the entries of a list in the model's parameter order (3+3+3+3 factors, basis, decoder). */
+export function groupParams<T>(flat: readonly T[]): ParamGroups<T> {
+  if (flat.length < 4 * PAIRS + 1) throw new Error(`groupParams: expected at least ${4 * PAIRS + 1} entries, got ${flat.length}`);
+  return {
+    densityPlanes: flat.slice(0, PAIRS),
+    densityLines: flat.slice(PAIRS, 2 * PAIRS),
+    appPlanes: flat.slice(2 * PAIRS, 3 * PAIRS),
+    appLines: flat.slice(3 * PAIRS, 4 * PAIRS),
+    basis: flat[4 * PAIRS],
+    decoder: flat.slice(4 * PAIRS + 1),
+  };
+}
+
+export function flatGroups<T>(g: ParamGroups<T>): T[] {
+  return [...g.densityPlanes, ...g.densityLines, ...g.appPlanes, ...g.appLines, g.basis, ...g.decoder];
+}
+
+/** The density factors (the entries the L1 term regularises). */
+export function densityFactorsOf<T>(g: ParamGroups<T>): T[] {
+  return [...g.densityPlanes, ...g.densityLines];
+}

@@ -267,9 +267,14 @@ export class TrainerHost {
       if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
+    // a device-resident training keeps its parameters on the device: renders read the host arrays
+    if (this.trainer && this.renders.pending()) await this.trainer.syncHost();
     await this.renders.serve();
     while (this.state === 'paused') {
-      await new Promise<void>((r) => (this.wakeUp = r));
+      await new Promise<void>((r) => {
+        this.wakeUp = r;
+      });
+      if (this.trainer && this.renders.pending()) await this.trainer.syncHost();
       await this.renders.serve();
     }
   }

@@ -51,6 +51,11 @@ export class RenderQueue {
     this.evaluation = true;
   }
 
+  /** Whether a request waits. */
+  pending(): boolean {
+    return this.renders.size > 0 || this.snap !== null || this.evaluation;
+  }
+
   /** Forgets the test views read for an earlier model (a new run or checkpoint). */
   reset(): void {
     this.testViews.clear();

@@ -1,9 +1,8 @@
 /** Rendering test views and scoring them (PSNR per image, averaged; SSIM). */
 import { cameraRays } from '../data/rays';
 import type { ViewSet } from '../data/view-set';
-import type { AlphaMask } from '../field/alpha-mask';
 import type { Model } from '../model';
-import { renderRays, type RenderedRays } from '../render/render-rays';
+import { renderRays, type RenderedRays, type RenderSettings } from '../render/render-rays';
 import { mse, psnrFromMse, ssim } from './metrics';
 
 export interface ViewScore {
@@ -13,11 +12,8 @@ export interface ViewScore {
   ssim: number;
 }
 
-export interface RenderContext {
-  mask: AlphaMask | null;
-  stepRatio: number;
-  chunk: number;
-}
+/** What renderRays needs besides the model (RenderSettings): mask, step ratio, chunk, optional device parameters. */
+export type RenderContext = RenderSettings;
 
 export function renderView(model: Model, ctx: RenderContext, pose: Float32Array, width: number, height: number, focal: number): Promise<RenderedRays> {
   const rays = cameraRays(pose, width, height, focal);

@@ -43,9 +43,9 @@ function linearWeights(f: tf.Tensor1D): tf.Tensor2D {
  * mode 'sum' -> [S] = sum_p sum_c plane_p[c] * line_p[c]; 'products' -> [S, 3C], column p*C + c.
  * Bilinear plane taps are one gather of 4S rows from the plane viewed as [H*W, C]; linear line
  * taps one gather of 2S rows. Differentiable w.r.t. planes and lines (gather's gradient); coords
- * are treated as constants.
+ * are treated as constants. With `valid` [S] (1/0), outputs are 0 (and get no gradient) where it is 0.
  */
-export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMMode): tf.Tensor {
+export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMMode, valid?: tf.Tensor1D): tf.Tensor {
   if (planes.length !== MAT_MODE.length || lines.length !== VEC_MODE.length) {
     throw new Error(`vmSampleTf: expected ${MAT_MODE.length} planes and ${VEC_MODE.length} lines, got ${planes.length} and ${lines.length}`);
   }
@@ -92,7 +92,8 @@ export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.T
 
       perPair.push(tf.mul(planeVal, lineVal) as tf.Tensor2D);
     }
-    const products = tf.concat(perPair, 1) as tf.Tensor2D; // [S, 3C], column p*C + c
+    let products = tf.concat(perPair, 1) as tf.Tensor2D; // [S, 3C], column p*C + c
+    if (valid) products = tf.mul(products, tf.expandDims(valid, 1));
     return mode === 'sum' ? tf.sum(products, 1) : products;
   });
 }

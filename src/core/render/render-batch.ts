@@ -3,6 +3,7 @@
  * sigma = softplus(feature + shift) -> compositing weights -> appearance features and the decoder
  * only where w > threshold -> accumulated colour on white, clamped to [0, 1].
  */
+import { type ParamGroups } from '../params';
 import { type Decoder } from '../decoders/types';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedDecoder } from '../decoders/fused-cpu';
@@ -25,20 +26,19 @@ export interface BatchOutput {
 }
 
 /**
- * `t` holds one tensor per model parameter in modelParams order: density planes (3), density
- * lines (3), app planes (3), app lines (3), basis, then the decoder's.
+ * `t` holds the model's parameters as tensors, by group.
  */
 export function renderBatch(
   field: VMField,
   decoder: Decoder,
-  t: tf.Tensor[],
+  t: ParamGroups<tf.Tensor>,
   plan: SamplePlan,
   rayDirs: Float32Array,
   nRays: number,
   k: RenderConstants = RENDER_CONSTANTS,
 ): BatchOutput {
   const S = plan.count;
-  const feature = vmSample(t.slice(0, 3), t.slice(3, 6), field.densityComps, field.reso, plan.coords, S, 'sum') as tf.Tensor1D;
+  const feature = vmSample(t.densityPlanes, t.densityLines, field.densityComps, field.reso, plan.coords, S, 'sum') as tf.Tensor1D;
   const sigma = tf.softplus(tf.add(feature, k.densityShift)) as tf.Tensor1D;
   const w = compositeWeights(sigma, plan, k.distanceScale);
   const wd = w.dataSync() as Float32Array;
@@ -57,11 +57,11 @@ export function renderBatch(
     }
     a++;
   }
-  const appFeat = vmSample(t.slice(6, 9), t.slice(9, 12), field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
-  const feat = tf.matMul(appFeat, t[12]) as tf.Tensor2D;
+  const appFeat = vmSample(t.appPlanes, t.appLines, field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
+  const feat = tf.matMul(appFeat, t.basis) as tf.Tensor2D;
   const dirT = tf.tensor2d(dirs, [A, 3]);
   const rgbSamples =
-    decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.slice(13), feat, dirT) : decoder.apply(t.slice(13), feat, dirT);
+    decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.decoder, feat, dirT) : decoder.apply(t.decoder, feat, dirT);
   const rgb = tf.clipByValue(accumulate(w, rgbSamples, idx, plan.rayOf, nRays), 0, 1) as tf.Tensor2D;
   return { rgb, weights: wd, decoded: A };
 }

@@ -1,12 +1,10 @@
-/** Rendering many rays without gradients (evaluation, previews), chunk by chunk. */
+/** Rendering many rays without gradients (evaluation, previews), chunk by chunk, on the active backend's render path. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
-import { NEAR_FAR, nSamplesEval, stepSize } from '../field/geometry';
-import { type Model, modelParams, paramTensors } from '../model';
-import { hostKernelsActive } from '../kernels/register';
-import { RENDER_CONSTANTS, renderBatch } from './render-batch';
-import { decodedSlots, denseLayout, renderDense } from './render-batch-tf';
-import { planSamples } from './samples';
+import { nSamplesEval, stepSize } from '../field/geometry';
+import { type Model, modelParams } from '../model';
+import { flatGroups, type ParamGroups } from '../params';
+import { hostParamTensors, renderPathFor } from './render-path';
 
 export interface RenderedRays {
   rgb: Float32Array; // count * 3
@@ -18,6 +16,8 @@ export interface RenderSettings {
   mask: AlphaMask | null;
   stepRatio: number;
   chunk: number;
+  /** The parameters as device tensors (a device-resident training's); default: the model's host arrays. */
+  params?: ParamGroups<tf.Tensor> | null;
 }
 
 export async function renderRays(model: Model, origins: Float32Array, dirs: Float32Array, count: number, s: RenderSettings): Promise<RenderedRays> {
@@ -25,39 +25,30 @@ export async function renderRays(model: Model, origins: Float32Array, dirs: Floa
   const step = stepSize(f.box, f.reso, s.stepRatio);
   const nSamples = nSamplesEval(f.box, step);
   const out: RenderedRays = { rgb: new Float32Array(count * 3), depth: new Float32Array(count), acc: new Float32Array(count) };
-  const params = modelParams(model);
-  const tensors = paramTensors(params);
+  const owned = s.params ? null : hostParamTensors(modelParams(model));
+  const params = s.params ?? (owned as ParamGroups<tf.Tensor>);
+  const path = renderPathFor(tf.getBackend());
+  path.begin(s.mask);
   try {
     for (let start = 0; start < count; start += s.chunk) {
       const n = Math.min(s.chunk, count - start);
-      const o = origins.subarray(3 * start, 3 * (start + n));
-      const d = dirs.subarray(3 * start, 3 * (start + n));
-      const plan = planSamples(o, d, n, { box: f.box, step, nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: s.mask });
-      if (hostKernelsActive()) {
-        tf.tidy(() => {
-          const b = renderBatch(f, model.decoder, tensors, plan, d, n);
-          out.rgb.set(b.rgb.dataSync(), 3 * start);
-          for (let k = 0; k < plan.count; k++) {
-            const r = start + plan.rayOf[k];
-            out.acc[r] += b.weights[k];
-            out.depth[r] += b.weights[k] * plan.t[k];
-          }
-        });
-      } else {
-        const L = denseLayout(plan, n);
-        const { sel, weights } = await decodedSlots(f, tensors, L, RENDER_CONSTANTS);
-        const rgb = tf.tidy(() => renderDense(f, model.decoder, tensors, L, sel, d, RENDER_CONSTANTS));
-        out.rgb.set((await rgb.data()) as Float32Array, 3 * start);
-        rgb.dispose();
-        for (let i = 0; i < weights.length; i++) {
-          const r = start + Math.floor(i / L.n);
-          out.acc[r] += weights[i];
-          out.depth[r] += weights[i] * L.t[i];
-        }
-      }
+      const c = await path.renderChunk({
+        field: f,
+        decoder: model.decoder,
+        params,
+        origins: origins.subarray(3 * start, 3 * (start + n)),
+        dirs: dirs.subarray(3 * start, 3 * (start + n)),
+        count: n,
+        step,
+        nSamples,
+      });
+      out.rgb.set(c.rgb, 3 * start);
+      out.depth.set(c.depth, start);
+      out.acc.set(c.acc, start);
     }
   } finally {
-    tensors.forEach((t) => t.dispose());
+    path.release();
+    if (owned) tf.dispose(flatGroups(owned));
   }
   return out;
 }

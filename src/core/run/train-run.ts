@@ -50,6 +50,22 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
 
 async function drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions, saved: { iteration: number }): Promise<Outcome> {
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
+  try {
+    return await driveTrainer(trainer, cfg, run, data, backend, o, saved);
+  } finally {
+    await trainer.release(); // the model's host arrays hold the final state; device memory is freed
+  }
+}
+
+async function driveTrainer(
+  trainer: Trainer,
+  cfg: TrainConfig,
+  run: RunFolder,
+  data: RunData,
+  backend: { name: string },
+  o: RunOptions,
+  saved: { iteration: number },
+): Promise<Outcome> {
   const log = metricsLog(run);
   const emit = async (e: TrainEvent) => {
     log(e);
@@ -79,6 +95,7 @@ async function drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: {
     await emit(e);
   }
   try {
+    await trainer.syncHost();
     save(trainer);
   } catch (e) {
     if (e instanceof NonFiniteStateError) return fail(e.message);

@@ -4,13 +4,12 @@
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
 import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
-import { NonFiniteLossError } from '../errors';
-import { CheckpointError } from '../errors';
+import { CheckpointError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
-import { BatchSampler, filterPool, gatherRays, type RayPool, type SamplerState } from '../data/ray-pool';
+import { BatchSampler, filterPool, type RayPool, type SamplerState } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
-import { type Box, LEGO_BOX, NEAR_FAR, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
+import { type Box, LEGO_BOX, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
 import { shrinkField, upsampleField } from '../field/resample';
 import { evaluateViews } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
@@ -18,12 +17,11 @@ import { createModel, modelParams, paramCounts, type Model } from '../model';
 import { firstNonFinite, paramSize, type ParamGroup } from '../params';
 import { Rng } from '../random';
 import { RENDER_CONSTANTS } from '../render/render-batch';
-import { planSamples } from '../render/samples';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
-import { trainStep, trainStepTf } from './step';
-import { hostKernelsActive } from '../kernels/register';
+import { choosePath } from './choose-path';
+import type { TrainPath } from './train-path';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
@@ -94,6 +92,8 @@ export class Trainer {
   private poolKeep: Uint8Array;
   private readonly sourceFingerprint: string;
   readonly control: TrainerControl = { stopRequested: false };
+  /** How a step runs on this run's backend (host kernels, or device-resident), chosen once. */
+  readonly path: TrainPath;
 
   constructor(
     readonly cfg: TrainConfig,
@@ -101,6 +101,7 @@ export class Trainer {
     readonly backend: { name: string; reason: string },
     box: Box = LEGO_BOX,
   ) {
+    this.path = choosePath(backend.name);
     this.rng = new Rng((cfg.seed ^ SAMPLER_SEED_MIX) >>> 0);
     this.model = createModel(cfg, box, new Rng(cfg.seed));
     this.schedule = buildSchedule(cfg);
@@ -180,6 +181,22 @@ export class Trainer {
     this.iteration = s.iteration;
     this.trainSeconds = s.trainSeconds;
     this.decoderInitDone = s.decoderInitDone;
+    this.path.invalidate();
+  }
+
+  /**
+   * Brings the model's parameter arrays and the Adam moments up to date with the training
+   * (device-resident paths keep them on the device between steps): before reading them on the
+   * host (a checkpoint, a render of the model's arrays).
+   */
+  syncHost(): Promise<void> {
+    return this.path.syncToHost(this.model, this.adam);
+  }
+
+  /** Frees what the training keeps on the device (the model's host arrays are synchronised first). */
+  async release(): Promise<void> {
+    await this.syncHost();
+    this.path.dispose();
   }
 
   /** The first parameter or optimizer moment holding Inf or NaN, or null. */
@@ -223,21 +240,19 @@ export class Trainer {
       if (this.control.stopRequested) break;
       const t0 = performance.now();
       const it = this.iteration;
-      const batch = gatherRays(this.pool, this.sampler.next());
-      const f = this.model.field;
-      const plan = planSamples(batch.origins, batch.dirs, batch.count, {
-        box: f.box,
-        step: this.stepSize,
-        nSamples: this.nSamples,
-        near: NEAR_FAR[0],
-        far: NEAR_FAR[1],
-        jitter: this.rng,
-        mask: this.mask,
-      });
       let res;
       try {
-        const l1 = this.schedule.l1Weight(it);
-        res = hostKernelsActive() ? trainStep(this.model, this.adam, batch, plan, l1) : await trainStepTf(this.model, this.adam, batch, plan, l1);
+        res = await this.path.step({
+          model: this.model,
+          adam: this.adam,
+          pool: this.pool,
+          indices: this.sampler.next(),
+          rng: this.rng,
+          nSamples: this.nSamples,
+          stepSize: this.stepSize,
+          mask: this.mask,
+          l1Weight: this.schedule.l1Weight(it),
+        });
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
           this.failed = true;
@@ -264,19 +279,22 @@ export class Trainer {
         loss: res.loss,
         mse: res.mse,
         trainPSNR: psnrFromMse(res.mse),
-        raysPerSecond: batch.count / dt,
+        raysPerSecond: Math.min(this.cfg.batchSize, this.pool.count) / dt,
         stepSeconds: dt,
         itsPerSecond: windowIts / Math.max(windowSec, 1e-9),
         elapsed: this.trainSeconds,
-        samples: plan.count,
+        samples: res.samples,
         decoded: res.decoded,
       };
       if (windowSec > 5) {
         windowStart = performance.now();
         windowIts = 0;
       }
-      for (const action of this.schedule.at(it)) {
+      const actions = this.schedule.at(it);
+      if (actions.length > 0) await this.syncHost();
+      for (const action of actions) {
         yield* this.apply(action);
+        this.path.invalidate();
         if (this.failed) return;
       }
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
@@ -292,6 +310,7 @@ export class Trainer {
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
       }
       if (hooks.checkpoint && cfg.checkpointEvery > 0 && this.iteration % cfg.checkpointEvery === 0 && this.iteration < cfg.iterations) {
+        await this.syncHost();
         const bad = this.nonFinite();
         if (bad) {
           this.failed = true;
@@ -361,7 +380,8 @@ export class Trainer {
   }
 
   evaluate(indices: number[], withSsim: boolean, onView?: Parameters<typeof evaluateViews>[5]) {
-    return evaluateViews(this.model, { mask: this.mask, stepRatio: STEP_RATIO, chunk: this.cfg.chunk }, this.data.test, indices, withSsim, onView);
+    const ctx = { mask: this.mask, stepRatio: STEP_RATIO, chunk: this.cfg.chunk, params: this.path.deviceParams() };
+    return evaluateViews(this.model, ctx, this.data.test, indices, withSsim, onView);
   }
 
   summary(testPSNR: number, testSSIM: number, evalViews: number): RunSummary {

@@ -8,6 +8,7 @@
  *   decoder on that one sample;
  *   rgb = sum w c + (1 - sum w), clamped to [0, 1].
  */
+import { groupParams } from '../../../src/core/params';
 import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -122,7 +123,7 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
       const tensors = paramTensors(modelParams(model));
       const before = tf.memory().numTensors;
       tf.tidy(() => {
-        const out = renderBatch(model.field, model.decoder, tensors, plan, D, nRays);
+        const out = renderBatch(model.field, model.decoder, groupParams(tensors), plan, D, nRays);
         expect(out.rgb.shape).toEqual([nRays, 3]);
         expect(out.decoded).toBe(want.decoded);
         expect(out.weights.length).toBe(want.weights.length);
@@ -141,7 +142,7 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
       const tensors = paramTensors(modelParams(model));
       const before = tf.memory().numTensors;
       tf.tidy(() => {
-        const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => tf.mean(renderBatch(model.field, model.decoder, ts, plan, D, nRays).rgb) as tf.Scalar)(tensors);
+        const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => tf.mean(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb) as tf.Scalar)(tensors);
         grads.forEach((g, i) => {
           expect(g.shape).toEqual(tensors[i].shape);
           const d = g.dataSync();
@@ -160,11 +161,11 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
       const params = modelParams(model);
       const rng = new Rng(99);
       const R = Float32Array.from({ length: nRays * 3 }, () => rng.uniform(-1, 1));
-      const loss = (ts: tf.Tensor[]) => tf.sum(tf.mul(renderBatch(model.field, model.decoder, ts, plan, D, nRays).rgb, tf.tensor2d(R, [nRays, 3]))) as tf.Scalar;
+      const loss = (ts: tf.Tensor[]) => tf.sum(tf.mul(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb, tf.tensor2d(R, [nRays, 3]))) as tf.Scalar;
       // the loss in float64 from the float32 rgb
       const L = () =>
         tf.tidy(() => {
-          const rgb = renderBatch(model.field, model.decoder, paramTensors(params), plan, D, nRays).rgb.dataSync();
+          const rgb = renderBatch(model.field, model.decoder, groupParams(paramTensors(params)), plan, D, nRays).rgb.dataSync();
           let l = 0;
           for (let i = 0; i < rgb.length; i++) l += rgb[i] * R[i];
           return l;

@@ -1,7 +1,7 @@
 /**
  * Tensor leaks (DESIGN.md section 7): tf.memory().numTensors must not grow across training
  * iterations, on the host-kernel path (Trainer.run on the cpu backend with the fast kernels, every
- * decoder) and on the plain-tf-ops path (trainStepTf called directly on the cpu backend).
+ * decoder) and on the device path (DevicePath with the plain-tf-ops kernels, called directly on the cpu backend).
  * Synthetic data: random rays through the box with random colours.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -15,7 +15,8 @@ import { createModel, modelParams } from '../../../src/core/model';
 import { Rng } from '../../../src/core/random';
 import { planSamples } from '../../../src/core/render/samples';
 import { createAdam } from '../../../src/core/train/adam';
-import { trainStepTf } from '../../../src/core/train/step';
+import { DevicePath } from '../../../src/core/train/device-path';
+import { TF_FIELD_OPS } from '../../../src/core/render/field-ops';
 import { renderRays } from '../../../src/core/render/render-rays';
 import { Trainer } from '../../../src/core/train/trainer';
 import { NO_VIEWS, randomPool } from './synthetic';
@@ -64,7 +65,7 @@ describe('no tensor leaks while training', () => {
     });
   }
 
-  it('plain-tf-ops path (trainStepTf on cpu): same numTensors after steps 2, 4 and 6', async () => {
+  it('device path (DevicePath, tf ops, on cpu): same numTensors after steps 2, 4 and 6, and none left after dispose', async () => {
     const cfg = tinyConfig('mlp', 6);
     const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
     // denser field so that samples pass the weight threshold and the decoder runs
@@ -73,28 +74,32 @@ describe('no tensor leaks while training', () => {
     const pool = randomPool(256, 12);
     const rng = new Rng(5);
     const f = model.field;
-    const counts: number[] = [tf.memory().numTensors];
+    const counts: number[] = [];
+    const before = tf.memory().numTensors;
+    const path = new DevicePath(TF_FIELD_OPS);
     let decoded = 0;
     for (let it = 0; it < 6; it++) {
-      const batch = gatherRays(pool, rng.permutation(pool.count).subarray(0, 32));
-      const plan = planSamples(batch.origins, batch.dirs, batch.count, {
-        box: f.box,
-        step: stepSize(f.box, f.reso, 0.5),
+      const r = await path.step({
+        model,
+        adam,
+        pool,
+        indices: rng.permutation(pool.count).subarray(0, 32),
+        rng,
         nSamples: nSamplesTrain(f.reso, 0.5),
-        near: NEAR_FAR[0],
-        far: NEAR_FAR[1],
-        jitter: rng,
+        stepSize: stepSize(f.box, f.reso, 0.5),
         mask: null,
+        l1Weight: cfg.l1Initial,
       });
-      const r = await trainStepTf(model, adam, batch, plan, cfg.l1Initial);
       expect(Number.isFinite(r.loss)).toBe(true);
       decoded += r.decoded;
       counts.push(tf.memory().numTensors);
     }
     expect(decoded).toBeGreaterThan(0);
-    expect(counts[4]).toBe(counts[2]);
-    expect(counts[6]).toBe(counts[2]);
-    expect(counts[6]).toBe(counts[0]); // the step disposes everything it made
+    expect(counts[3]).toBe(counts[1]);
+    expect(counts[5]).toBe(counts[1]);
+    await path.syncToHost(model, adam);
+    path.dispose();
+    expect(tf.memory().numTensors).toBe(before); // the resident state goes with dispose; each step disposes what it made
   });
 
   it('rendering (evaluation, previews, viewport frames): same numTensors after 1, 3 and 5 renders', async () => {

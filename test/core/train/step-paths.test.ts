@@ -1,8 +1,9 @@
 /**
- * The two training-step paths agree (cpu backend): trainStep (host kernels: packed samples, the
- * hand-written VM / compositing kernels, the fused decoder) and trainStepTf (plain tf ops on a
- * dense [rays, samples] layout, decoder.apply), started from identical models and optimizer
- * states on the same batch and the same SamplePlan (u = 0), give the same loss and MSE (1e-5
+ * The two training paths agree (cpu backend): HostPath (host kernels: packed samples placed on
+ * the host, the hand-written VM / compositing kernels, the fused decoder, Adam on the arrays) and
+ * DevicePath (plain tf ops: samples placed on the device in dense [rays, samples] slots,
+ * decoder.apply, Adam in tf ops on variables), started from identical models and optimizer
+ * states on the same batch and the same jitter stream, give the same loss and MSE (1e-5
  * relative), the same first Adam moments (= 0.1 * gradient; 1e-4 of each tensor's largest) and,
  * after one Adam step, the same parameters (1e-4 relative, where the gradient is not below 1e-6;
  * see below), for every decoder.
@@ -20,7 +21,9 @@ import { createModel, modelParams, type Model } from '../../../src/core/model';
 import { Rng } from '../../../src/core/random';
 import { planSamples } from '../../../src/core/render/samples';
 import { createAdam } from '../../../src/core/train/adam';
-import { trainStep, trainStepTf } from '../../../src/core/train/step';
+import { DevicePath } from '../../../src/core/train/device-path';
+import { HostPath } from '../../../src/core/train/host-path';
+import { TF_FIELD_OPS } from '../../../src/core/render/field-ops';
 import { randomPool } from './synthetic';
 
 const L1 = 8e-5;
@@ -52,7 +55,7 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-describe('trainStep (host kernels) = trainStepTf (plain tf ops) on cpu', () => {
+describe('HostPath (host kernels) = DevicePath (plain tf ops) on cpu', () => {
   for (const decoder of ['mlp', 'siren', 'splitnet'] as const) {
     it(`${decoder}: same loss, gradients (Adam moments) and parameters after one step`, async () => {
       expect(hostKernelsActive()).toBe(true);
@@ -77,11 +80,26 @@ describe('trainStep (host kernels) = trainStepTf (plain tf ops) on cpu', () => {
       });
       expect(plan.count).toBeGreaterThan(batch.count);
 
-      const host = trainStep(a, adamA, batch, plan, L1);
-      const dense = await trainStepTf(b, adamB, batch, plan, L1);
+      const input = (model: Model, adam: typeof adamA, seed: number) => ({
+        model,
+        adam,
+        pool: batch,
+        indices: Uint32Array.from({ length: batch.count }, (_, i) => i),
+        rng: new Rng(seed),
+        nSamples: nSamplesTrain(f.reso, 0.5),
+        stepSize: stepSize(f.box, f.reso, 0.5),
+        mask: null,
+        l1Weight: L1,
+      });
+      const host = await new HostPath().step(input(a, adamA, 31));
+      const devicePath = new DevicePath(TF_FIELD_OPS);
+      const dense = await devicePath.step(input(b, adamB, 31));
+      await devicePath.syncToHost(b, adamB);
+      devicePath.dispose();
+      expect(dense.samples).toBe(host.samples);
       // the weight threshold matters: some samples decoded, not all
       expect(host.decoded).toBeGreaterThan(batch.count / 2);
-      expect(host.decoded).toBeLessThan(plan.count);
+      expect(host.decoded).toBeLessThan(host.samples);
       expect(dense.decoded).toBe(host.decoded);
       expect(Math.abs(host.loss - dense.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(host.loss));
       expect(Math.abs(host.mse - dense.mse)).toBeLessThanOrEqual(1e-5 * Math.abs(host.mse));

@@ -1,8 +1,8 @@
 /**
- * Training on webgpu (trainStepTf: plain tf ops on the dense [R, n] layout, tfjs autodiff) and on
- * cpu (trainStep: the hand-written host kernels on packed samples) from the same model, with the
- * same batches and sample plans, gives the same loss at every step and the same parameters at the
- * end. The batches are small (40 rays), so n, the longest ray of the batch, changes nearly every
+ * Training on webgpu (DevicePath: parameters, Adam and the samples on the device, dense [R, n]
+ * slots, tfjs autodiff) and on cpu (HostPath: the hand-written host kernels on packed samples)
+ * from the same model, with the same batches and the same jitter stream, gives the same loss at
+ * every step and the same parameters at the end. The batches are small (40 rays), so n, the longest ray of the batch, changes nearly every
  * step, and the grid is upsampled half-way (8^3 -> 11^3), so the factor tables change shape too:
  * a WebGPU program compiled for one shape and reused for another (tfjs-backend-webgpu 4.22 caches
  * its reverse cumsum by rank only) shows here as a different loss from the second step on.
@@ -24,8 +24,9 @@ import { hostKernelsActive } from '../../../src/core/kernels/register';
 import { createModel, modelParams, type Model } from '../../../src/core/model';
 import { Rng } from '../../../src/core/random';
 import { planSamples, type SamplePlan } from '../../../src/core/render/samples';
-import { createAdam, type AdamState } from '../../../src/core/train/adam';
-import { trainStep, trainStepTf, type StepResult } from '../../../src/core/train/step';
+import { createAdam } from '../../../src/core/train/adam';
+import { choosePath } from '../../../src/core/train/choose-path';
+import type { TrainPath } from '../../../src/core/train/train-path';
 import { watchShaderKeys } from '../kernels/shader-key-watch';
 import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
 import { randomPool } from './synthetic';
@@ -97,23 +98,41 @@ function longestRay(p: SamplePlan): number {
   return n;
 }
 
-async function train(step: (m: Model, a: AdamState, b: RayPool, p: SamplePlan) => StepResult | Promise<StepResult>, rays: RayPool[], widths?: number[]): Promise<Run> {
+async function train(path: TrainPath, rays: RayPool[], widths?: number[]): Promise<Run> {
   const model = build();
   let adam = createAdam(modelParams(model), LR);
   const jitter = new Rng(3);
   const run: Run = { losses: [], decoded: [], resampled: [], params: [], names: [] };
   for (let s = 0; s < STEPS; s++) {
     if (s === UPSAMPLE_AT) {
+      await path.syncToHost(model, adam);
       upsampleField(model.field, nToReso(11 ** 3, model.field.box));
       adam = createAdam(modelParams(model), LR); // rebuilt at each upsampling, as the trainer does
+      path.invalidate();
       run.resampled = modelParams(model).map((x) => x.data.slice());
     }
-    const p = plan(model, rays[s], jitter);
-    widths?.push(longestRay(p));
-    const res = await step(model, adam, rays[s], p);
+    if (widths) {
+      const probe = new Rng(0);
+      probe.setState(jitter.getState());
+      widths.push(longestRay(plan(model, rays[s], probe)));
+    }
+    const f = model.field;
+    const res = await path.step({
+      model,
+      adam,
+      pool: rays[s],
+      indices: Uint32Array.from({ length: rays[s].count }, (_, i) => i),
+      rng: jitter,
+      nSamples: nSamplesTrain(f.reso, 0.5),
+      stepSize: stepSize(f.box, f.reso, 0.5),
+      mask: null,
+      l1Weight: L1,
+    });
     run.losses.push(res.loss);
     run.decoded.push(res.decoded);
   }
+  await path.syncToHost(model, adam);
+  path.dispose();
   for (const p of modelParams(model)) {
     run.names.push(p.name);
     run.params.push(p.data);
@@ -140,7 +159,7 @@ describe('training on webgpu agrees with cpu, step by step', () => {
   beforeAll(async () => {
     await initBackend('cpu');
     expect(hostKernelsActive()).toBe(true);
-    cpu = await train((m, a, b, p) => trainStep(m, a, b, p, L1), rays, widths);
+    cpu = await train(choosePath('cpu'), rays, widths);
     gpu = await startWebgpu();
   });
 
@@ -148,13 +167,13 @@ describe('training on webgpu agrees with cpu, step by step', () => {
 
   it(`${STEPS} steps with a different samples-per-ray every few steps: same loss at every step, same parameters at the end`, async (ctx) => {
     requireWebgpu(gpu, ctx);
-    expect(hostKernelsActive()).toBe(false); // trainStepTf is the path under test
+    expect(hostKernelsActive()).toBe(false); // the device path on webgpu is under test
     // the dense width n really changes step to step (the bug needs a second shape)
     expect(new Set(widths).size).toBeGreaterThanOrEqual(6);
     expect(widths.filter((n, i) => i > 0 && n !== widths[i - 1]).length).toBeGreaterThanOrEqual(STEPS / 3);
 
     const watch = watchShaderKeys(tf.backend());
-    const got = await train((m, a, b, p) => trainStepTf(m, a, b, p, L1), rays);
+    const got = await train(choosePath('webgpu'), rays);
     watch.stop();
     const lossErr = got.losses.map((l, i) => Math.abs(l - cpu.losses[i]) / Math.abs(cpu.losses[i]));
     const paramErr = got.params.map((p, i) => relL2(p, cpu.params[i]));

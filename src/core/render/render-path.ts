@@ -1,0 +1,129 @@
+/**
+ * How rays are rendered without gradients (evaluation, previews, viewport frames) on the active
+ * backend, chosen in one place: the cpu backend places samples on the host and runs the
+ * hand-written kernels (render-batch.ts); a device backend places, composites and compacts them
+ * on the device (device-render.ts) with the backend's field kernels.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Decoder } from '../decoders/types';
+import type { AlphaMask } from '../field/alpha-mask';
+import { NEAR_FAR } from '../field/geometry';
+import type { VMField } from '../field/vm';
+import { groupParams, type ParamGroups } from '../params';
+import { selectSlots, slotColours, slotWeights } from './device-render';
+import { type DeviceMask, disposeSlots, placeSlots, uploadMask } from './device-slots';
+import { type FieldOps, TF_FIELD_OPS } from './field-ops';
+import { RENDER_CONSTANTS, renderBatch } from './render-batch';
+import { planSamples } from './samples';
+
+/** A chunk's render: rgb [n*3], expected depth [n] and accumulated opacity [n]. */
+export interface ChunkRender {
+  rgb: Float32Array;
+  depth: Float32Array;
+  acc: Float32Array;
+}
+
+export interface ChunkInput {
+  field: VMField;
+  decoder: Decoder;
+  params: ParamGroups<tf.Tensor>;
+  origins: Float32Array;
+  dirs: Float32Array;
+  count: number;
+  step: number;
+  nSamples: number;
+}
+
+export interface RenderPath {
+  readonly name: 'host' | 'device';
+  /** Prepares the mask for a series of chunks; call release() after them. */
+  begin(mask: AlphaMask | null): void;
+  renderChunk(c: ChunkInput): Promise<ChunkRender>;
+  release(): void;
+}
+
+/** The field kernels of a device backend. */
+export function fieldOpsFor(backend: string): FieldOps {
+  void backend; // every device backend uses the plain-tf-ops kernels until a fused set is registered for it
+  return TF_FIELD_OPS;
+}
+
+export function renderPathFor(backend: string): RenderPath {
+  return backend === 'cpu' ? new HostRenderPath() : new DeviceRenderPath(fieldOpsFor(backend));
+}
+
+class HostRenderPath implements RenderPath {
+  readonly name = 'host' as const;
+  private mask: AlphaMask | null = null;
+
+  begin(mask: AlphaMask | null): void {
+    this.mask = mask;
+  }
+
+  async renderChunk(c: ChunkInput): Promise<ChunkRender> {
+    const plan = planSamples(c.origins, c.dirs, c.count, { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: this.mask });
+    const out: ChunkRender = { rgb: new Float32Array(3 * c.count), depth: new Float32Array(c.count), acc: new Float32Array(c.count) };
+    tf.tidy(() => {
+      const b = renderBatch(c.field, c.decoder, c.params, plan, c.dirs, c.count);
+      out.rgb.set(b.rgb.dataSync());
+      for (let k = 0; k < plan.count; k++) {
+        const r = plan.rayOf[k];
+        out.acc[r] += b.weights[k];
+        out.depth[r] += b.weights[k] * plan.t[k];
+      }
+    });
+    return out;
+  }
+
+  release(): void {
+    this.mask = null;
+  }
+}
+
+class DeviceRenderPath implements RenderPath {
+  readonly name = 'device' as const;
+  private mask: DeviceMask | null = null;
+
+  constructor(private readonly ops: FieldOps) {}
+
+  begin(mask: AlphaMask | null): void {
+    this.release();
+    this.mask = mask ? uploadMask(mask) : null;
+  }
+
+  async renderChunk(c: ChunkInput): Promise<ChunkRender> {
+    const n = c.count;
+    const o = tf.tensor2d(c.origins, [n, 3]);
+    const d = tf.tensor2d(c.dirs, [n, 3]);
+    const u = tf.zeros([n]) as tf.Tensor1D;
+    const slots = placeSlots(o, d, u, { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] }, this.mask);
+    const w = slotWeights(this.ops, c.params, slots, RENDER_CONSTANTS);
+    const sel = await selectSlots(w, RENDER_CONSTANTS.weightThreshold);
+    const packed = tf.tidy(() => {
+      const rgb = slotColours(this.ops, c.decoder, c.params, slots, w, sel, d);
+      const acc = tf.sum(w, 1, true);
+      const depth = tf.sum(tf.mul(w, slots.t), 1, true);
+      return tf.concat([rgb, depth, acc], 1);
+    });
+    const v = (await packed.data()) as Float32Array;
+    tf.dispose([packed, w, sel.idx, o, d, u]);
+    disposeSlots(slots);
+    const out: ChunkRender = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), acc: new Float32Array(n) };
+    for (let r = 0; r < n; r++) {
+      out.rgb.set(v.subarray(5 * r, 5 * r + 3), 3 * r);
+      out.depth[r] = v[5 * r + 3];
+      out.acc[r] = v[5 * r + 4];
+    }
+    return out;
+  }
+
+  release(): void {
+    this.mask?.data.dispose();
+    this.mask = null;
+  }
+}
+
+/** The model's host arrays as tensors by group (no copy on the cpu backend); caller disposes. */
+export function hostParamTensors(params: { data: Float32Array; shape: number[] }[]): ParamGroups<tf.Tensor> {
+  return groupParams(params.map((p) => tf.tensor(p.data, p.shape)));
+}

@@ -1,0 +1,37 @@
+/**
+ * The training step on the cpu backend: the batch gathered and its samples placed on the host
+ * (packed), the loss differentiated through the hand-written kernels (step.ts), Adam on the
+ * model's own arrays. Nothing to synchronise: the host arrays are the parameters.
+ */
+import { gatherRays } from '../data/ray-pool';
+import { NEAR_FAR } from '../field/geometry';
+import { planSamples } from '../render/samples';
+import { trainStep } from './step';
+import type { StepInput, StepResult, TrainPath } from './train-path';
+
+export class HostPath implements TrainPath {
+  readonly name = 'host' as const;
+
+  async step(s: StepInput): Promise<StepResult> {
+    const batch = gatherRays(s.pool, s.indices);
+    const f = s.model.field;
+    const plan = planSamples(batch.origins, batch.dirs, batch.count, {
+      box: f.box,
+      step: s.stepSize,
+      nSamples: s.nSamples,
+      near: NEAR_FAR[0],
+      far: NEAR_FAR[1],
+      jitter: s.rng,
+      mask: s.mask,
+    });
+    const r = trainStep(s.model, s.adam, batch, plan, s.l1Weight);
+    return { ...r, samples: plan.count };
+  }
+
+  async syncToHost(): Promise<void> {}
+  invalidate(): void {}
+  deviceParams(): null {
+    return null;
+  }
+  dispose(): void {}
+}
