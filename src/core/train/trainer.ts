@@ -100,8 +100,10 @@ export class Trainer {
     readonly data: TrainData,
     readonly backend: { name: string; reason: string },
     box: Box = LEGO_BOX,
+    /** The training path; default: the backend's (choose-path.ts). Tests pass another to compare paths on one backend. */
+    path?: TrainPath,
   ) {
-    this.path = choosePath(backend.name);
+    this.path = path ?? choosePath(backend.name);
     this.rng = new Rng((cfg.seed ^ SAMPLER_SEED_MIX) >>> 0);
     this.model = createModel(cfg, box, new Rng(cfg.seed));
     this.schedule = buildSchedule(cfg);
