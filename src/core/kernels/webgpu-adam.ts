@@ -36,7 +36,7 @@ export function adamUpdateWebgpu<T extends tf.Tensor>(param: T, m: T, v: T, grad
       size: true,
       workgroupSize: WORKGROUP,
       outputComponent: vec4 ? 4 : 1,
-      code: adamSource(MAIN, out),
+      code: adamSource(MAIN, out, vec4),
     });
     return runProgram(backend, program, ADAM_VARIABLES[out].map((n) => inputs[n]), uniforms) as T;
   };

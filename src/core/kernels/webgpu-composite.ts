@@ -1,17 +1,27 @@
 /**
  * Fused WebGPU compositing (issue 14): the numbers and contract of compositeWeightsTf
  * (render/ops-tf.ts) in one dispatch forward and one backward, instead of the ~10 element-wise,
- * log, cumsum (a reverse cumsum backward) and exp programs of the plain-ops version. The WGSL is
- * in wgsl/composite.ts; held to compositeWeightsTf and to the host kernels (render/composite.ts)
- * by test/core/kernels/webgpu-composite.test.ts, several shapes in a row.
+ * log, cumsum (a reverse cumsum backward) and exp programs of the plain-ops version; and of
+ * accumulateTf in one dispatch forward and two backward. The WGSL is in wgsl/composite.ts; held
+ * to the plain-ops versions and to the host kernels (render/composite.ts) by
+ * test/core/kernels/webgpu-composite.test.ts, several shapes in a row.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { compositeBackwardSource, compositeForwardSource, expm1Source } from './wgsl/composite';
+import {
+  accumulateForwardSource,
+  accumulateGradRgbSource,
+  accumulateGradWeightsSource,
+  compositeBackwardSource,
+  compositeForwardSource,
+  expm1Source,
+} from './wgsl/composite';
 import { MAIN, runProgram, webgpuBackend, WgslProgram } from './webgpu-program';
 
 class CompositeForwardProgram extends WgslProgram {}
 class CompositeBackwardProgram extends WgslProgram {}
 class Expm1Program extends WgslProgram {}
+class AccumulateForwardProgram extends WgslProgram {}
+class AccumulateBackwardProgram extends WgslProgram {}
 
 const WORKGROUP = 64;
 
@@ -86,4 +96,52 @@ export function expm1Webgpu(x: tf.Tensor): tf.Tensor {
     code: expm1Source(MAIN),
   });
   return runProgram(backend, program, [x]);
+}
+
+/**
+ * rgb [R, 3] = sum_n w * mask * rgb + (1 - sum_n w) (white background), as accumulateTf.
+ * Differentiable w.r.t. w and rgb (tf.customGrad); mask is a constant (not an input of the
+ * custom gradient, so a gradient w.r.t. it fails loudly). The webgpu backend must be active.
+ */
+export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  const backend = webgpuBackend('accumulateWebgpu', 'accumulateTf');
+  const [R, N] = w.shape;
+  if (w.rank !== 2 || !tf.util.arraysEqual(mask.shape, [R, N]) || !tf.util.arraysEqual(rgb.shape, [R, N, 3])) {
+    throw new Error(`accumulateWebgpu: expected w and mask [${R}, ${N}] and rgb [${R}, ${N}, 3], got w [${w.shape}], mask [${mask.shape}], rgb [${rgb.shape}]`);
+  }
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [wt, rgbt] = args as [tf.Tensor2D, tf.Tensor3D];
+    const program = new AccumulateForwardProgram({
+      shaderKey: 'tensorf_accumulate_fwd',
+      outputShape: [R, 3],
+      threads: R,
+      variableNames: ['weights', 'rgb', 'mask'],
+      workgroupSize: WORKGROUP,
+      code: accumulateForwardSource(MAIN),
+    });
+    const value = runProgram(backend, program, [wt, rgbt, mask]);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+      const dW = new AccumulateBackwardProgram({
+        shaderKey: 'tensorf_accumulate_dw',
+        outputShape: [R, N],
+        threads: R * N,
+        variableNames: ['mask', 'rgb', 'dout'],
+        size: true,
+        workgroupSize: 128,
+        code: accumulateGradWeightsSource(MAIN),
+      });
+      const dRgb = new AccumulateBackwardProgram({
+        shaderKey: 'tensorf_accumulate_drgb',
+        outputShape: [R, N, 3],
+        threads: R * N * 3,
+        variableNames: ['weights', 'mask', 'dout'],
+        size: true,
+        workgroupSize: 128,
+        code: accumulateGradRgbSource(MAIN),
+      });
+      return [runProgram(backend, dW, [mask, rgbt, dy]), runProgram(backend, dRgb, [wt, mask, dy])];
+    };
+    return { value, gradFunc };
+  });
+  return f(w, rgb) as tf.Tensor2D;
 }

@@ -9,6 +9,8 @@
  * fields. It calls `fn main(index : i32)` with the flat invocation index (also when a large
  * dispatch is folded into 2-D or 3-D). Pipelines are cached by `shaderKey` plus ranks, dtypes and
  * broadcast pattern only, so the code must read every size from the uniforms, never bake it in.
+ * A buffer is declared by its storage type, which for a float32 tensor made by a zero-copy cast
+ * from int32 or bool is i32: the code converts what it reads with f32().
  *
  * This reads one tfjs-backend-webgpu method (runWebGPUProgram) and the WebGPUProgram fields of
  * 4.22; a test runs every kernel with several shapes in a row.

@@ -128,6 +128,22 @@ describe('adamUpdateWebgpu', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('reads float32 tensors whose buffer is int32 (zero-copy casts), vec4 and scalar', async (ctx) => {
+    requireWebgpu(gpu, ctx);
+    for (const n of [8, 7]) {
+      const ints = Array.from({ length: n }, (_, i) => i - 3);
+      const [ours, ref] = tf.tidy(() => {
+        const fromInt = tf.cast(tf.tensor1d(ints, 'int32'), 'float32');
+        const plain = tf.tensor1d(ints);
+        const m = tf.fill([n], 0.1);
+        const v = tf.fill([n], 0.2);
+        return [adamUpdateWebgpu(fromInt, m, v, fromInt, hostOptions(LR, 3)), adamUpdateTf(plain, m, v, plain, hostOptions(LR, 3))];
+      });
+      for (let k = 0; k < 3; k++) expect(maxUlps(await ours[k].data(), await ref[k].data())).toBeLessThanOrEqual(1);
+      tf.dispose([...ours, ...ref]);
+    }
+  });
+
   it('leaves its inputs as they were', async (ctx) => {
     requireWebgpu(gpu, ctx);
     const c = cases[7];

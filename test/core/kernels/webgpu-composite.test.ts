@@ -3,16 +3,17 @@
  * cpu backend and against the host kernels weightsForward / weightsBackward (render/composite.ts,
  * double precision, every dense sample packed), with several shapes in a row (the kernels read
  * R and N from uniforms; a watch on the program cache fails if one key ever had two sources);
- * a finite-difference check of the hand-written gradient; the WGSL expm1 against Math.expm1.
+ * a finite-difference check of the hand-written gradient; the WGSL expm1 against Math.expm1; and
+ * accumulateWebgpu against accumulateTf and accumulateForward / accumulateBackward.
  * Skipped with TENSORF_SKIP_WEBGPU=1 where WebGPU cannot start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/core/backend';
-import { compositeWeightsBackwardWebgpu, compositeWeightsWebgpu, expm1Webgpu } from '../../../src/core/kernels/webgpu-composite';
+import { accumulateWebgpu, compositeWeightsBackwardWebgpu, compositeWeightsWebgpu, expm1Webgpu } from '../../../src/core/kernels/webgpu-composite';
 import { T_EPS_WGSL } from '../../../src/core/kernels/wgsl/composite';
-import { T_EPS, weightsBackward, weightsForward, type Packing } from '../../../src/core/render/composite';
-import { compositeWeightsTf } from '../../../src/core/render/ops-tf';
+import { accumulateBackward, accumulateForward, T_EPS, weightsBackward, weightsForward, type Packing } from '../../../src/core/render/composite';
+import { accumulateTf, compositeWeightsTf } from '../../../src/core/render/ops-tf';
 import { Rng } from '../../../src/core/random';
 import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
 import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
@@ -65,6 +66,54 @@ async function run(c: Case, f: typeof compositeWeightsTf): Promise<[Float32Array
   return out;
 }
 
+interface AccCase {
+  R: number;
+  N: number;
+  w: Float32Array;
+  mask: Float32Array;
+  rgb: Float32Array;
+  dOut: Float32Array;
+}
+
+/** Weights of a compositing case (host), mask = w > 1e-4 (the decode threshold), rgb in [0, 1), dL/drgb normal. */
+function accCase(c: Case, seed: number): AccCase {
+  const rng = new Rng(seed);
+  const w = weightsForward(c.sigma, packAll(c), SCALE);
+  const mask = Float32Array.from(w, (x) => (x > 1e-4 ? 1 : 0));
+  const rgb = Float32Array.from({ length: 3 * w.length }, () => rng.next());
+  const dOut = Float32Array.from({ length: 3 * c.R }, () => rng.normal());
+  return { R: c.R, N: c.N, w, mask, rgb, dOut };
+}
+
+/** rgb and the gradients w.r.t. w and rgb of sum(out * dOut), on the active backend. */
+async function runAcc(a: AccCase, f: typeof accumulateTf): Promise<Float32Array[]> {
+  const outs = tf.tidy(() => {
+    const w = tf.tensor2d(a.w, [a.R, a.N]);
+    const rgb = tf.tensor3d(a.rgb, [a.R, a.N, 3]);
+    const mask = tf.tensor2d(a.mask, [a.R, a.N]);
+    const dOut = tf.tensor2d(a.dOut, [a.R, 3]);
+    const grads = tf.grads((x: tf.Tensor, c: tf.Tensor) => f(x as tf.Tensor2D, c as tf.Tensor3D, mask))([w, rgb], dOut);
+    return [f(w, rgb, mask), ...grads];
+  });
+  const data = await Promise.all(outs.map(async (t) => new Float32Array(await t.data())));
+  tf.dispose(outs);
+  return data;
+}
+
+/** The host kernels on the same samples packed: every dense sample, the decoded ones (mask 1) with a colour. */
+function hostAcc(a: AccCase): Float32Array[] {
+  const S = a.R * a.N;
+  const rayOf = Int32Array.from({ length: S }, (_, s) => Math.floor(s / a.N));
+  const idx = Int32Array.from(Array.from({ length: S }, (_, s) => s).filter((s) => a.mask[s] === 1));
+  const rgbPacked = new Float32Array(3 * idx.length);
+  idx.forEach((s, k) => rgbPacked.set(a.rgb.subarray(3 * s, 3 * s + 3), 3 * k));
+  const out = accumulateForward(a.w, rgbPacked, idx, rayOf, a.R);
+  const { dW, dRgb } = accumulateBackward(a.w, rgbPacked, idx, rayOf, a.dOut);
+  const dRgbDense = new Float32Array(3 * S);
+  idx.forEach((s, k) => dRgbDense.set(dRgb.subarray(3 * k, 3 * k + 3), 3 * s));
+  return [out, dW, dRgbDense];
+}
+
 /** max |a - b| / max |b| */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -77,6 +126,12 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return den === 0 ? num : num / den;
 }
 
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
+  return e;
+}
+
 /** Largest |a - b| / |b| over elements with |b| > floor. */
 function elemErr(a: ArrayLike<number>, b: ArrayLike<number>, floor: number): number {
   let e = 0;
@@ -84,15 +139,18 @@ function elemErr(a: ArrayLike<number>, b: ArrayLike<number>, floor: number): num
   return e;
 }
 
-describe('compositeWeightsWebgpu', () => {
+describe('compositeWeightsWebgpu and accumulateWebgpu', () => {
   const cases = SHAPES.map(([R, N], i) => makeCase(R, N, 100 + i));
+  const accCases = cases.map((c, i) => accCase(c, 200 + i));
   const tfRef: [Float32Array, Float32Array][] = [];
+  const tfAcc: Float32Array[][] = [];
   let gpu: WebgpuSession;
   let watch: ShaderKeyWatch | undefined;
 
   beforeAll(async () => {
     await initBackend('cpu');
     for (const c of cases) tfRef.push(await run(c, compositeWeightsTf));
+    for (const a of accCases) tfAcc.push(await runAcc(a, accumulateTf));
     gpu = await startWebgpu();
     if (gpu.info) {
       tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -193,12 +251,63 @@ describe('compositeWeightsWebgpu', () => {
     tf.dispose([L, grad]);
   });
 
-  it('has no gradient w.r.t. delta (a constant), and says so instead of returning zeros', (ctx) => {
+  it('has no gradient w.r.t. delta or mask (constants), and says so instead of returning zeros', (ctx) => {
     requireWebgpu(gpu, ctx);
     const s = tf.ones([2, 3]) as tf.Tensor2D;
     const d = tf.fill([2, 3], 0.01) as tf.Tensor2D;
+    const rgb = tf.ones([2, 3, 3]) as tf.Tensor3D;
     expect(() => tf.grad((x: tf.Tensor) => tf.sum(compositeWeightsWebgpu(s, x as tf.Tensor2D, SCALE)))(d)).toThrow(/gradient/i);
-    tf.dispose([s, d]);
+    expect(() => tf.grad((x: tf.Tensor) => tf.sum(accumulateWebgpu(s, rgb, x as tf.Tensor2D)))(d)).toThrow(/gradient/i);
+    tf.dispose([s, d, rgb]);
+  });
+
+  it(`accumulate: rgb and the gradients w.r.t. w and rgb match accumulateTf (cpu) and the host kernels for ${SHAPES.length} shapes in a row`, async (ctx) => {
+    requireWebgpu(gpu, ctx);
+    const before = tf.memory().numTensors;
+    let worstTf = 0;
+    let worstHost = 0;
+    for (const [i, a] of accCases.entries()) {
+      const got = await runAcc(a, accumulateWebgpu);
+      const host = hostAcc(a);
+      got.forEach((g, k) => {
+        worstTf = Math.max(worstTf, relErr(g, tfAcc[i][k]));
+        worstHost = Math.max(worstHost, relErr(g, host[k]));
+      });
+    }
+    console.log(`accumulateWebgpu, largest rel err over rgb, d/dw, d/drgb: vs accumulateTf ${worstTf.toExponential(2)}, vs host ${worstHost.toExponential(2)}`);
+    expect(worstTf).toBeLessThan(1e-5);
+    expect(worstHost).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reads float32 tensors whose buffer is int32 (zero-copy casts from int32 and bool)', async (ctx) => {
+    requireWebgpu(gpu, ctx);
+    const [w, wRef, acc, accRef] = tf.tidy(() => {
+      const sigmaInt = tf.cast(tf.tensor2d([[0, 1, 2, 3], [4, 0, 1, 7]], [2, 4], 'int32'), 'float32') as tf.Tensor2D;
+      const sigma = tf.tensor2d([[0, 1, 2, 3], [4, 0, 1, 7]]);
+      const delta = tf.fill([2, 4], 0.01) as tf.Tensor2D;
+      const wt = compositeWeightsWebgpu(sigma, delta, SCALE);
+      const maskBool = tf.cast(tf.greater(wt, 0.2), 'float32') as tf.Tensor2D;
+      const rgb = tf.fill([2, 4, 3], 0.5) as tf.Tensor3D;
+      return [compositeWeightsWebgpu(sigmaInt, delta, SCALE), wt, accumulateWebgpu(wt, rgb, maskBool), maskBool];
+    });
+    expect(maxAbsDiff(await w.data(), await wRef.data())).toBe(0);
+    // rgb = 0.5 * sum(w over decoded) + 1 - sum(w)
+    const wv = await wRef.data();
+    const m = await accRef.data();
+    const want = [0, 1].map((r) => {
+      let dec = 0;
+      let all = 0;
+      for (let k = 0; k < 4; k++) {
+        all += wv[4 * r + k];
+        dec += m[4 * r + k] * wv[4 * r + k];
+      }
+      return 0.5 * dec + 1 - all;
+    });
+    const got = await acc.data();
+    for (let r = 0; r < 2; r++) for (let c = 0; c < 3; c++) expect(got[3 * r + c]).toBeCloseTo(want[r], 6);
+    expect(Array.from(m).some((x) => x === 1) && Array.from(m).some((x) => x === 0)).toBe(true);
+    tf.dispose([w, wRef, acc, accRef]);
   });
 
   it('expm1 in WGSL is accurate near 0, where exp(x) - 1 (tfjs webgpu expm1) is not', async (ctx) => {
@@ -225,6 +334,8 @@ describe('compositeWeightsWebgpu', () => {
     console.log(`programs run (distinct cache keys): ${[...programs].map(([n, k]) => `${n} ${k}`).join(', ')}`);
     expect(programs.get('CompositeForwardProgram')).toBeGreaterThan(0);
     expect(programs.get('CompositeBackwardProgram')).toBeGreaterThan(0);
+    expect(programs.get('AccumulateForwardProgram')).toBeGreaterThan(0);
+    expect(programs.get('AccumulateBackwardProgram')).toBeGreaterThan(1);
     expect(watch!.clashes()).toEqual([]);
   });
 });

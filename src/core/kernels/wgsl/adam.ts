@@ -16,26 +16,29 @@ export const ADAM_UNIFORMS = 'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, one
 export type AdamOutput = 'param' | 'm' | 'v';
 
 const EXPR: Record<AdamOutput, string> = {
-  m: 'uniforms.beta1 * mom1[index] + uniforms.oneMinusBeta1 * g',
-  v: 'uniforms.beta2 * mom2[index] + uniforms.oneMinusBeta2 * g * g',
-  param: 'param[index] - uniforms.stepSize * m1 / (sqrt(v1) / uniforms.bc2 + uniforms.eps)',
+  m: 'uniforms.beta1 * READ(mom1) + uniforms.oneMinusBeta1 * g',
+  v: 'uniforms.beta2 * READ(mom2) + uniforms.oneMinusBeta2 * g * g',
+  param: 'READ(param) - uniforms.stepSize * m1 / (sqrt(v1) / uniforms.bc2 + uniforms.eps)',
 };
 
 /**
- * The program writing one of p', m', v'. With vec4, every buffer is read as array<vec4<f32>>
- * (tfjs declares them so for outputComponent 4) and uniforms.size counts vec4s; the arithmetic
- * is the same, component-wise.
+ * The program writing one of p', m', v'. With vec4, every buffer is an array of vec4s (tfjs
+ * declares them so for outputComponent 4) and uniforms.size counts vec4s; the arithmetic is the
+ * same, component-wise. Reads convert to f32: a float32 tensor made by a zero-copy cast from
+ * int32 or bool still has an i32 buffer, and tfjs declares the buffer by its storage type.
  */
-export function adamSource(main: string, out: AdamOutput): string {
-  const lines = ['let g = grad[index];'];
+export function adamSource(main: string, out: AdamOutput, vec4: boolean): string {
+  const read = (name: string) => `${vec4 ? 'vec4<f32>' : 'f32'}(${name}[index])`;
+  const lines = [`let g = ${read('grad')};`];
   if (out === 'param') {
     lines.push(`let m1 = ${EXPR.m};`, `let v1 = ${EXPR.v};`);
   }
   lines.push(`result[index] = ${EXPR[out]};`);
+  const code = lines.map((l) => l.replace(/READ\((\w+)\)/g, (_, name: string) => read(name)));
   return `
 ${main} {
   if (index < uniforms.size) {
-    ${lines.join('\n    ')}
+    ${code.join('\n    ')}
   }
 }
 `;

@@ -14,6 +14,13 @@
  *   dL/dalpha_j = T_j (g_j - Rr_j),   dalpha/dsigma = delta scale (1 - alpha)
  * The backward program first writes T_k into its own output row (a forward walk), then walks the
  * row backwards, reading T_k and overwriting it with dL/dsigma_k: no extra buffer, no division.
+ *
+ * Accumulation (accumulateTf): rgb_r = sum_n w mask c_n + (1 - sum_n w), one invocation per ray;
+ * its backward is element-wise: dL/dw = mask (dOut . c) - sum(dOut), dL/dc = dOut w mask.
+ *
+ * Every input read is wrapped in f32(): a float32 tensor made by a zero-copy cast from int32 or
+ * bool (a mask from tf.cast(tf.greater(...))) keeps its i32 buffer, and tfjs declares a buffer
+ * by its storage type (that type is in the cache key, so each variant compiles separately).
  */
 
 /** T's epsilon (render/composite.ts T_EPS; a test holds the two equal). */
@@ -66,7 +73,7 @@ export function expm1Source(main: string): string {
   return `${EXPM1_WGSL}
 ${main} {
   if (index < uniforms.size) {
-    result[index] = expm1Accurate(x[index]);
+    result[index] = expm1Accurate(f32(x[index]));
   }
 }
 `;
@@ -84,7 +91,7 @@ ${main} {
   let base = index * n;
   var T = 1.0;
   for (var k = 0; k < n; k = k + 1) {
-    let x = sigma[base + k] * delta[base + k] * uniforms.scale;
+    let x = f32(sigma[base + k]) * f32(delta[base + k]) * uniforms.scale;
     let e = exp(-x);
     result[base + k] = alphaOf(x, e) * T;
     T = T * (e + ${T_EPS_WGSL});
@@ -108,19 +115,72 @@ ${main} {
   var T = 1.0;
   for (var k = 0; k < n; k = k + 1) {
     result[base + k] = T;
-    T = T * (exp(-(sigma[base + k] * delta[base + k] * scale)) + ${T_EPS_WGSL});
+    T = T * (exp(-(f32(sigma[base + k]) * f32(delta[base + k]) * scale)) + ${T_EPS_WGSL});
   }
   // Reverse scan: Rr holds sum over the later samples, as in weightsBackward.
   var Rr = 0.0;
   for (var k = n - 1; k >= 0; k = k - 1) {
-    let d = delta[base + k];
-    let x = sigma[base + k] * d * scale;
+    let d = f32(delta[base + k]);
+    let x = f32(sigma[base + k]) * d * scale;
     let e = exp(-x);
     let a = alphaOf(x, e);
-    let g = dw[base + k];
+    let g = f32(dw[base + k]);
     let dA = result[base + k] * (g - Rr);
     result[base + k] = dA * d * scale * e;
     Rr = g * a + (e + ${T_EPS_WGSL}) * Rr;
+  }
+}
+`;
+}
+
+/** rgb [R, 3] from weights, mask [R, N] and rgb [R, N, 3]. */
+export function accumulateForwardSource(main: string): string {
+  return `
+${main} {
+  let nRays = uniforms.weightsShape.x;
+  let n = uniforms.weightsShape.y;
+  if (index >= nRays) {
+    return;
+  }
+  let base = index * n;
+  var colour = vec3<f32>(0.0, 0.0, 0.0);
+  var wsum = 0.0;
+  for (var k = 0; k < n; k = k + 1) {
+    let wk = f32(weights[base + k]);
+    let j = 3 * (base + k);
+    colour = colour + (wk * f32(mask[base + k])) * vec3<f32>(f32(rgb[j]), f32(rgb[j + 1]), f32(rgb[j + 2]));
+    wsum = wsum + wk;
+  }
+  let background = 1.0 - wsum;
+  result[3 * index] = colour.x + background;
+  result[3 * index + 1] = colour.y + background;
+  result[3 * index + 2] = colour.z + background;
+}
+`;
+}
+
+/** dL/dw [R, N] from mask [R, N], rgb [R, N, 3] and dL/drgb (dout) [R, 3]. */
+export function accumulateGradWeightsSource(main: string): string {
+  return `
+${main} {
+  if (index < uniforms.size) {
+    let r = index / uniforms.maskShape.y;
+    let d = vec3<f32>(f32(dout[3 * r]), f32(dout[3 * r + 1]), f32(dout[3 * r + 2]));
+    let c = vec3<f32>(f32(rgb[3 * index]), f32(rgb[3 * index + 1]), f32(rgb[3 * index + 2]));
+    result[index] = f32(mask[index]) * dot(d, c) - (d.x + d.y + d.z);
+  }
+}
+`;
+}
+
+/** dL/dc [R, N, 3] from weights, mask [R, N] and dout [R, 3]. */
+export function accumulateGradRgbSource(main: string): string {
+  return `
+${main} {
+  if (index < uniforms.size) {
+    let s = index / 3;
+    let r = s / uniforms.weightsShape.y;
+    result[index] = f32(dout[3 * r + index - 3 * s]) * (f32(weights[s]) * f32(mask[s]));
   }
 }
 `;
