@@ -133,9 +133,8 @@ export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tens
       const dRgb = new AccumulateBackwardProgram({
         shaderKey: 'tensorf_accumulate_drgb',
         outputShape: [R, N, 3],
-        threads: R * N * 3,
+        threads: R * N,
         variableNames: ['weights', 'mask', 'dout'],
-        size: true,
         workgroupSize: 128,
         code: accumulateGradRgbSource(MAIN),
       });

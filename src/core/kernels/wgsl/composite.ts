@@ -173,14 +173,16 @@ ${main} {
 `;
 }
 
-/** dL/dc [R, N, 3] from weights, mask [R, N] and dout [R, 3]. */
+/** dL/dc [R, N, 3] from weights, mask [R, N] and dout [R, 3]; one invocation per sample writes its 3 values. */
 export function accumulateGradRgbSource(main: string): string {
   return `
 ${main} {
-  if (index < uniforms.size) {
-    let s = index / 3;
-    let r = s / uniforms.weightsShape.y;
-    result[index] = f32(dout[3 * r + index - 3 * s]) * (f32(weights[s]) * f32(mask[s]));
+  if (index < uniforms.weightsShape.x * uniforms.weightsShape.y) {
+    let r = index / uniforms.weightsShape.y;
+    let wm = f32(weights[index]) * f32(mask[index]);
+    result[3 * index] = f32(dout[3 * r]) * wm;
+    result[3 * index + 1] = f32(dout[3 * r + 1]) * wm;
+    result[3 * index + 2] = f32(dout[3 * r + 2]) * wm;
   }
 }
 `;
