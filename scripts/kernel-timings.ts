@@ -1,7 +1,7 @@
 /**
  * Wall-clock timings of the fused WebGPU kernels against their plain-ops references, on the
  * webgpu backend (lavapipe on a machine without a GPU). Not part of the test suite.
- *   node scripts/run.mjs scripts/kernel-timings.ts [--iters 10] [--only composite|adam]
+ *   node scripts/run.mjs scripts/kernel-timings.ts [--iters 10] [--only composite|adam] [--adam-sizes 1048576,17000000,17000001]
  * Each timed iteration ends with a one-element read of its last output (so the GPU queue has
  * drained); the median over the iterations is reported, after 3 untimed warm-up iterations.
  */
@@ -19,6 +19,7 @@ const flag = (name: string, dflt: string) => {
 };
 const ITERS = Number(flag('iters', '10'));
 const ONLY = flag('only', '');
+const ADAM_SIZES = flag('adam-sizes', '1048576,17000000,17000001').split(',').map(Number);
 
 const info = await initBackend('webgpu');
 console.log(`${info.device}`);
@@ -93,7 +94,7 @@ if (ONLY !== 'adam') {
 
 if (ONLY !== 'composite') {
   const opts = { lr: 0.02, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 7 };
-  for (const n of [1 << 20, 17_000_000, 17_000_001]) {
+  for (const n of ADAM_SIZES) {
     const [p, m, v, g] = tf.tidy(() => [tf.randomNormal([n]), tf.mul(tf.randomNormal([n]), 0.1), tf.mul(tf.randomUniform([n]), 0.01), tf.randomNormal([n])]);
     const ours = adamUpdateWebgpu(p, m, v, g, opts);
     const ref = adamUpdateTf(p, m, v, g, opts);
