@@ -9,7 +9,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from './config';
 import { registerFastCpuKernels } from './kernels/register';
+import { registerDeviceKernels } from './kernels/device-kernels';
 import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
+import { WEBGPU_KERNELS } from './kernels/webgpu-kernels';
 
 export type ActiveBackend = 'tensorflow' | 'webgpu' | 'cpu';
 
@@ -60,6 +62,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     const software = Boolean(adapter.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(device);
     await import('@tensorflow/tfjs-backend-webgpu');
     registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
+    registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
     return { ok: true, why: '', device, software };
   } catch (e) {

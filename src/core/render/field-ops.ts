@@ -2,10 +2,11 @@
  * The field kernels a device render path is built from: VM factor sampling and compositing
  * weights, with the contracts of the plain-tf-ops references in ops-tf.ts. A backend-specific
  * fast path (a fused WGSL kernel) is another FieldOps with the same signatures, held to the
- * reference by tests; the render path picks one set per backend (render-path.ts).
+ * reference by tests; `fieldOpsFor` picks the set of a backend.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { VMMode } from '../field/vm-kernels';
+import { deviceKernelsFor } from '../kernels/device-kernels';
 import { compositeWeightsTf, vmSampleTf } from './ops-tf';
 
 export interface FieldOps {
@@ -21,3 +22,14 @@ export const TF_FIELD_OPS: FieldOps = {
   vmSample: (planes, lines, coords, mode, valid) => vmSampleTf(planes, lines, coords, mode, valid),
   compositeWeights: compositeWeightsTf,
 };
+
+/** The field kernels of a device backend: its registered fused ones (kernels/device-kernels.ts), each falling back to the reference. */
+export function fieldOpsFor(backend: string): FieldOps {
+  const k = deviceKernelsFor(backend);
+  if (!k || (!k.vmSample && !k.compositeWeights)) return TF_FIELD_OPS;
+  return {
+    name: k.name,
+    vmSample: k.vmSample ? (planes, lines, coords, mode, valid) => k.vmSample!(planes, lines, coords, mode, valid) : TF_FIELD_OPS.vmSample,
+    compositeWeights: k.compositeWeights ?? TF_FIELD_OPS.compositeWeights,
+  };
+}

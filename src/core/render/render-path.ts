@@ -12,7 +12,7 @@ import type { VMField } from '../field/vm';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
 import { type DeviceMask, disposeSlots, placeSlots, uploadMask } from './device-slots';
-import { type FieldOps, TF_FIELD_OPS } from './field-ops';
+import { type FieldOps, fieldOpsFor } from './field-ops';
 import { RENDER_CONSTANTS, renderBatch } from './render-batch';
 import { planSamples } from './samples';
 
@@ -40,12 +40,6 @@ export interface RenderPath {
   begin(mask: AlphaMask | null): void;
   renderChunk(c: ChunkInput): Promise<ChunkRender>;
   release(): void;
-}
-
-/** The field kernels of a device backend. */
-export function fieldOpsFor(backend: string): FieldOps {
-  void backend; // every device backend uses the plain-tf-ops kernels until a fused set is registered for it
-  return TF_FIELD_OPS;
 }
 
 export function renderPathFor(backend: string): RenderPath {

@@ -1,5 +1,5 @@
 /** The training path for a backend (train-path.ts): host kernels on cpu, device-resident elsewhere. */
-import { fieldOpsFor } from '../render/render-path';
+import { fieldOpsFor } from '../render/field-ops';
 import { DevicePath } from './device-path';
 import { HostPath } from './host-path';
 import type { TrainPath } from './train-path';

@@ -16,6 +16,7 @@ import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
 import { firstNonFinite, paramSize, type ParamGroup } from '../params';
 import { Rng } from '../random';
+import type { TrainData, TrainerControl, TrainerState } from './trainer-types';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
@@ -29,40 +30,7 @@ import { isOutOfMemory, outOfMemoryMessage } from './oom';
 const MASK_RESO_CAP = 256 ** 3;
 /** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
 export const SAMPLER_SEED_MIX = 0x5eed;
-
-export interface TrainData {
-  train: RayPool;
-  test: ViewSet;
-  /** Number of views in the test split (the running test PSNR uses views 0, n/k, 2n/k, ...). */
-  testCount: number;
-}
-
-/** Set by a front end (a signal handler, the app's stop button); read between steps. */
-export interface TrainerControl {
-  stopRequested: boolean;
-}
-
-/**
- * Everything a run's future depends on, as the trainer holds it (arrays by reference). A
- * checkpoint stores it (trainer-checkpoint.ts); `restore` puts it into a fresh Trainer built with
- * the same config and training rays, which then continues exactly as the saved run would have.
- */
-export interface TrainerState {
-  iteration: number;
-  trainSeconds: number;
-  box: Box;
-  reso: Vec3;
-  params: { name: string; shape: number[]; data: Float32Array }[];
-  adam: { step: number; lr: Record<ParamGroup, number>; m: Float32Array[]; v: Float32Array[] };
-  mask: AlphaMask | null;
-  rng: { state: number; spare: number | null };
-  sampler: SamplerState;
-  /** keep: one flag per ray of the loaded pool (data.train): is it in the current pool? */
-  pool: { source: number; fingerprint: string; keep: Uint8Array; count: number };
-  nSamples: number;
-  resoMask: Vec3;
-  decoderInitDone: boolean;
-}
+export type { TrainData, TrainerControl, TrainerState } from './trainer-types';
 
 /** Called at checkpoint points (every cfg.checkpointEvery iterations); returns where it wrote. */
 export interface RunHooks {

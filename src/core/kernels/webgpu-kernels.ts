@@ -1,0 +1,10 @@
+/** The fused WebGPU kernels (WGSL through tfjs-backend-webgpu) as the webgpu backend's DeviceKernels. */
+import { adamUpdateWebgpu } from './webgpu-adam';
+import { compositeWeightsWebgpu } from './webgpu-composite';
+import type { DeviceKernels } from './device-kernels';
+
+export const WEBGPU_KERNELS: DeviceKernels = {
+  name: 'webgpu-fused',
+  compositeWeights: compositeWeightsWebgpu,
+  adamUpdate: adamUpdateWebgpu,
+};
