@@ -11,10 +11,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../core/backend';
 import { DECODER_OPTIONS, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
-import { newPlan, readPlan, writePlan, writeReports } from '../core/compare/plan';
+import { newPlan, planSeeds, readPlan, writePlan, writeReports } from '../core/compare/plan';
 import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
 import { ComparisonRunner } from '../core/compare/run';
-import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
+import { defaultPreset, flagsToPartial, OPTIONS, parseDecimal, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
 import { runStamp } from '../core/io/run-folder';
@@ -75,9 +75,10 @@ async function main(argv: string[]): Promise<number> {
     const early = resolveConfig(partial); // validate every flag before anything slow happens
     let seedsN = 1;
     if (own.seeds !== undefined) {
-      seedsN = Number(own.seeds);
+      seedsN = parseDecimal(own.seeds);
       if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100) throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
     }
+    planSeeds(early.seed, seedsN);
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
     dir = own.out ?? join('runs', `compare-${runStamp()}`);
     if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
