@@ -5,7 +5,7 @@ import { type ViewSet, viewSet } from '../data/view-set';
 import { DatasetError } from '../errors';
 import type { TrainConfig } from '../config';
 import { SSIM_FILTER_SIZE } from '../eval/metrics';
-import { checkScene, framePath, loadSplit, readTransforms, type SceneSplit, transformsPath } from '../data/nerf-synthetic';
+import { checkScene, framePath, loadSplit, readTransforms, repeatedFrames, type SceneSplit, transformsPath } from '../data/nerf-synthetic';
 import { LEGO_BOX, NEAR_FAR } from '../field/geometry';
 import { countRaysReachingBox } from '../train/ray-filter';
 import type { RayPool } from '../data/ray-pool';
@@ -67,6 +67,17 @@ export function testViewCount(cfg: TrainConfig): number {
   return readTransforms(cfg.data, 'test').frames.length;
 }
 
+/** A warning line for each image that the training views or the test split list more than once (they are used as listed). */
+export function repeatedFrameWarnings(cfg: TrainConfig): string[] {
+  const lines: string[] = [];
+  for (const split of ['train', 'test'] as const) {
+    let frames = readTransforms(cfg.data, split).frames;
+    if (split === 'train' && cfg.trainViews > 0) frames = frames.slice(0, cfg.trainViews);
+    for (const r of repeatedFrames(cfg.data, frames)) lines.push(`warning: ${transformsPath(cfg.data, split)}: ${r}; that image is used as often as it is listed`);
+  }
+  return lines;
+}
+
 export interface RunData {
   train: RayPool;
   test: ViewSet;
@@ -78,6 +89,7 @@ export interface RunData {
 export function loadRunData(cfg: TrainConfig, say: (line: string) => void = () => {}): RunData {
   say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
   const train = loadTrainPool(cfg);
+  for (const line of repeatedFrameWarnings(cfg)) say(line);
   const nTest = testViewCount(cfg);
   const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
   const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
