@@ -7,7 +7,6 @@
  * continues from its checkpoint when that can be resumed exactly, else starts over), then
  * rewrites the reports.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../core/backend';
 import { DECODER_OPTIONS, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
@@ -17,7 +16,8 @@ import { ComparisonRunner } from '../core/compare/run';
 import { defaultPreset, flagsToPartial, OPTIONS, parseDecimal, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
-import { runStamp } from '../core/io/run-folder';
+import { checkRunTarget, runStamp } from '../core/io/run-folder';
+import { checkUnlocked } from '../core/io/run-lock';
 import { loadRunData } from '../core/run/scene-data';
 import { parseArgs, takeFlags } from './args';
 import { runMain } from './run-main';
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(`--resume: the plan comes from ${PLAN_FILE}; only --backend may be given with it`);
     }
     dir = own.resume;
+    checkUnlocked(dir);
     plan = readPlan(dir, '--resume ');
     checkScene(plan.config.data);
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? plan.config.backend);
@@ -81,8 +82,7 @@ async function main(argv: string[]): Promise<number> {
     planSeeds(early.seed, seedsN);
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
     dir = own.out ?? join('runs', `compare-${runStamp()}`);
-    if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`--out ${dir}: folder exists and is not empty; choose another --out (nothing was overwritten)`);
+    checkRunTarget(dir); // a file, a folder in use or not empty, a parent that cannot be written: refused before loading
     checkScene(early.data);
     // the preset default depends on the backend, as in train:lego
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
