@@ -59,7 +59,6 @@ function start(...args: string[]): Child {
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     proc.on('close', (code, signal) => {
-      rmSync(join(repo, '.cache', `train.${proc.pid}.mjs`), { force: true }); // a killed runner leaves its bundle
       for (const w of waiters.splice(0)) w.reject(new Error(`exited (${code ?? signal}) first:\n${err}`));
       res({ code, signal });
     }),
