@@ -201,6 +201,6 @@ describe.skipIf(skip)('train:lego --resume', () => {
     rmSync(file);
     const r = cli('--resume', bad);
     expect(r.code).toBe(2);
-    expect(lines(r.err)).toEqual([`error: ${file}: no checkpoint; the run stopped before writing one, so start it again`]);
+    expect(lines(r.err)).toEqual([`error: ${file}: no checkpoint, though ${join(bad, 'summary.json')} says the run is complete (was checkpoint.trf moved or deleted?); nothing to continue`]);
   });
 });
