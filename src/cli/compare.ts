@@ -98,7 +98,12 @@ async function main(argv: string[]): Promise<number> {
 
   let runner: ComparisonRunner | null = null;
   let stopping = false;
-  onStopSignals(say, `--resume ${dir} continues`, () => {
+  let evaluating = false; // the entry in progress is in its final evaluation
+  const what = () =>
+    evaluating
+      ? `stopping this entry's final evaluation after this view (its checkpoint is saved; again to quit at once); --resume ${dir} continues`
+      : `stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${dir} continues`;
+  onStopSignals(say, what, () => {
     stopping = true;
     runner?.stop();
   });
@@ -114,7 +119,10 @@ async function main(argv: string[]): Promise<number> {
         say(`\n[${i + 1}/${n}] ${r.label} (seed ${r.seed})`);
         print = consoleOutput(say, join(dir, r.label));
       },
-      onEvent: (_r, e) => print(e),
+      onEvent: (_r, e) => {
+        if (e.type === 'evaluating' || e.type === 'started' || e.type === 'resumed') evaluating = e.type === 'evaluating';
+        print(e);
+      },
     });
     if (stopping) runner.stop();
     const result = await runner.run();
