@@ -7,17 +7,17 @@
  * continues from its checkpoint when that can be resumed exactly, else starts over), then
  * rewrites the reports.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../core/backend';
 import { DECODER_OPTIONS, parseDecoderSpecs, type DecoderSpec } from '../core/compare/decoder-spec';
-import { newPlan, readPlan, writePlan, writeReports } from '../core/compare/plan';
+import { newPlan, planSeeds, readPlan, writePlan, writeReports } from '../core/compare/plan';
 import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
 import { ComparisonRunner } from '../core/compare/run';
-import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
+import { defaultPreset, flagsToPartial, OPTIONS, parseDecimal, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
-import { runStamp } from '../core/io/run-folder';
+import { checkRunTarget, runStamp } from '../core/io/run-folder';
+import { checkUnlocked } from '../core/io/run-lock';
 import { loadRunData } from '../core/run/scene-data';
 import { parseArgs, takeFlags } from './args';
 import { runMain } from './run-main';
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(`--resume: the plan comes from ${PLAN_FILE}; only --backend may be given with it`);
     }
     dir = own.resume;
+    checkUnlocked(dir);
     plan = readPlan(dir, '--resume ');
     checkScene(plan.config.data);
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? plan.config.backend);
@@ -75,13 +76,13 @@ async function main(argv: string[]): Promise<number> {
     const early = resolveConfig(partial); // validate every flag before anything slow happens
     let seedsN = 1;
     if (own.seeds !== undefined) {
-      seedsN = Number(own.seeds);
+      seedsN = parseDecimal(own.seeds);
       if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100) throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
     }
+    planSeeds(early.seed, seedsN);
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
     dir = own.out ?? join('runs', `compare-${runStamp()}`);
-    if (existsSync(join(dir, PLAN_FILE))) throw new ConfigError(`--out ${dir}: already holds a comparison; use --resume ${dir} or another --out`);
-    if (existsSync(dir) && readdirSync(dir).length > 0) throw new ConfigError(`--out ${dir}: folder exists and is not empty; choose another --out (nothing was overwritten)`);
+    checkRunTarget(dir); // a file, a folder in use or not empty, a parent that cannot be written: refused before loading
     checkScene(early.data);
     // the preset default depends on the backend, as in train:lego
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
@@ -97,7 +98,12 @@ async function main(argv: string[]): Promise<number> {
 
   let runner: ComparisonRunner | null = null;
   let stopping = false;
-  onStopSignals(say, `--resume ${dir} continues`, () => {
+  let evaluating = false; // the entry in progress is in its final evaluation
+  const what = () =>
+    evaluating
+      ? `stopping this entry's final evaluation after this view (its checkpoint is saved; again to quit at once); --resume ${dir} continues`
+      : `stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${dir} continues`;
+  onStopSignals(say, what, () => {
     stopping = true;
     runner?.stop();
   });
@@ -113,7 +119,10 @@ async function main(argv: string[]): Promise<number> {
         say(`\n[${i + 1}/${n}] ${r.label} (seed ${r.seed})`);
         print = consoleOutput(say, join(dir, r.label));
       },
-      onEvent: (_r, e) => print(e),
+      onEvent: (_r, e) => {
+        if (e.type === 'evaluating' || e.type === 'started' || e.type === 'resumed') evaluating = e.type === 'evaluating';
+        print(e);
+      },
     });
     if (stopping) runner.stop();
     const result = await runner.run();

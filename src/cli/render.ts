@@ -6,6 +6,7 @@
  */
 import { STEP_RATIO } from '../core/field/geometry';
 import { ConfigError } from '../core/errors';
+import { parseDecimal } from '../core/config';
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initBackend } from '../core/backend';
@@ -18,7 +19,7 @@ import { CHECKPOINT_FILE } from '../core/io/run-folder';
 import { parseArgs } from './args';
 import { runMain } from './run-main';
 import { saveViewRender } from '../core/run/view-renders';
-import { turntablePoses } from '../core/render/turntable';
+import { MAX_TURNTABLE_FRAMES, turntablePose } from '../core/render/turntable';
 import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 
 async function main(argv: string[]): Promise<number> {
@@ -36,20 +37,21 @@ let rendering: { backend: string; chunk: number } | null = null;
 async function render(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, ['help']);
   if (switches.has('help')) {
-    process.stdout.write('usage: npm run render -- --run DIR [--views N | --turntable N] [--backend auto|webgpu|tensorflow|cpu] [--out DIR]\n');
+    process.stdout.write(`usage: npm run render -- --run DIR [--views N | --turntable N (1 to ${MAX_TURNTABLE_FRAMES})] [--backend auto|webgpu|tensorflow|cpu] [--out DIR] [--chunk N]\n`);
     return 0;
   }
   const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
   if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
-  const int = (name: string, min: number): number | undefined => {
+  const int = (name: string, min: number, max = Infinity, what = ''): number | undefined => {
     if (flags[name] === undefined) return undefined;
-    const v = Number(flags[name]);
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(`--${name}: expected an integer >= ${min}, got '${flags[name]}'`);
+    const v = parseDecimal(flags[name]);
+    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}${what}`;
+    if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`--${name}: expected an integer ${range}, got '${flags[name]}'`);
     return v;
   };
   const views = int('views', 1);
-  const turntable = int('turntable', 1);
+  const turntable = int('turntable', 1, MAX_TURNTABLE_FRAMES, ' (frames around the circle, one written at a time)');
   const chunk = int('chunk', 1) ?? 4096;
   if (views !== undefined && turntable !== undefined) throw new ConfigError('--views and --turntable: give one of them');
   const ckpt = join(flags.run, CHECKPOINT_FILE);
@@ -65,9 +67,8 @@ async function render(argv: string[]): Promise<number> {
   const nTest = testViewCount(cfg);
   if (turntable) {
     const ref = loadTestViews(cfg, [0]);
-    const poses = turntablePoses(ref.poses[0], turntable);
-    for (const [i, pose] of poses.entries()) {
-      const r = await renderView(model, ctx, pose, ref.width, ref.height, ref.focal);
+    for (let i = 0; i < turntable; i++) {
+      const r = await renderView(model, ctx, turntablePose(ref.poses[0], i, turntable), ref.width, ref.height, ref.focal);
       writePngRgb(join(out, `turntable_${String(i).padStart(3, '0')}.png`), r.rgb, ref.width, ref.height);
       process.stderr.write(`\rturntable ${i + 1}/${turntable}`);
     }

@@ -49,6 +49,8 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
         return;
       case 'stopped':
         train.end();
+        evalBar?.end();
+        if (e.phase === 'evaluation') return say(`stopped during the final evaluation (training had finished at iteration ${e.iteration}); checkpoint ${e.checkpoint}; --resume ${runDir} evaluates`);
         return say(`stopped at iteration ${e.iteration}; checkpoint ${e.checkpoint}`);
       case 'error':
         train.end();

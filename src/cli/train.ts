@@ -9,7 +9,8 @@ import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, ty
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
 import { LEGO_BOX } from '../core/field/geometry';
-import { createRunFolder, RunFolder } from '../core/io/run-folder';
+import { checkRunTarget, createRunFolder, restartNote, RunFolder, runFolderName } from '../core/io/run-folder';
+import { checkUnlocked } from '../core/io/run-lock';
 import { createModel, paramCounts } from '../core/model';
 import { Rng } from '../core/random';
 import { planResume } from '../core/run/resume-plan';
@@ -64,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
     return resumeRun(resume, partial, json, say);
   }
   const early = resolveConfig(partial); // validate every flag before anything slow happens
-  if (!switches.has('dry-run')) checkScene(early.data);
+  if (!switches.has('dry-run')) {
+    checkScene(early.data);
+    const target = runFolderName(early).dir;
+    if (checkRunTarget(target, { allowRestart: true }) === 'restart') say(restartNote(target));
+  }
   const backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
   let presetWhy = 'requested';
   if (partial.preset === undefined) {
@@ -89,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const data = loadRunData(cfg, say);
-  const { run, cfg: finalCfg } = createRunFolder(cfg);
+  const { run, cfg: finalCfg } = createRunFolder(cfg, 'runs', 'train:lego');
   say(`run folder ${run.dir}`);
   return trainWithSignals(finalCfg, run, data, backend, json, say);
 }
@@ -98,7 +103,12 @@ async function main(argv: string[]): Promise<number> {
 async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData, backend: BackendInfo, json: boolean, say: (line: string) => void, resume?: TrainerCheckpoint): Promise<number> {
   let trainer: Trainer | null = null;
   let stopping = false;
-  onStopSignals(say, `--resume ${run.dir} continues`, () => {
+  let evaluating = false;
+  const what = () =>
+    evaluating
+      ? `stopping the final evaluation after this view (the checkpoint is saved; again to quit at once); --resume ${run.dir} evaluates`
+      : `stopping after this iteration, saving a checkpoint (again to quit at once); --resume ${run.dir} continues`;
+  onStopSignals(say, what, () => {
     stopping = true;
     if (trainer) trainer.control.stopRequested = true;
   });
@@ -110,6 +120,7 @@ async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData,
       if (stopping) t.control.stopRequested = true;
     },
     onEvent: (e) => {
+      if (e.type === 'evaluating') evaluating = true;
       print(e);
       if (json && e.type === 'error') say(`error: ${e.message}`);
     },
@@ -118,20 +129,26 @@ async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData,
 }
 
 async function resumeRun(dir: string, partial: Record<string, unknown>, json: boolean, say: (line: string) => void): Promise<number> {
+  checkUnlocked(dir); // another process training here: refuse before reading anything
   const plan = planResume(dir, partial);
-  const at = plan.ckpt.meta.iteration;
+  const at = plan.ckpt?.meta.iteration ?? 0;
+  const what = `preset ${plan.cfg.preset}, seed ${plan.cfg.seed}`;
   const first = plan.complete
     ? `run ${dir} is complete (iteration ${at} of ${plan.cfg.iterations}${plan.testPSNR === null ? '' : `, test PSNR ${plan.testPSNR.toFixed(2)} dB`}); nothing to do (--iterations N trains further)`
-    : `resuming ${dir} at iteration ${at} of ${plan.cfg.iterations} (preset ${plan.cfg.preset}, seed ${plan.cfg.seed})`;
+    : plan.restart
+      ? `${dir}: no checkpoint (the run ended before writing one); starting it again from iteration 0 of ${plan.cfg.iterations} in place (${what})`
+      : plan.evaluateOnly
+        ? `${dir}: trained to iteration ${at} of ${plan.cfg.iterations}, its final evaluation was stopped; evaluating (${what})`
+        : `resuming ${dir} at iteration ${at} of ${plan.cfg.iterations} (${what})`;
   (json ? say : (l: string) => process.stdout.write(l + '\n'))(first);
   if (plan.complete) return 0;
   checkScene(plan.cfg.data);
   const backend = await initBackend(plan.cfg.backend);
   say(`backend ${backend.name}: ${backend.reason}`);
   const data = loadRunData(plan.cfg, say);
-  const run = RunFolder.open(dir);
+  const run = plan.restart ? RunFolder.restart(dir, 'train:lego --resume') : RunFolder.open(dir, 'train:lego --resume');
   if (plan.extended) run.writeJson('config.json', { ...plan.saved, iterations: plan.cfg.iterations });
-  return trainWithSignals(plan.cfg, run, data, backend, json, say, plan.ckpt);
+  return trainWithSignals(plan.cfg, run, data, backend, json, say, plan.ckpt ?? undefined);
 }
 
 runMain(main);

@@ -51,6 +51,9 @@ export interface TrainConfig {
   name: string; // '' = <decoder>-<preset>-<stamp>
 }
 
+/** The largest seed: the RNG's state is 32 bits, so larger seeds would wrap onto smaller ones. */
+export const MAX_SEED = 0xffffffff;
+
 type Kind = 'int' | 'number' | 'string' | 'ints' | 'enum';
 interface OptionSpec {
   kind: Kind;
@@ -90,7 +93,7 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   visEvery: { kind: 'int', flag: 'vis-every', min: 0, help: 'test-PSNR preview every N iterations (0 = off)' },
   visViews: { kind: 'int', flag: 'vis-views', min: 1, help: 'test views in the running test PSNR' },
   evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
-  seed: { kind: 'int', flag: 'seed', min: 0, help: 'random seed' },
+  seed: { kind: 'int', flag: 'seed', min: 0, max: MAX_SEED, help: `random seed (0 to ${MAX_SEED}, the RNG's 32-bit state)` },
   chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
   checkpointEvery: { kind: 'int', flag: 'checkpoint-every', min: 0, help: 'write checkpoint.trf every N iterations (0 = only at the end or on stop)' },
   out: { kind: 'string', flag: 'out', help: 'run folder (default runs/<name>)' },
@@ -185,21 +188,32 @@ function checkNumber(spec: OptionSpec, v: number, where: string): void {
   if (spec.max !== undefined && v > spec.max) throw new ConfigError(`${label}: expected <= ${spec.max}, got ${v}`);
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A number written in decimal (`12`, `-0.5`, `2e-3`), or NaN: JavaScript's other forms (`0x10`,
+ * `0b1`, `0o7`, `Infinity`, an empty string) are not numbers on a command line.
+ */
+export function parseDecimal(raw: string): number {
+  const s = raw.trim();
+  return DECIMAL.test(s) ? Number(s) : NaN;
+}
+
 /** Parses a string value (from a CLI flag) into the option's type. */
 export function parseOptionValue(key: keyof TrainConfig, raw: string): unknown {
   const spec = OPTIONS[key];
   switch (spec.kind) {
     case 'int':
     case 'number': {
-      const v = Number(raw);
-      if (raw.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number, got '${raw}'`);
+      const v = parseDecimal(raw);
+      if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number in decimal, got '${raw}'`);
       return v;
     }
     case 'ints':
       if (raw.trim() === '') return [];
       return raw.split(',').map((s) => {
-        const v = Number(s);
-        if (s.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected comma-separated integers, got '${raw}'`);
+        const v = parseDecimal(s);
+        if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected comma-separated integers in decimal, got '${raw}'`);
         return v;
       });
     default:

@@ -14,7 +14,7 @@ import { ComparisonRunner } from '../core/compare/run';
 import { resolveConfig, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { LEGO_BOX } from '../core/field/geometry';
-import { createRunFolder, runFolderName, runStamp } from '../core/io/run-folder';
+import { checkRunTarget, createRunFolder, restartNote, runFolderName, runStamp } from '../core/io/run-folder';
 import { loadRunData } from '../core/run/scene-data';
 import { trainRun } from '../core/run/train-run';
 import type { TrainEvent } from '../core/train/events';
@@ -191,14 +191,15 @@ export class TrainerHost {
     this.confine(cfg.data, 'start.config.data', true);
     if (cfg.out) this.confine(cfg.out, 'start.config.out');
     checkScene(cfg.data);
+    checkRunTarget(runFolderName(cfg, this.opts.runsDir).dir, { allowRestart: true, flag: 'start.config.out' }); // before loading
     const backend = await this.backends.use(cfg.backend);
     this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
     this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
     await tick();
     const data = loadRunData(cfg);
     this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
-    const { run, cfg: saved } = createRunFolder(cfg, this.opts.runsDir);
-    this.progress('training', `run folder ${run.dir}; backend ${backend.name}`);
+    const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
+    this.progress('training', `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}`);
     let trainer: Trainer | null = null;
     const outcome = await trainRun(saved, run, data, backend, {
       onTrainer: (t) => {

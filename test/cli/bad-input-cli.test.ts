@@ -126,6 +126,18 @@ describe('train CLI: a bad scene exits 2 with one line naming the file, and leav
     expectInputError(train(data), 'transforms_test.json: frames[0].transform_matrix: expected a 4x4 array of numbers');
   });
 
+  it('training cameras far from the box (no ray reaches it): one line naming the file and what to check, before training', () => {
+    // this used to train: a 2-iteration run ended complete with mse 0, a smoke run died at iteration 41 blaming the alpha mask
+    const data = variant((d) => {
+      const t = JSON.parse(readFileSync(join(d, 'transforms_train.json'), 'utf8'));
+      for (const f of t.frames) f.transform_matrix[2][3] = 100;
+      writeFileSync(join(d, 'transforms_train.json'), JSON.stringify(t));
+    });
+    const r = train(data);
+    expectInputError(r, `${join(data, 'transforms_train.json')}: no training ray hits the scene box`, "check the frames' transform_matrix");
+    expect(r.err).not.toMatch(/parameters:|it 1\b/); // stopped before training
+  });
+
   it('a test frame whose file is missing', () => {
     const data = variant((d) => rmSync(join(d, 'test', 'r_0.png')));
     expectInputError(train(data), join('test', 'r_0.png'), 'cannot read PNG (no such file)');

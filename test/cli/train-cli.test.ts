@@ -104,6 +104,8 @@ describe('train CLI: input errors exit 2 with one line', () => {
     [['--backend', 'nope'], '--backend'],
     [['--bogus', '1'], '--bogus'],
     [['--downscale', 'abc'], '--downscale'],
+    [['--seed', '4294967303'], '--seed: expected <= 4294967295'], // it used to wrap onto --seed 7
+    [['--iterations', '0x10'], "--iterations: expected a number in decimal, got '0x10'"], // it used to be 16
   ])('%j', (args, flag) => {
     const r = cli('train', '--dry-run', ...args);
     expect(r.code).toBe(2);

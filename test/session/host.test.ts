@@ -8,7 +8,7 @@
  * Without the scene this skips, unless TENSORF_REQUIRE_DATA=1 (CI), where it fails.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/messages';
@@ -212,6 +212,26 @@ describe.skipIf(skip)('TrainerHost', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(of('error').at(-1)?.message).toBe("no model 'nope' to render yet");
   }, 240_000);
+
+  it('checks the run folder before loading: a file, or a folder another process trains in, is one error line and no training', async () => {
+    const h = harness();
+    const file = join(tmp, 'out-file');
+    writeFileSync(file, 'keep');
+    h.host.handle({ type: 'start', config: tiny(file, 5) });
+    await h.until('the error', () => h.of('error').length >= 1);
+    const busy = join(tmp, 'out-busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, '.lock'), JSON.stringify({ pid: process.ppid, host: hostname(), what: 'train:lego', since: 'then', procStart: null }));
+    writeFileSync(join(busy, 'config.json'), '{}');
+    h.host.handle({ type: 'start', config: tiny(busy, 5) });
+    await h.until('the second error', () => h.of('error').length >= 2);
+    expect(h.of('error').map((e) => e.message)).toEqual([
+      `start.config.out ${file}: a file, not a folder; choose another start.config.out (nothing was overwritten)`,
+      `${busy}: in use by process ${process.ppid} (train:lego, since then); wait for it to end or stop it (Ctrl-C, or kill ${process.ppid}; it saves a checkpoint)`,
+    ]);
+    expect(h.of('state').some((s) => s.state === 'training' || /^loading /.test(s.detail))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+  }, 60_000);
 
   it('refuses paths outside the allowed folders and names what is wrong', async () => {
     const h = harness();

@@ -5,15 +5,21 @@
 import { ConfigError } from '../errors';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig, type TrainConfig } from '../config';
+import { MAX_SEED, resolveConfig, type TrainConfig } from '../config';
 import { writeFileAtomic } from '../io/atomic';
 import { runLabel, type DecoderSpec } from './decoder-spec';
 import { PLAN_FILE, readRunRecord, type ComparePlan } from './records';
 import { buildReport, reportHtml, reportMarkdown } from './report';
 
+/** The seeds of `seedsN` runs per entry: seed, seed+1, ...; all of them must be valid seeds. */
+export function planSeeds(seed: number, seedsN: number): number[] {
+  if (seed + seedsN - 1 > MAX_SEED) throw new ConfigError(`--seeds ${seedsN}: seeds ${seed}..${seed + seedsN - 1} go past the largest seed ${MAX_SEED}; lower --seed`);
+  return Array.from({ length: seedsN }, (_, i) => seed + i);
+}
+
 /** The plan for `specs` x `seedsN` seeds (cfg.seed, cfg.seed+1, ...) in comparison folder `dir`. */
 export function newPlan(specs: DecoderSpec[], cfg: TrainConfig, seedsN: number, dir: string): ComparePlan {
-  const seeds = Array.from({ length: seedsN }, (_, i) => cfg.seed + i);
+  const seeds = planSeeds(cfg.seed, seedsN);
   return {
     version: 1,
     created: new Date().toISOString(),

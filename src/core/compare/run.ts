@@ -4,13 +4,15 @@
  * that are complete, then writes the reports. An unfinished run folder from an interrupted
  * comparison continues from its checkpoint when that can be resumed exactly (same settings and
  * training rays); otherwise that entry starts over. `stop()` stops the entry in progress after
- * its current iteration (its checkpoint is saved) and runs no further entries.
+ * its current iteration (its checkpoint is saved) and runs no further entries. The comparison
+ * folder is locked while it runs, and each entry's run folder while that entry trains.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config';
 import { ConfigError } from '../errors';
 import { CHECKPOINT_FILE, RunFolder } from '../io/run-folder';
+import { checkUnlocked, lockFolder } from '../io/run-lock';
 import { planResume } from '../run/resume-plan';
 import type { RunData } from '../run/scene-data';
 import { trainRun, type Outcome } from '../run/train-run';
@@ -61,7 +63,17 @@ export class ComparisonRunner {
     if (this.current) this.current.control.stopRequested = true;
   }
 
+  /** Runs what is left, holding the comparison folder's lock (run-lock.ts) throughout. */
   async run(): Promise<CompareResult> {
+    const lock = lockFolder(this.dir, 'compare');
+    try {
+      return await this.runLocked();
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async runLocked(): Promise<CompareResult> {
     const todo = this.todo();
     let failed = 0;
     for (const [i, r] of todo.entries()) {
@@ -82,11 +94,12 @@ export class ComparisonRunner {
 
   private async trainEntry(cfg: TrainConfig, dir: string, r: PlannedRun, got: (t: Trainer) => void): Promise<Outcome> {
     const say = this.hooks.say ?? (() => {});
+    if (existsSync(dir)) checkUnlocked(dir); // an entry trained by another process (train:lego --resume) is not touched
     let resume: TrainerCheckpoint | undefined;
     if (existsSync(join(dir, CHECKPOINT_FILE))) {
       try {
         const plan = planResume(dir, {});
-        if (resumeConflicts(plan.cfg, { ...cfg, out: dir }).length === 0) resume = plan.ckpt;
+        if (resumeConflicts(plan.cfg, { ...cfg, out: dir }).length === 0) resume = plan.ckpt ?? undefined;
         else say(`${dir}: its settings differ from the comparison's; starting this entry over`);
       } catch (e) {
         say(`${dir}: cannot continue (${(e as Error).message.split('\n')[0]}); starting this entry over`);
@@ -95,12 +108,17 @@ export class ComparisonRunner {
     const finalCfg: TrainConfig = { ...cfg, out: dir };
     let run: RunFolder;
     if (resume) {
-      run = RunFolder.open(dir);
+      run = RunFolder.open(dir, 'compare');
       say(`${dir}: continuing from iteration ${resume.meta.iteration}`);
     } else {
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // incomplete and not resumable
-      run = RunFolder.create(dir);
-      run.writeJson('config.json', finalCfg);
+      run = RunFolder.create(dir, 'compare');
+      try {
+        run.writeJson('config.json', finalCfg);
+      } catch (e) {
+        run.close();
+        throw e;
+      }
     }
     return trainRun(finalCfg, run, this.data, this.backend, {
       resume,

@@ -4,7 +4,7 @@
  */
 import { DatasetError } from '../errors';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, isAbsolute, join, normalize } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import ndarray from 'ndarray';
 import { readPng, readPngHeader } from '../io/png';
 
@@ -30,10 +30,26 @@ export function transformsPath(dir: string, split: SplitName): string {
   return join(dir, `transforms_${split}.json`);
 }
 
-/** The image file of a frame: `file_path` relative to the scene folder, ".png" added when it has no extension. */
+/**
+ * The image file of a frame: `file_path` relative to the scene folder with ".png" appended, as the
+ * reference loader does (so `./train/frame.0000` is `frame.0000.png`), unless it ends in ".png".
+ */
 export function framePath(dir: string, file: string): string {
   const p = join(dir, file);
-  return extname(file) === '' ? p + '.png' : p;
+  return /\.png$/i.test(file) ? p : p + '.png';
+}
+
+/**
+ * Frames that name an image an earlier frame names too (each such image is used once per
+ * listing): one phrase per repeated image, e.g. `frames[3] and frames[7] both name ./train/r_3`.
+ */
+export function repeatedFrames(dir: string, frames: Frame[]): string[] {
+  const seen = new Map<string, number[]>();
+  frames.forEach((f, k) => {
+    const p = framePath(dir, f.file);
+    seen.set(p, [...(seen.get(p) ?? []), k]);
+  });
+  return [...seen.values()].filter((ks) => ks.length > 1).map((ks) => `${ks.map((k) => `frames[${k}]`).join(' and ')} ${ks.length > 2 ? 'all' : 'both'} name ${frames[ks[0]].file}`);
 }
 
 /** Throws a one-line DatasetError saying where it looked and how to get the scene. */

@@ -1,15 +1,17 @@
+/** The most turntable frames `npm run render` makes (one every 0.1 degree). */
+export const MAX_TURNTABLE_FRAMES = 3600;
+
 /** Camera poses circling the scene's vertical (+Z) axis, at the radius and height of a reference camera, looking at the origin. */
 export function turntablePoses(reference: Float32Array, count: number): Float32Array[] {
+  return Array.from({ length: count }, (_, i) => turntablePose(reference, i, count));
+}
+
+/** Pose `i` of `count` of turntablePoses, computed alone (a long turntable never holds every pose). */
+export function turntablePose(reference: Float32Array, i: number, count: number): Float32Array {
   const [x, y, z] = [reference[3], reference[7], reference[11]];
+  const a = Math.atan2(y, x) + (2 * Math.PI * i) / count;
   const radius = Math.hypot(x, y);
-  const start = Math.atan2(y, x);
-  const out: Float32Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const a = start + (2 * Math.PI * i) / count;
-    const eye = [radius * Math.cos(a), radius * Math.sin(a), z];
-    out.push(lookAt(eye, [0, 0, 0], [0, 0, 1]));
-  }
-  return out;
+  return lookAt([radius * Math.cos(a), radius * Math.sin(a), z], [0, 0, 0], [0, 0, 1]);
 }
 
 /** Row-major c2w for an OpenGL camera at `eye` looking at `target` (camera -Z forward, +Y up). */

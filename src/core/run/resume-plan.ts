@@ -1,7 +1,9 @@
 /**
  * `train:lego --resume DIR`: what to continue. The settings come from DIR/config.json and the
  * state from DIR/checkpoint.trf; only --backend and --iterations (to extend the run) may be given
- * besides. Every problem is one line naming the file or flag (exit 2 through runMain).
+ * besides. A run killed before its first checkpoint is trained again from the start (`restart`);
+ * one stopped during its final evaluation is only evaluated (`evaluateOnly`). Every problem is one
+ * line naming the file or flag (exit 2 through runMain).
  */
 import { RunFolderError } from '../errors';
 import { CheckpointError } from '../errors';
@@ -10,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTIONS, resolveConfig, type TrainConfig } from '../config';
 import { readTrainerCheckpoint, resumeConflicts, type TrainerCheckpoint } from '../train/trainer-checkpoint';
-import { CHECKPOINT_FILE } from '../io/run-folder';
+import { CHECKPOINT_FILE, restartable } from '../io/run-folder';
 
 /** Training options that may be given with --resume. */
 export const RESUME_FLAGS: readonly (keyof TrainConfig)[] = ['backend', 'iterations'];
@@ -19,9 +21,20 @@ export interface ResumePlan {
   dir: string;
   /** The config to continue with: config.json's, with --backend / --iterations applied and out = dir. */
   cfg: TrainConfig;
-  ckpt: TrainerCheckpoint;
+  /** The checkpoint to continue from; null when the run ended before writing one (`restart`). */
+  ckpt: TrainerCheckpoint | null;
+  /**
+   * No checkpoint and no summary: the run was killed before its first checkpoint, so it is
+   * trained again from the start in place (RunFolder.restart).
+   */
+  restart: boolean;
   /** summary.json says complete and the checkpoint has reached cfg.iterations: nothing to train. */
   complete: boolean;
+  /**
+   * The checkpoint has reached cfg.iterations but the run is not complete (stopped during its
+   * final evaluation): resuming only evaluates.
+   */
+  evaluateOnly: boolean;
   /** The complete run's test PSNR (from summary.json), when complete. */
   testPSNR: number | null;
   /** config.json as saved. */
@@ -49,7 +62,20 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
   const cfgPath = join(dir, 'config.json');
   const saved = resolveConfig(readJson(cfgPath, 'config.json') as Record<string, unknown>, `${cfgPath}: `);
   const ckptPath = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(ckptPath)) throw new CheckpointError(`${ckptPath}: no checkpoint; the run stopped before writing one, so start it again`);
+  const summaryPath = join(dir, 'summary.json');
+  const summary = existsSync(summaryPath) ? (readJson(summaryPath, 'summary.json') as { complete?: unknown; testPSNR?: unknown; error?: unknown }) : null;
+  const given = partial.iterations as number | undefined;
+  const backend = (partial.backend as TrainConfig['backend']) ?? saved.backend;
+  if (!existsSync(ckptPath)) {
+    if (summary?.complete === true) throw new CheckpointError(`${ckptPath}: no checkpoint, though ${summaryPath} says the run is complete (was ${CHECKPOINT_FILE} moved or deleted?); nothing to continue`);
+    if (summary !== null) {
+      const why = typeof summary.error === 'string' ? `: ${summary.error.split('\n')[0]}` : '';
+      throw new CheckpointError(`${ckptPath}: no checkpoint; the run ended before writing one (${summaryPath}${why}), so there is nothing to continue; start a new run with another --out`);
+    }
+    if (!restartable(dir)) throw new CheckpointError(`${ckptPath}: no checkpoint, and ${dir} holds files a run does not write; not starting it again there`);
+    const cfg: TrainConfig = { ...saved, iterations: given ?? saved.iterations, backend, out: dir };
+    return { dir, cfg, saved, ckpt: null, restart: true, complete: false, evaluateOnly: false, testPSNR: null, extended: cfg.iterations !== saved.iterations };
+  }
   const ckpt = readTrainerCheckpoint(ckptPath);
   const conflicts = resumeConflicts(ckpt.config, saved);
   if (conflicts.length > 0) {
@@ -57,11 +83,22 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
     throw new CheckpointError(`${ckptPath}: saved with ${OPTIONS[k].flag} ${JSON.stringify(ckpt.config[k])}, but ${cfgPath} says ${JSON.stringify(saved[k])}`);
   }
   const at = ckpt.meta.iteration;
-  const iterations = (partial.iterations as number | undefined) ?? saved.iterations;
-  if (iterations < at) throw new ConfigError(`--iterations ${iterations}: the checkpoint is at iteration ${at} already`);
-  const cfg: TrainConfig = { ...saved, iterations, backend: (partial.backend as TrainConfig['backend']) ?? saved.backend, out: dir };
-  const summaryPath = join(dir, 'summary.json');
-  const summary = existsSync(summaryPath) ? (readJson(summaryPath, 'summary.json') as { complete?: unknown; testPSNR?: unknown }) : null;
+  const iterations = given ?? saved.iterations;
+  if (iterations < at) {
+    if (given !== undefined) throw new ConfigError(`--iterations ${iterations}: the checkpoint is at iteration ${at} already`);
+    throw new ConfigError(`${cfgPath}: iterations ${iterations} is below the iteration of ${ckptPath} (${at}); was config.json edited? Put back its iterations, or give --iterations N with N >= ${at}`);
+  }
+  const cfg: TrainConfig = { ...saved, iterations, backend, out: dir };
   const complete = summary?.complete === true && at >= cfg.iterations;
-  return { dir, cfg, saved, ckpt, complete, testPSNR: complete && typeof summary?.testPSNR === 'number' ? summary.testPSNR : null, extended: iterations !== saved.iterations };
+  return {
+    dir,
+    cfg,
+    saved,
+    ckpt,
+    restart: false,
+    complete,
+    evaluateOnly: !complete && at >= cfg.iterations,
+    testPSNR: complete && typeof summary?.testPSNR === 'number' ? summary.testPSNR : null,
+    extended: iterations !== saved.iterations,
+  };
 }

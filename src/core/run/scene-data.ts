@@ -5,17 +5,38 @@ import { type ViewSet, viewSet } from '../data/view-set';
 import { DatasetError } from '../errors';
 import type { TrainConfig } from '../config';
 import { SSIM_FILTER_SIZE } from '../eval/metrics';
-import { checkScene, framePath, loadSplit, readTransforms, type SceneSplit } from '../data/nerf-synthetic';
+import { checkScene, framePath, loadSplit, readTransforms, repeatedFrames, type SceneSplit, transformsPath } from '../data/nerf-synthetic';
+import { LEGO_BOX, NEAR_FAR } from '../field/geometry';
+import { countRaysReachingBox } from '../train/ray-filter';
 import type { RayPool } from '../data/ray-pool';
 import { splitRays } from '../data/rays';
 
+/**
+ * The training rays (the first cfg.trainViews views). Throws a DatasetError when none of them
+ * reaches the scene box where samples are placed (cameras too far away or looking elsewhere):
+ * such a run would train on nothing.
+ */
 export function loadTrainPool(cfg: TrainConfig): { pool: RayPool; width: number; height: number } {
   checkScene(cfg.data);
   const n = readTransforms(cfg.data, 'train').frames.length;
   const indices = cfg.trainViews > 0 ? Array.from({ length: Math.min(n, cfg.trainViews) }, (_, i) => i) : undefined;
   const split = loadSplit(cfg.data, 'train', { downscale: cfg.downscale, indices });
   const r = splitRays(split);
-  return { pool: { count: r.count, origins: r.origins, dirs: r.dirs, rgbs: r.rgbs }, width: split.width, height: split.height };
+  const pool = { count: r.count, origins: r.origins, dirs: r.dirs, rgbs: r.rgbs };
+  checkRaysReachBox(pool, split.frames.length, transformsPath(cfg.data, 'train'));
+  return { pool, width: split.width, height: split.height };
+}
+
+function checkRaysReachBox(pool: RayPool, views: number, file: string): void {
+  const [near, far] = NEAR_FAR;
+  if (countRaysReachingBox(pool, LEGO_BOX, near, far) > 0) return;
+  let nearest = Infinity;
+  for (let i = 0; i < pool.count; i++) nearest = Math.min(nearest, Math.hypot(pool.origins[3 * i], pool.origins[3 * i + 1], pool.origins[3 * i + 2]));
+  const box = `[${LEGO_BOX.min[0]}, ${LEGO_BOX.max[0]}] on each axis`;
+  throw new DatasetError(
+    `${file}: no training ray hits the scene box (${box}) between near ${near} and far ${far} (${pool.count} rays of ${views} views; the nearest camera is ${nearest.toFixed(2)} from the origin); ` +
+      `check the frames' transform_matrix: camera-to-world poses (OpenGL axes, looking along -Z) placing the cameras ${near} to ${far} units from the box and facing it, in the scene's units`,
+  );
 }
 
 /**
@@ -46,6 +67,17 @@ export function testViewCount(cfg: TrainConfig): number {
   return readTransforms(cfg.data, 'test').frames.length;
 }
 
+/** A warning line for each image that the training views or the test split list more than once (they are used as listed). */
+export function repeatedFrameWarnings(cfg: TrainConfig): string[] {
+  const lines: string[] = [];
+  for (const split of ['train', 'test'] as const) {
+    let frames = readTransforms(cfg.data, split).frames;
+    if (split === 'train' && cfg.trainViews > 0) frames = frames.slice(0, cfg.trainViews);
+    for (const r of repeatedFrames(cfg.data, frames)) lines.push(`warning: ${transformsPath(cfg.data, split)}: ${r}; that image is used as often as it is listed`);
+  }
+  return lines;
+}
+
 export interface RunData {
   train: RayPool;
   test: ViewSet;
@@ -57,6 +89,7 @@ export interface RunData {
 export function loadRunData(cfg: TrainConfig, say: (line: string) => void = () => {}): RunData {
   say(`loading ${cfg.data} (downscale ${cfg.downscale}) ...`);
   const train = loadTrainPool(cfg);
+  for (const line of repeatedFrameWarnings(cfg)) say(line);
   const nTest = testViewCount(cfg);
   const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
   const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);

@@ -6,10 +6,15 @@
  * a subscriber (metrics-log.ts). Front ends only subscribe (`onEvent`): the CLI prints progress or
  * NDJSON, the app forwards events to its pages.
  *
- * With `resume` the trainer continues from a checkpoint. A failed write of an output (full disk,
- * I/O error) stops with an OutputWriteError; files written before stay as they were (every file
- * is replaced atomically).
+ * With `resume` the trainer continues from a checkpoint: metrics.jsonl is first cut back to that
+ * checkpoint, and a checkpoint that has reached the configured iterations (a run stopped during its
+ * final evaluation) is only evaluated. A stop request (trainer.control.stopRequested) ends training
+ * after the current iteration, or the final evaluation after the current view: either way the
+ * checkpoint is saved, a partial summary written and `stopped` emitted. A failed write of an
+ * output (full disk, I/O error) stops with an OutputWriteError; files written before stay as they
+ * were (every file is replaced atomically). The run folder's lock is released when the run ends.
  */
+import { resolve } from 'node:path';
 import { positionsOf } from '../data/view-set';
 import type { TrainConfig } from '../config';
 import { NonFiniteStateError, OutputWriteError } from '../errors';
@@ -18,7 +23,7 @@ import { isOutOfMemory } from '../train/oom';
 import type { TrainEvent } from '../train/events';
 import { Trainer } from '../train/trainer';
 import { restoreTrainer, saveTrainer, type TrainerCheckpoint } from '../train/trainer-checkpoint';
-import { metricsLog } from './metrics-log';
+import { metricsLog, truncateToCheckpoint } from './metrics-log';
 import type { RunData } from './scene-data';
 import { saveViewRender } from './view-renders';
 
@@ -45,8 +50,13 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
     if (why === null) throw e;
     const kept = saved.iteration >= 0 ? `${CHECKPOINT_FILE} (iteration ${saved.iteration})` : 'nothing (no checkpoint yet)';
     throw new OutputWriteError(`${why}; the files written before are intact, checkpoint: ${kept}`);
+  } finally {
+    run.close();
   }
 }
+
+/** Thrown out of the final evaluation's view callback when a stop is requested. */
+class EvaluationStopped extends Error {}
 
 async function drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions, saved: { iteration: number }): Promise<Outcome> {
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
@@ -71,12 +81,15 @@ async function driveTrainer(
     log(e);
     await o.onEvent?.(e, trainer);
   };
+  const ckpt = run.path(CHECKPOINT_FILE);
   if (o.resume) {
     restoreTrainer(trainer, o.resume);
+    truncateToCheckpoint(run.path('metrics.jsonl'), o.resume.meta.iteration);
     await emit({ type: 'resumed', iteration: trainer.iteration, total: cfg.iterations, backend: backend.name, checkpoint: o.resume.path });
   }
   o.onTrainer?.(trainer);
-  const ckpt = run.path(CHECKPOINT_FILE);
+  // resumed at the end (a stop during the final evaluation): the checkpoint on disk is this state
+  const resumedAtEnd = o.resume !== undefined && resolve(o.resume.path) === resolve(ckpt) && o.resume.meta.iteration >= cfg.iterations;
   const save = (t: Trainer) => {
     saveTrainer(ckpt, t);
     saved.iteration = t.iteration;
@@ -94,19 +107,22 @@ async function driveTrainer(
     if (e.type === 'error') return fail(e.message);
     await emit(e);
   }
-  try {
-    await trainer.syncHost();
-    save(trainer);
-  } catch (e) {
-    if (e instanceof NonFiniteStateError) return fail(e.message);
-    throw e;
+  if (!resumedAtEnd) {
+    try {
+      await trainer.syncHost();
+      save(trainer);
+    } catch (e) {
+      if (e instanceof NonFiniteStateError) return fail(e.message);
+      throw e;
+    }
+    await emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
   }
-  await emit({ type: 'checkpoint', iteration: trainer.iteration, path: ckpt });
-  if (trainer.control.stopRequested) {
-    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration });
-    await emit({ type: 'stopped', iteration: trainer.iteration, checkpoint: ckpt });
+  const stopped = async (phase: 'training' | 'evaluation', extra: Record<string, unknown> = {}): Promise<Outcome> => {
+    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, stoppedAt: trainer.iteration, ...extra });
+    await emit({ type: 'stopped', iteration: trainer.iteration, checkpoint: ckpt, phase });
     return 'stopped';
-  }
+  };
+  if (trainer.control.stopRequested) return stopped('training');
 
   const total = data.evalIds.length;
   await emit({ type: 'evaluating', iteration: trainer.iteration, views: total });
@@ -116,8 +132,12 @@ async function driveTrainer(
     res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, async (score, render, pos) => {
       const file = saveViewRender(run.path('renders'), data.test, pos, render.rgb);
       await emit({ type: 'view', ...score, file, done: ++done, total });
+      // let signal handlers and stop buttons in between views, as between training steps
+      await new Promise((r) => setImmediate(r));
+      if (trainer.control.stopRequested && done < total) throw new EvaluationStopped();
     });
   } catch (e) {
+    if (e instanceof EvaluationStopped) return stopped('evaluation', { stoppedDuring: 'evaluation', viewsEvaluated: done, viewsToEvaluate: total });
     if (!isOutOfMemory(e)) throw e;
     return fail(`final evaluation: ${trainer.oomMessage(trainer.iteration)}`);
   }

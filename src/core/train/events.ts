@@ -32,6 +32,7 @@ export interface RunSummary {
 }
 
 export const SCHEDULE_ACTIONS = ['decoder-init', 'upsample', 'alpha-mask', 'shrink', 'filter-rays'] as const;
+export const STOP_PHASES = ['training', 'evaluation'] as const;
 
 const count = num(0);
 const anObject =
@@ -76,8 +77,11 @@ export const EVENT_FIELDS = {
   evaluating: { iteration: count, views: count },
   /** One test view of the final evaluation, scored and saved (run driver). */
   view: { view: count, name: str(), psnr: numOrNaN, ssim: numOrNaN, file: optional(str()), done: count, total: count },
-  /** The run stopped on request; its checkpoint and a partial summary are saved (run driver). */
-  stopped: { iteration: count, checkpoint: str() },
+  /**
+   * The run stopped on request; its checkpoint and a partial summary are saved (run driver).
+   * `phase` 'evaluation': during the final evaluation (training had finished; resuming evaluates).
+   */
+  stopped: { iteration: count, checkpoint: str(), phase: optional(oneOf(STOP_PHASES)) },
   done: { summary: anObject<RunSummary>('a run summary') },
   error: { message: str() },
 } as const satisfies Record<string, Fields>;

@@ -21,6 +21,19 @@ export function raysHittingBox(pool: RayPool, box: Box): Uint8Array {
   return keep;
 }
 
+/**
+ * How many rays have a stretch inside `box` between `near` and `far` (distances along the ray,
+ * where the sampler places samples): a training whose rays all miss it has nothing to learn from.
+ */
+export function countRaysReachingBox(pool: RayPool, box: Box, near: number, far: number): number {
+  let n = 0;
+  for (let i = 0; i < pool.count; i++) {
+    const [a, b] = rayBox(pool.origins, 3 * i, pool.dirs, 3 * i, box);
+    if (b > a && a < far && b > near) n++;
+  }
+  return n;
+}
+
 /** Rays with any of their first 256 samples (u = 0, spacing `step`) inside the alpha mask. */
 export function raysHittingMask(pool: RayPool, box: Box, step: number, mask: AlphaMask): Uint8Array {
   const keep = new Uint8Array(pool.count);

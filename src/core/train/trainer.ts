@@ -4,7 +4,7 @@
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
 import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
-import { CheckpointError, NonFiniteLossError } from '../errors';
+import { CheckpointError, DatasetError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
 import { BatchSampler, filterPool, type RayPool, type SamplerState } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
@@ -80,6 +80,7 @@ export class Trainer {
     this.poolKeep = raysHittingBox(data.train, box);
     this.sourceFingerprint = poolFingerprint(data.train);
     this.pool = filterPool(data.train, this.poolKeep);
+    if (this.pool.count === 0) throw new DatasetError(`none of the ${data.train.count} training rays hits the scene box; nothing to train on`);
     this.sampler = new BatchSampler(this.pool.count, Math.min(cfg.batchSize, this.pool.count), this.rng);
     this.adam = this.newOptimizer();
   }

@@ -5,10 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkScene,
   evenlySpaced,
+  framePath,
   loadSplit,
+  repeatedFrames,
   readTransforms,
   verifyScene,
 } from '../../../src/core/data/nerf-synthetic';
+import { resolveConfig } from '../../../src/core/config';
+import { loadRunData } from '../../../src/core/run/scene-data';
 import { encodePng, IDENTITY, tempDir, u16, writeFakeScene, writeRgbaPng } from './scene-fixture';
 
 const root = tempDir('nerf');
@@ -99,6 +103,32 @@ describe('loadSplit', () => {
     expect(split.frames[0].pose[3]).toBe(2); // translation x = k in the fixture
     expect(split.images[0].get(0, 0, 0)).toBeCloseTo(naive(s.rgba.test[2], 4, 4, 1)[0], 5);
     expect(() => loadSplit(s.dir, 'test', { downscale: 1, indices: [3] })).toThrow(/frame index 3 out of range/);
+  });
+
+  it("file_path gets '.png' appended as in the reference, also when it has a dot ('./train/frame.0000' is frame.0000.png)", () => {
+    expect(framePath('s', './train/frame.0000')).toBe(join('s', 'train', 'frame.0000.png'));
+    expect(framePath('s', './train/r_0')).toBe(join('s', 'train', 'r_0.png'));
+    expect(framePath('s', './train/r_0.png')).toBe(join('s', 'train', 'r_0.png'));
+    expect(framePath('s', './train/R_0.PNG')).toBe(join('s', 'train', 'R_0.PNG'));
+    const s = fresh(4, 4, 1);
+    writeRgbaPng(join(s.dir, 'train', 'frame.0000.png'), 4, 4, s.rgba.train[0]);
+    writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.69, frames: [{ file_path: './train/frame.0000', transform_matrix: IDENTITY }] }));
+    const split = loadSplit(s.dir, 'train', { downscale: 1 }); // was: missing frame.0000
+    expect(split.images[0].get(0, 0, 0)).toBeCloseTo(naive(s.rgba.train[0], 4, 4, 1)[0], 5);
+  });
+
+  it('frames listed more than once are named (they are used as listed): repeatedFrames and the run loader\'s warning', () => {
+    const s = fresh(16, 16, 3);
+    const frame = (k: number) => ({ file_path: `./train/r_${k}`, transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]] });
+    writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.69, frames: [frame(0), frame(1), frame(0), { ...frame(1), file_path: 'train/r_1.png' }, frame(2), frame(0)] }));
+    expect(repeatedFrames(s.dir, readTransforms(s.dir, 'train').frames)).toEqual(['frames[0] and frames[2] and frames[5] all name ./train/r_0', 'frames[1] and frames[3] both name ./train/r_1']);
+    expect(repeatedFrames(s.dir, readTransforms(s.dir, 'test').frames)).toEqual([]);
+    const said: string[] = [];
+    loadRunData(resolveConfig({ preset: 'smoke', data: s.dir, downscale: 1, trainViews: 4, evalViews: 1, visEvery: 0 }), (l) => said.push(l));
+    expect(said.filter((l) => l.startsWith('warning: '))).toEqual([
+      `warning: ${join(s.dir, 'transforms_train.json')}: frames[0] and frames[2] both name ./train/r_0; that image is used as often as it is listed`,
+      `warning: ${join(s.dir, 'transforms_train.json')}: frames[1] and frames[3] both name ./train/r_1; that image is used as often as it is listed`,
+    ]);
   });
 
   it('a downscale that does not divide the image size names --downscale', () => {

@@ -66,6 +66,39 @@ describe('test views must fit the SSIM window of the evaluation', () => {
   });
 });
 
+describe('training rays must reach the scene box', () => {
+  /** The fresh scene with every training camera given `pose` (a 4x4 camera-to-world matrix). */
+  const withTrainPoses = (pose: number[][]) => {
+    const s = fresh(16, 16, 3);
+    const frames = [0, 1, 2].map((k) => ({ file_path: `./train/r_${k}`, transform_matrix: pose }));
+    writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: s.cameraAngleX, frames }));
+    return resolveConfig({ preset: 'smoke', data: s.dir, downscale: 1, trainViews: 0 });
+  };
+  const at = (x: number, y: number, z: number, flip = false) => [
+    [1, 0, 0, x],
+    [0, flip ? -1 : 1, 0, y],
+    [0, 0, flip ? -1 : 1, z],
+    [0, 0, 0, 1],
+  ];
+
+  it('the fixture cameras 4 units above the box reach it', () => {
+    expect(loadTrainPool(withTrainPoses(at(0, 0, 4))).pool.count).toBe(3 * 256);
+  });
+
+  it.each([
+    ['cameras 100 units away (the box lies beyond far = 6)', at(0, 0, 100), '100.00'],
+    ['cameras looking away from the box', at(0, 0, 4, true), '4.00'],
+    ['cameras beside the box', at(50, 0, 4), '50.16'],
+  ])('%s: one line naming transforms_train.json, the box, near/far and what to check', (_what, pose, nearest) => {
+    const cfg = withTrainPoses(pose);
+    const msg = messageOf(() => loadTrainPool(cfg));
+    expect(msg).toBe(
+      `${join(cfg.data, 'transforms_train.json')}: no training ray hits the scene box ([-1.5, 1.5] on each axis) between near 2 and far 6 (768 rays of 3 views; the nearest camera is ${nearest} from the origin); ` +
+        "check the frames' transform_matrix: camera-to-world poses (OpenGL axes, looking along -Z) placing the cameras 2 to 6 units from the box and facing it, in the scene's units",
+    );
+  });
+});
+
 describe('frames and files', () => {
   it('inconsistent sizes within a split name both files and both sizes', () => {
     const s = fresh(16, 16, 3);

@@ -44,7 +44,10 @@ export interface FakeScene {
   rgba: Record<'train' | 'val' | 'test', Uint8Array[]>;
 }
 
-/** A complete scene: `views` frames per split, each width x height, poses translated along x by k. */
+/**
+ * A complete scene: `views` frames per split, each width x height; camera k at (k, 0, 4) looking
+ * down -Z at the scene box (translated along x by k), so that training rays reach the box.
+ */
 export function writeFakeScene(dir: string, width = 8, height = 4, views = 2): FakeScene {
   const cameraAngleX = 0.6911112070083618; // Lego's
   const rgba = { train: [] as Uint8Array[], val: [] as Uint8Array[], test: [] as Uint8Array[] };
@@ -57,6 +60,7 @@ export function writeFakeScene(dir: string, width = 8, height = 4, views = 2): F
       rgba[split].push(data);
       const m = IDENTITY.map((row) => row.slice());
       m[0][3] = k;
+      m[2][3] = 4;
       frames.push({ file_path: `./${split}/r_${k}`, rotation: 0.0126, transform_matrix: m });
     }
     writeFileSync(join(dir, `transforms_${split}.json`), JSON.stringify({ camera_angle_x: cameraAngleX, frames }));

@@ -111,7 +111,7 @@ describe('what a killed writer leaves behind', () => {
     writeCheckpoint(file, { iteration: 2 }, { a: big(2) });
     expect(readCheckpoint(file).meta).toEqual({ iteration: 2 });
     expect(readdirSync(d).sort()).toEqual(['checkpoint.trf', dead, live].sort());
-    RunFolder.open(d);
+    RunFolder.open(d).close();
     expect(readdirSync(d).sort()).toEqual(['checkpoint.trf', 'renders', live].sort());
     expect(readCheckpoint(file).meta).toEqual({ iteration: 2 });
   });
@@ -121,6 +121,7 @@ describe('what a killed writer leaves behind', () => {
     writeFileSync(join(d, 'metrics.jsonl'), '{"type":"step","iteration":10}\n{"type":"step","itera');
     const run = RunFolder.open(d);
     run.appendMetric({ type: 'resumed', iteration: 10 });
+    run.close();
     const lines = readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
     expect(lines.map((l) => JSON.parse(l))).toEqual([
       { type: 'step', iteration: 10 },

@@ -2,6 +2,7 @@
 import { type ViewSet } from '../../../src/core/data/view-set';
 import type { RayPool } from '../../../src/core/data/ray-pool';
 import { Rng } from '../../../src/core/random';
+import { lookAt } from '../../../src/core/render/turntable';
 
 /** `count` rays from radius 4 towards random points of [-1.2, 1.2]^3, unit directions, rgb in [0, 1). */
 export function randomPool(count: number, seed: number): RayPool {
@@ -24,3 +25,14 @@ export function randomPool(count: number, seed: number): RayPool {
 
 /** A test split with no views (the trainer only renders it when asked to). */
 export const NO_VIEWS: ViewSet = { width: 1, height: 1, focal: 1, poses: [], images: [], names: [], ids: [] };
+
+/**
+ * `n` test views of `size` x `size` pixels (at least 11, the SSIM window) from cameras at radius 4
+ * looking at the origin, with random images: for runs that evaluate.
+ */
+export function randomViews(n: number, size = 12, seed = 3): ViewSet {
+  const rng = new Rng(seed);
+  const poses = Array.from({ length: n }, (_, k) => lookAt([4 * Math.cos(k), 4 * Math.sin(k), 1], [0, 0, 0], [0, 0, 1]));
+  const images = poses.map(() => Float32Array.from({ length: size * size * 3 }, () => rng.next()));
+  return { width: size, height: size, focal: size, poses, images, names: poses.map((_, k) => `./test/r_${k}`), ids: poses.map((_, k) => k) };
+}
