@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from './config';
 import { registerFastCpuKernels } from './kernels/register';
 import { registerDeviceKernels } from './kernels/device-kernels';
+import { registerDeviceReduceGradients } from './kernels/reduce-gradients';
 import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
 import { WEBGPU_KERNELS } from './kernels/webgpu-kernels';
 
@@ -77,6 +78,7 @@ async function startCpu(reason: string): Promise<BackendInfo> {
 }
 
 export async function initBackend(requested: BackendName): Promise<BackendInfo> {
+  registerDeviceReduceGradients(); // Sum and Mean gradients without host-made ones (all backends)
   // Production mode: no tfjs debug checks, and no "install tfjs-node" banner from the cpu backend.
   tf.enableProdMode();
   if (requested === 'cpu') return startCpu('cpu backend requested');

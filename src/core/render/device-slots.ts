@@ -101,7 +101,7 @@ export function placeSlots(origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor
     const { tIn, tOut } = rayBoxTf(origins, dirs, o.box);
     const hits = tf.greater(tOut, tIn);
     const tMin = tf.clipByValue(tIn, o.near, o.far);
-    const k = tf.range(0, n, 1, 'float32');
+    const k = tf.sub(tf.cumsum(tf.fill([n], 1)), 1) as tf.Tensor1D; // 0..n-1 made on the device (tf.range uploads)
     const t = tf.add(tf.expandDims(tMin, 1), tf.mul(tf.add(tf.expandDims(k, 0), tf.expandDims(u, 1)), o.step)) as tf.Tensor2D; // [R, n]
     const x = tf.reshape(tf.add(tf.expandDims(origins, 1), tf.mul(tf.expandDims(dirs, 1), tf.expandDims(t, 2))), [R * n, 3]) as tf.Tensor2D;
     const lo = tf.tensor1d(o.box.min);
