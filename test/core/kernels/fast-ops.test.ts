@@ -1,4 +1,4 @@
-// The cpu kernels registered over tfjs's own (Add, Sub, Mul, Sum over axis 0, SplitV, BatchMatMul)
+// The cpu kernels registered over tfjs's own (Add, Sub, Mul, Sum over axis 0, SplitV, UnsortedSegmentSum, BatchMatMul)
 // must give tfjs's results for the shapes they handle and fall back for the others.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -116,5 +116,21 @@ describe('fast cpu kernels', () => {
         expect(c[i * 3 + j]).toBeCloseTo(s, 5);
         expect(ct[i * 3 + j]).toBeCloseTo(s, 5);
       }
+  });
+
+  it('unsortedSegmentSum (the gradient of gather) equals a plain loop in double, dropping ids out of range', () => {
+    for (const [rows, n, c, segments] of [[7, 40, 3, 9], [1, 5, 1, 1], [50, 300, 16, 50]] as const) {
+      const x = rand([n, c]);
+      const idv = Int32Array.from({ length: n }, (_, i) => (i % 11 === 5 ? -1 : Math.floor(rng.next() * rows)));
+      const got = tf.unsortedSegmentSum(x, tf.tensor1d(idv, 'int32'), segments).dataSync();
+      const xv = x.dataSync();
+      const want = new Float64Array(segments * c);
+      for (let i = 0; i < n; i++) if (idv[i] >= 0 && idv[i] < segments) for (let j = 0; j < c; j++) want[idv[i] * c + j] += xv[i * c + j];
+      expect(Array.from(got)).toEqual(Array.from(Float32Array.from(want)));
+    }
+    // and through tf.grad of gather: each row's gradient is the sum of dy over the indices that read it
+    const table = rand([4, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 3], 'int32')), tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]))))(table);
+    expect(Array.from(g.dataSync())).toEqual([3, 4, 0, 0, 0, 0, 1 + 5 + 7, 2 + 6 + 8]);
   });
 });

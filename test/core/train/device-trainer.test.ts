@@ -38,17 +38,19 @@ interface Trace {
 
 describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)', () => {
   const cfg: TrainConfig = resolveConfig({
-    preset: 'smoke', data: DATA, backend: 'cpu', downscale: 32, trainViews: 20, batchSize: 256, iterations: 40,
-    gridStart: 24, gridEnd: 32, alphaMaskAt: [20, 30], upsampleAt: [25, 35], lrDecayRatio: 0.3, visEvery: 0, evalViews: 5, seed: 1, checkpointEvery: 15,
+    preset: 'smoke', data: DATA, backend: 'cpu', downscale: 32, trainViews: 20, batchSize: 32, iterations: 24,
+    gridStart: 8, gridEnd: 10, alphaMaskAt: [10, 18], upsampleAt: [14, 20], lrDecayRatio: 0.3, visEvery: 0, evalViews: 5, seed: 1, checkpointEvery: 6,
   });
   const nTest = testViewCount(cfg);
   const ids = evenlySpaced(nTest, 5);
   const data = (): TrainData => ({ train: loadTrainPool(cfg).pool, test: loadTestViews(cfg, ids), testCount: nTest });
 
   async function trace(t: Trainer, name: string): Promise<Trace> {
+    // a denser start (as in step-paths.test.ts), so that samples pass the weight threshold from the first step
+    for (const p of [...t.model.field.densityPlanes, ...t.model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 0.4;
     const out: Trace = { losses: [], schedule: [], psnr: NaN, checkpoint: join(dir, `${name}.trf`) };
     const save = (tr: Trainer) => {
-      if (tr.iteration === 30) saveTrainer(out.checkpoint, tr);
+      if (tr.iteration === 18) saveTrainer(out.checkpoint, tr);
       return out.checkpoint;
     };
     for await (const e of t.run({ checkpoint: save })) {
@@ -69,22 +71,22 @@ describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)',
   }, 300_000);
 
   it('the same schedule (upsampling, both mask updates, shrink, ray filter) at the same iterations', () => {
-    expect(host.schedule).toEqual(['20:alpha-mask', '20:shrink', '25:upsample', '30:alpha-mask', '30:filter-rays', '35:upsample']);
+    expect(host.schedule).toEqual(['11:alpha-mask', '11:shrink', '15:upsample', '19:alpha-mask', '19:filter-rays', '21:upsample']);
     expect(device.schedule).toEqual(host.schedule);
   });
 
   it('losses within float32 noise at every step (1e-3 relative), the same test PSNR within 0.05 dB', () => {
-    expect(device.losses).toHaveLength(40);
+    expect(device.losses).toHaveLength(24);
     const worst = Math.max(...device.losses.map((l, i) => Math.abs(l - host.losses[i]) / host.losses[i]));
     expect(worst).toBeLessThan(1e-3);
     expect(Math.abs(device.psnr - host.psnr)).toBeLessThan(0.05);
-    expect(host.psnr).toBeGreaterThan(10); // it learned something
+    expect(host.psnr).toBeGreaterThan(8); // it renders something
   });
 
   it('a checkpoint written mid-run holds the device state (synchronised first), not stale host arrays', () => {
     const h = readTrainerCheckpoint(host.checkpoint);
     const d = readTrainerCheckpoint(device.checkpoint);
-    expect(d.meta.iteration).toBe(30);
+    expect(d.meta.iteration).toBe(18);
     expect(d.meta.adam.step).toBe(h.meta.adam.step);
     const arrays = (c: typeof h) => [...c.state.params.map((p) => [p.name, p.data] as const), ...c.state.adam.m.map((m, i) => [`m${i}`, m] as const)];
     const other = new Map(arrays(d));
