@@ -29,7 +29,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MAT_MODE, VEC_MODE } from '../field/geometry';
-import { fixedDecodeSource, vmForwardSource, vmGradSource, WORKGROUP_SIZE, type KernelSource, type VMSampleMode } from './wgsl/vm-sample';
+import { fixedDecodeSource, maxAbsSource, vmForwardSource, vmGradSource, WORKGROUP_SIZE, type KernelSource, type VMSampleMode } from './wgsl/vm-sample';
 
 interface UniformValue {
   type: 'int32';
@@ -111,13 +111,6 @@ function launch(l: Launch): tf.Tensor {
   return l.into ?? (tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor);
 }
 
-/** Smallest b with 2^b >= n (n >= 1). */
-function ceilLog2(n: number): number {
-  let b = 0;
-  while (2 ** b < n) b++;
-  return b;
-}
-
 function forward(planes: tf.Tensor[], linesFlat: tf.Tensor, lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMSampleMode, valid?: tf.Tensor1D): tf.Tensor {
   const S = coords.shape[0];
   const C = planes[0].shape[2] as number;
@@ -136,15 +129,40 @@ function forward(planes: tf.Tensor[], linesFlat: tf.Tensor, lines: tf.Tensor[], 
     ],
     outputShape: mode === 'sum' ? [S] : [S, 3 * C],
     dtype: 'float32',
-    threads: mode === 'sum' ? S : 3 * S * C,
-    uniforms: { threads: mode === 'sum' ? S : 3 * S * C, lineLen0: lines[0].shape[0], lineLen1: lines[1].shape[0], lineLen2: lines[2].shape[0] },
+    threads: mode === 'sum' ? S : 3 * S,
+    uniforms: { threads: mode === 'sum' ? S : 3 * S, lineLen0: lines[0].shape[0], lineLen1: lines[1].shape[0], lineLen2: lines[2].shape[0] },
   });
 }
 
-/** max |x| of every tensor, as a scalar. */
-function maxAbs(xs: tf.Tensor[]): tf.Tensor {
-  const m = xs.map((x) => tf.max(tf.abs(x)));
-  return m.length === 1 ? m[0] : tf.max(tf.stack(m));
+/** Workgroups of the max-|x| reductions: enough to fill a GPU, few atomics. */
+const MAX_ABS_WORKGROUPS = 256;
+
+/**
+ * The contribution bounds of the fixed-point scatter (wgsl/vm-sample.ts FIXED): i32 [3] holding
+ * the float bits of max|dy * valid|, max|line|, max|plane|, each a one-pass reduction on the device.
+ */
+function scatterBounds(dy: tf.Tensor, linesFlat: tf.Tensor, planes: tf.Tensor[], valid?: tf.Tensor1D): tf.Tensor {
+  const bounds = tf.fill([3], 0, 'int32');
+  const fold = (x: tf.Tensor, slot: number, v?: tf.Tensor1D) => {
+    if (x.size === 0) return;
+    const hasValid = v !== undefined;
+    const key = `tensorfVmMaxAbs_${hasValid}`;
+    const threads = WORKGROUP_SIZE * Math.min(MAX_ABS_WORKGROUPS, Math.ceil(x.size / WORKGROUP_SIZE));
+    launch({
+      key,
+      source: sourceFor(key, () => maxAbsSource(hasValid)),
+      inputs: [['x', tf.reshape(x, [-1])], ...(hasValid ? ([['valid', v]] as [string, tf.Tensor][]) : [])],
+      outputShape: [3],
+      dtype: 'int32',
+      threads,
+      uniforms: { threads, n: x.size, cols: hasValid ? x.size / v.shape[0] : 1, slot },
+      into: bounds,
+    });
+  };
+  fold(dy, 0, valid);
+  fold(linesFlat, 1);
+  for (const p of planes) fold(p, 2);
+  return bounds;
 }
 
 /** Gradients w.r.t. plane0..2, line0..2. */
@@ -153,10 +171,7 @@ function backward(dy: tf.Tensor, planes: tf.Tensor[], lines: tf.Tensor[], linesF
     const S = coords.shape[0];
     const C = planes[0].shape[2] as number;
     const hasValid = valid !== undefined;
-    const sBits = ceilLog2(Math.max(S, 1));
-    // Contribution bounds [plane gradients, line gradients]: |dy valid| * |line| and * |plane|.
-    const maskedDy = hasValid ? tf.mul(dy, mode === 'sum' ? valid : tf.expandDims(valid, 1)) : dy;
-    const bounds = tf.mul(maxAbs([maskedDy]), tf.stack([maxAbs([linesFlat]), maxAbs(planes)]));
+    const bounds = scatterBounds(dy, linesFlat, planes, valid);
     const grad = (p: number, target: 'plane' | 'line'): tf.Tensor => {
       const [H, W] = planes[p].shape as [number, number, number];
       const L = lines[p].shape[0];
@@ -177,10 +192,9 @@ function backward(dy: tf.Tensor, planes: tf.Tensor[], lines: tf.Tensor[], linesF
           ],
           outputShape: [2 * n],
           dtype: 'int32',
-          threads: S * C,
+          threads: S,
           uniforms: {
-            threads: S * C,
-            sBits,
+            threads: S,
             pair: p,
             channels: C,
             height: H,
@@ -204,7 +218,7 @@ function backward(dy: tf.Tensor, planes: tf.Tensor[], lines: tf.Tensor[], linesF
         outputShape: shape,
         dtype: 'float32',
         threads: n,
-        uniforms: { threads: n, sBits, which: target === 'plane' ? 0 : 1 },
+        uniforms: { threads: n, which: target === 'plane' ? 0 : 1 },
       });
     };
     return [0, 1, 2].map((p) => grad(p, 'plane')).concat([0, 1, 2].map((p) => grad(p, 'line')));

@@ -10,21 +10,28 @@
  * made from (kernel, mode, valid or not) is right for every later shape. The pair axes
  * (MAT_MODE / VEC_MODE) are constants of the model, not sizes.
  *
- * Gradients are scattered with 64-bit fixed-point atomics built from two i32 atomicAdds (low word,
- * then high word plus the low word's carry), not with float compare-and-swap loops. Integer sums
- * are exact and order-independent, so the result is deterministic; overflow is excluded by the
- * scale, derived on the device from a bound M >= |one contribution / weight| (max|dy| times the max
- * |factor| of the other kind, see webgpu-vm.ts) and the sample count S <= 2^sBits:
+ * Gradients are scattered as 64-bit fixed-point integers (low and high i32 words) with i32
+ * atomicAdd, not with float compare-and-swap loops; integer sums are exact and order-independent,
+ * so the gradients are deterministic. The scale is a power of two taken on the device (no read-back)
+ * from a bound M >= |contribution / weight|: max|dy * valid| times the max |factor| of the other
+ * kind (maxAbsSource, run by webgpu-vm.ts):
  *
- *   scale = 2^e,  e = clamp(60 - sBits - mExp, -120, 120),  M < 2^mExp  (mExp from M's exponent bits)
+ *   scale = 2^e,  e = clamp(32 - mExp, -126, 126),  M < 2^mExp  (mExp from M's exponent bits)
  *
- * Every texel-channel gets at most S contributions, each |round(x * scale)| <= 2^(60 - sBits) + 1/2
- * (the clamp only binds when M < 2^-(60 + sBits) or M > 2^128), so every sum stays below
- * 2^60 + 2^sBits < 2^63: no sum can overflow. Error bound: each contribution is rounded to a
- * multiple of q = 2^-e < 4 S M 2^-60, so a gradient entry that k samples touch is off by at most
- * k q / 2 < 2 k S M 2^-60 from the exact sum of the float32 contributions (S = 2^21, k = S: 2^-17 M,
- * against sums up to k M; typical k of hundreds: ~1e-10 M), plus one float32 rounding when the
- * 64-bit sum is converted back (relative 2^-23). Held by test/core/kernels/webgpu-vm.test.ts.
+ * so every rounded contribution has |round(x)| <= 2^32 and its high word is 0 (x >= 0) or -1
+ * (x < 0). The low word is added first; the high-word atomic runs only when the low word's carry
+ * does not cancel it (the low word wraps for x > 0, fails to wrap for x < 0), i.e. for about
+ * |x| / 2^32 of the contributions: mostly one atomic per contribution (always two, with the scale
+ * set for 2^60 of headroom, made the backward 2.5x slower on lavapipe). The clamp binds only for
+ * M < 2^-94, where M 2^126 < 2^32 still. Overflow: a gradient entry gets at most S contributions
+ * (one per sample), so |sum| <= S 2^32 < 2^63 for every S < 2^31 (webgpu-vm.ts checks 3 S C < 2^31).
+ *
+ * Error bound: each contribution is rounded to a multiple of q = 2^-e = 2^(mExp - 32) < M 2^-31,
+ * so an entry with k contributions is off by at most k q / 2 < k M 2^-32 from the exact sum of the
+ * float32 contributions, plus one float32 rounding of the result (relative 2^-24) when it is read
+ * back. That is below the float32 rounding of the contribution itself for every contribution above
+ * M / 256; a float32 accumulator instead rounds each add relative to the running sum, in an order
+ * that changes from run to run. Held by test/core/kernels/webgpu-vm.test.ts.
  */
 import { MAT_MODE, VEC_MODE } from '../../field/geometry';
 
@@ -52,22 +59,24 @@ fn axisTap(x : f32, n : i32) -> Tap {
 }
 `;
 
-/** The fixed-point scale (see the header) and its 64-bit atomic add and read-back. */
+/** The fixed-point scale (see the header), from the bounds input (max |.| as float bits, i32 [3]). */
 const FIXED = /* wgsl */ `
-// 2^e for e in [-126, 127], exact.
+// 2^e for e in [-126, 127], exact (scale and 1 / scale are both normal floats).
 fn pow2(e : i32) -> f32 { return bitcast<f32>(u32(e + 127) << 23u); }
-// e of scale = 2^e for a contribution bound M >= 0: M < 2^mExp with mExp from M's exponent bits
-// (M = 0 or subnormal: mExp = -126).
-fn fixedExponent(bound : f32) -> i32 {
-  let mExp = i32((bitcast<u32>(bound) >> 23u) & 0xffu) - 126;
-  return clamp(60 - uniforms.sBits - mExp, -120, 120);
+// M for plane gradients (which = 0: max|dy valid| max|line|) or line gradients (1: ... max|plane|).
+fn contributionBound(which : i32) -> f32 { return bitcast<f32>(bounds[0]) * bitcast<f32>(bounds[1 + which]); }
+// e of scale = 2^e: M < 2^mExp, mExp from M's exponent bits (M = 0 or subnormal: mExp = -126).
+fn fixedExponent(which : i32) -> i32 {
+  let mExp = i32((bitcast<u32>(contributionBound(which)) >> 23u) & 0xffu) - 126;
+  return clamp(32 - mExp, -126, 126);
 }
 `;
 
 const ADD_FIXED = /* wgsl */ `
 // Adds round(x) to the 64-bit two's complement integer at result[2i] (low word), result[2i+1]
-// (high word). |x| < 2^62. The split of |x| into words is exact in f32 (|x| has 24 significant
-// bits); the sign is applied with u32 arithmetic, which wraps.
+// (high word). The split of |x| into words is exact in f32 (|x| has 24 significant bits; with the
+// scale above the high part is 0 or, rarely, 1); the sign is applied with u32 arithmetic, which
+// wraps; the high word is touched only when its total change is not 0.
 fn addFixed(i : i32, x : f32) {
   let r = round(x);
   if (r == 0.0) { return; }
@@ -115,10 +124,12 @@ function pairProduct(p: number, c: string): string {
 
 /**
  * Forward. Inputs plane0, plane1, plane2 ([H, W, C]), lines (the three [L_p, C] lines
- * concatenated, flat), coords [S, 3], and with `hasValid` valid [S].
+ * concatenated, flat), coords [S, 3], and with `hasValid` valid [S]. A thread computes the taps of
+ * a sample once and loops over the channels (on lavapipe the cost is mostly per workgroup, so a
+ * thread per output value is many times slower):
  *   'sum':      one thread per sample, result[s] = valid * sum_p sum_c plane * line
- *   'products': one thread per (p, s, c), in that order (so a workgroup reads one pair's buffers),
- *               result[s * 3C + p * C + c] = valid * plane * line
+ *   'products': one thread per (p, s), in that order (a workgroup reads one pair's buffers),
+ *               result[s * 3C + p * C + c] = valid * plane * line for every c
  */
 export function vmForwardSource(mode: VMSampleMode, hasValid: boolean): KernelSource {
   const uniformNames = ['threads', 'lineLen0', 'lineLen1', 'lineLen2'];
@@ -149,25 +160,27 @@ fn pairSum${p}(s : i32) -> f32 {
     fns = pairs
       .map(
         (p) => `
-fn pairProduct${p}(s : i32, c : i32) -> f32 {
+fn pairProducts${p}(s : i32, v : f32) {
   let C = uniforms.plane0Shape.z;${pairTaps(p)}
-  return ${pairProduct(p, 'c')};
+  let dst = s * (3 * C) + ${p} * C;
+  for (var c = 0; c < C; c = c + 1) {
+    result[dst + c] = ${pairProduct(p, 'c')} * v;
+  }
 }`,
       )
       .join('\n');
     body = `
   let C = uniforms.plane0Shape.z;
   let S = uniforms.coordsShape.x;
-  let p = index / (S * C);
-  let rest = index - p * (S * C);
-  let s = rest / C;
-  let c = rest - s * C;
-  let dst = s * (3 * C) + p * C + c;
+  let p = index / S;
+  let s = index - p * S;
   let v = ${validOf};
-  if (v == 0.0) { result[dst] = 0.0; return; }
-  var x = 0.0;
-  if (p == 0) { x = pairProduct0(s, c); } else if (p == 1) { x = pairProduct1(s, c); } else { x = pairProduct2(s, c); }
-  result[dst] = x * v;`;
+  if (v == 0.0) {
+    let dst = s * (3 * C) + p * C;
+    for (var c = 0; c < C; c = c + 1) { result[dst + c] = 0.0; }
+    return;
+  }
+  if (p == 0) { pairProducts0(s, v); } else if (p == 1) { pairProducts1(s, v); } else { pairProducts2(s, v); }`;
   }
   return {
     uniformNames,
@@ -181,47 +194,47 @@ fn main(index : i32) {
 
 /**
  * Backward of one pair, scattering into one factor's 64-bit fixed-point accumulator (the result,
- * [2 * size] i32, zero on entry). One thread per (s, c) of the pair. Inputs dy ([S] for 'sum',
- * [S, 3C] for 'products'), coords [S, 3], with `hasValid` valid [S], `other` (the pair's factor of
- * the other kind: the line [L, C] for target 'plane', the plane [H, W, C] for target 'line') and
- * bounds [2] (contribution bounds for plane and line gradients). Uniforms give the pair's sizes and
- * axes, so one pipeline serves the three pairs.
+ * [2 * size] i32, zero on entry). One thread per sample, looping over the channels. Inputs dy ([S]
+ * for 'sum', [S, 3C] for 'products'), coords [S, 3], with `hasValid` valid [S], `other` (the pair's
+ * factor of the other kind: the line [L, C] for target 'plane', the plane [H, W, C] for target
+ * 'line') and bounds (i32 [3], see FIXED). Uniforms give the
+ * pair's sizes and axes, so one pipeline serves the three pairs.
  *   target 'plane': acc[(y, x, c)] += dy * valid * line(c) * bilinear weight of the texel
  *   target 'line':  acc[(l, c)]    += dy * valid * plane(c) * linear weight of the texel
  */
 export function vmGradSource(mode: VMSampleMode, hasValid: boolean, target: 'plane' | 'line'): KernelSource {
-  const uniformNames = ['threads', 'sBits', 'pair', 'channels', 'height', 'width', 'lineLen', 'axisX', 'axisY', 'axisL'];
-  const dyIndex = mode === 'sum' ? 's' : 's * (3 * C) + uniforms.pair * C + c';
-  const valid = hasValid
-    ? `
-  let v = valid[s];
-  if (v == 0.0) { return; }
-  let d = dy[${dyIndex}] * v;`
-    : `
-  let d = dy[${dyIndex}];`;
+  const uniformNames = ['threads', 'pair', 'channels', 'height', 'width', 'lineLen', 'axisX', 'axisY', 'axisL'];
+  const v = hasValid ? 'valid[s]' : '1.0';
+  // 'sum': one dy per sample (hoisted); 'products': one per channel.
+  const dyOf = mode === 'sum' ? 'ds' : `dy[dyRow + c] * v`;
+  const perSample =
+    mode === 'sum'
+      ? `
+  let ds = dy[s] * v;
+  if (ds == 0.0) { return; }`
+      : `
+  let dyRow = s * (3 * C) + uniforms.pair * C;`;
   const scatter =
     target === 'plane'
       ? `
-  let g = d * (other[lb] * wl0 + other[lb + C] * wl1);
-  let scale = pow2(fixedExponent(bounds[0]));
-  addFixed(pb, (g * w00) * scale);
-  addFixed(pb + C, (g * w01) * scale);
-  addFixed(pb + row, (g * w10) * scale);
-  addFixed(pb + row + C, (g * w11) * scale);`
+    let g = d * (other[lb + c] * wl0 + other[lb + C + c] * wl1);
+    addFixed(pb + c, (g * w00) * scale);
+    addFixed(pb + C + c, (g * w01) * scale);
+    addFixed(pb + row + c, (g * w10) * scale);
+    addFixed(pb + row + C + c, (g * w11) * scale);`
       : `
-  let g = d * (other[pb] * w00 + other[pb + C] * w01 + other[pb + row] * w10 + other[pb + row + C] * w11);
-  let scale = pow2(fixedExponent(bounds[1]));
-  addFixed(lb, (g * wl0) * scale);
-  addFixed(lb + C, (g * wl1) * scale);`;
+    let g = d * (other[pb + c] * w00 + other[pb + C + c] * w01 + other[pb + row + c] * w10 + other[pb + row + C + c] * w11);
+    addFixed(lb + c, (g * wl0) * scale);
+    addFixed(lb + C + c, (g * wl1) * scale);`;
   return {
     uniformNames,
     code: `${TAP}${FIXED}${ADD_FIXED}
 fn main(index : i32) {
   if (index >= uniforms.threads) { return; }
+  let s = index;
   let C = uniforms.channels;
-  let s = index / C;
-  let c = index - s * C;${valid}
-  if (d == 0.0) { return; }
+  let v = ${v};
+  if (v == 0.0) { return; }${perSample}
   let W = uniforms.width;
   let tx = axisTap(coords[s * 3 + uniforms.axisX], W);
   let ty = axisTap(coords[s * 3 + uniforms.axisY], uniforms.height);
@@ -230,20 +243,24 @@ fn main(index : i32) {
   let w00 = wy0 * wx0; let w01 = wy0 * wx1; let w10 = wy1 * wx0; let w11 = wy1 * wx1;
   let wl1 = tl.f; let wl0 = 1.0 - wl1;
   let row = W * C;
-  let pb = (ty.i0 * W + tx.i0) * C + c;
-  let lb = tl.i0 * C + c;${scatter}
+  let pb = (ty.i0 * W + tx.i0) * C;
+  let lb = tl.i0 * C;
+  let scale = pow2(fixedExponent(${target === 'plane' ? 0 : 1}));
+  for (var c = 0; c < C; c = c + 1) {
+    let d = ${dyOf};${scatter}
+  }
 }
 `,
   };
 }
 
 /**
- * Read-back of a fixed-point accumulator: inputs acc [2N] i32 (low, high words) and bounds [2];
- * result[i] = (64-bit integer) * 2^-e, with e from bounds[which] as in the scatter.
+ * Read-back of a fixed-point accumulator: inputs acc [2N] i32 (low, high words) and bounds;
+ * result[i] = (64-bit integer) * 2^-e, with e for bound `which` as in the scatter.
  */
 export function fixedDecodeSource(): KernelSource {
   return {
-    uniformNames: ['threads', 'sBits', 'which'],
+    uniformNames: ['threads', 'which'],
     code: `${FIXED}
 fn main(index : i32) {
   if (index >= uniforms.threads) { return; }
@@ -257,7 +274,35 @@ fn main(index : i32) {
     h = ~hi + select(0u, 1u, l == 0u);
   }
   let mag = f32(h) * 4294967296.0 + f32(l);
-  result[index] = select(mag, -mag, neg) * pow2(-fixedExponent(bounds[uniforms.which]));
+  result[index] = select(mag, -mag, neg) * pow2(-fixedExponent(uniforms.which));
+}
+`,
+  };
+}
+
+/**
+ * Folds max |x * valid| (valid[i / cols]; |x| without `hasValid`) of input x (n floats) into
+ * result[slot] (atomic i32 [3] holding non-negative floats' bits, which order as integers).
+ * Grid-stride loop over `threads` threads, a workgroup tree reduction, one atomicMax per workgroup.
+ */
+export function maxAbsSource(hasValid: boolean): KernelSource {
+  const term = hasValid ? 'abs(x[i] * valid[i / uniforms.cols])' : 'abs(x[i])';
+  return {
+    uniformNames: ['threads', 'n', 'cols', 'slot'],
+    code: `
+var<workgroup> partial : array<f32, ${WORKGROUP_SIZE}>;
+fn main(index : i32) {
+  var m = 0.0;
+  for (var i = index; i < uniforms.n; i = i + uniforms.threads) {
+    m = max(m, ${term});
+  }
+  partial[localIndex] = m;
+  workgroupBarrier();
+  for (var k = ${WORKGROUP_SIZE / 2}u; k > 0u; k = k >> 1u) {
+    if (localIndex < k) { partial[localIndex] = max(partial[localIndex], partial[localIndex + k]); }
+    workgroupBarrier();
+  }
+  if (localIndex == 0u) { atomicMax(&result[uniforms.slot], bitcast<i32>(partial[0])); }
 }
 `,
   };
