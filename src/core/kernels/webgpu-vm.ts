@@ -12,18 +12,28 @@
  *
  * Backward (gradients w.r.t. planes and lines; coords and valid get none): per pair, one program
  * scatters dy * bilinear weight * line value into the plane's gradient and one scatters
- * dy * linear weight * plane value into the line's, each with only the other factor of its pair
- * bound (result, dy, coords, valid, other, bounds: 6 buffers), then one program per factor reads
- * the fixed-point sums back into float32. The scatter uses 64-bit fixed point (two i32 atomicAdds
- * with carry; header of wgsl/vm-sample.ts) with a scale taken on the device, with no read-back,
- * from max|dy * valid| times the max |factor| of the other kind, so no sum can overflow. Why not
- * float atomics: WGSL has none, and tfjs's emulation is a compare-and-swap loop that spins under
- * contention (many samples hit the same texel) and makes the result depend on the order; why not
- * 32-bit fixed point: its headroom must cover S contributions, leaving a resolution of S M 2^-30
- * (5e-5 M at S = 50,000, worse at the millions of dense slots of a training step), while 64 bits
- * leave errors far below float32's. A segmented reduction would need a sort of S * 4 keys per pair.
- * Per-factor accumulators (not one for all three planes) keep each binding small: lavapipe's
- * maxStorageBufferBindingSize is 128 MiB, and an accumulator takes 8 bytes per gradient value.
+ * dy * linear weight * plane value into the line's, each binding only the other factor of its pair
+ * (result, dy, coords, valid, other, bounds: 6 buffers); one program per factor then reads the
+ * fixed-point sums back into float32. The scatter adds 64-bit fixed-point integers (low and high i32
+ * words, the high word only when the low word's carry does not cancel it: mostly one atomicAdd per
+ * contribution; header of wgsl/vm-sample.ts). Its power-of-two scale is taken on the device, with
+ * no read-back, from max|dy * valid| times the max |factor| of the other kind (one-pass max-|x|
+ * reductions into an i32 [3] buffer), so no sum can overflow, and each contribution is off by at
+ * most M 2^-32 for that bound M. Why: WGSL has no float atomics, and tfjs's emulation is a
+ * compare-and-swap loop that retries under contention (many samples hit one texel) and sums in an
+ * order that changes from run to run; integer sums are exact, so these gradients are deterministic.
+ * Plain 32-bit fixed point would need headroom for S contributions, a resolution of S M 2^-31
+ * (2e-5 M at S = 50,000, worse at the millions of slots of a training step); the 64-bit sum takes S
+ * out of the resolution. Alternatives measured on lavapipe (S = 50,000, 64^3): a scale with 2^60
+ * of headroom (always two atomics) made the backward 2x slower; merging in registers the
+ * contributions of consecutive samples that hit the same texels (a thread per 4 samples), 2x
+ * slower for random samples and mixed for ray-ordered ones. A segmented reduction (bucket each
+ * pair's 4S taps by texel, then one thread per texel-channel sums its bucket) would trade the
+ * 6 S C atomics per pair for about 12 S, plus a count, a scan and a fill pass per factor: the next
+ * step if a GPU profile shows the scatter dominating (on lavapipe an atomic costs 15-20 ns, and
+ * the backward is 3-4x slower than the hand-written JS kernels of the cpu path). Per-factor
+ * accumulators (not one for all three planes) keep each binding small: lavapipe's
+ * maxStorageBufferBindingSize is 128 MiB, and an accumulator takes 8 bytes per value.
  *
  * Requires the webgpu backend to be active and every tensor to live on it.
  */

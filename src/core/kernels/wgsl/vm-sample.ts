@@ -22,7 +22,7 @@
  * (x < 0). The low word is added first; the high-word atomic runs only when the low word's carry
  * does not cancel it (the low word wraps for x > 0, fails to wrap for x < 0), i.e. for about
  * |x| / 2^32 of the contributions: mostly one atomic per contribution (always two, with the scale
- * set for 2^60 of headroom, made the backward 2.5x slower on lavapipe). The clamp binds only for
+ * set for 2^60 of headroom, made the backward 2-2.5x slower on lavapipe). The clamp binds only for
  * M < 2^-94, where M 2^126 < 2^32 still. Overflow: a gradient entry gets at most S contributions
  * (one per sample), so |sum| <= S 2^32 < 2^63 for every S < 2^31 (webgpu-vm.ts checks 3 S C < 2^31).
  *
