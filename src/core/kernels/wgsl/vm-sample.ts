@@ -18,20 +18,21 @@
  *
  *   scale = 2^e,  e = clamp(32 - mExp, -126, 126),  M < 2^mExp  (mExp from M's exponent bits)
  *
- * so every rounded contribution has |round(x)| <= 2^32 and its high word is 0 (x >= 0) or -1
- * (x < 0). The low word is added first; the high-word atomic runs only when the low word's carry
- * does not cancel it (the low word wraps for x > 0, fails to wrap for x < 0), i.e. for about
- * |x| / 2^32 of the contributions: mostly one atomic per contribution (always two, with the scale
- * set for 2^60 of headroom, made the backward 2-2.5x slower on lavapipe). The clamp binds only for
- * M < 2^-94, where M 2^126 < 2^32 still. Overflow: a gradient entry gets at most S contributions
- * (one per sample), so |sum| <= S 2^32 < 2^63 for every S < 2^31 (webgpu-vm.ts checks 3 S C < 2^31).
+ * so every rounded contribution has |round(x)| <= 2^32 (to float32 rounding) and its high word
+ * is 0 (x >= 0) or -1 (x < 0), rarely 1 or -2. The low word is added first; the high-word atomic
+ * runs only when the low word's carry does not cancel it (the low word wraps for x > 0, fails to
+ * wrap for x < 0), i.e. for about |x| / 2^32 of the contributions: mostly one atomic per
+ * contribution (always two, with the scale set for 2^60 of headroom, made the backward 2-2.5x
+ * slower on lavapipe). The clamp binds only for M < 2^-94, where M 2^126 < 2^32 still. Overflow: a
+ * gradient entry gets at most S contributions (one per sample), so |sum| <= S 2^32 < 2^63 for
+ * every S < 2^31 (webgpu-vm.ts checks 3 S C < 2^31).
  *
- * Error bound: each contribution is rounded to a multiple of q = 2^-e = 2^(mExp - 32) < M 2^-31,
- * so an entry with k contributions is off by at most k q / 2 < k M 2^-32 from the exact sum of the
- * float32 contributions, plus one float32 rounding of the result (relative 2^-24) when it is read
- * back. That is below the float32 rounding of the contribution itself for every contribution above
- * M / 256; a float32 accumulator instead rounds each add relative to the running sum, in an order
- * that changes from run to run. Held by test/core/kernels/webgpu-vm.test.ts.
+ * Error bound: each contribution is rounded to a multiple of q = 2^-e = 2^(mExp - 32) <= M 2^-31,
+ * so an entry with k contributions is off by at most k q / 2 <= k M 2^-32 from the exact sum of the
+ * float32 contributions (for M >= 2^-126), plus the float32 rounding of the result when it is read
+ * back (relative 2^-23). That is below the float32 rounding of the contribution itself for every
+ * contribution above M / 256; a float32 accumulator instead rounds each add relative to the
+ * running sum, in an order that changes from run to run. Held by test/core/kernels/webgpu-vm.test.ts.
  */
 import { MAT_MODE, VEC_MODE } from '../../field/geometry';
 
@@ -76,7 +77,7 @@ const ADD_FIXED = /* wgsl */ `
 // Adds round(x) to the 64-bit two's complement integer at result[2i] (low word), result[2i+1]
 // (high word). The split of |x| into words is exact in f32 (|x| has 24 significant bits; with the
 // scale above the high part is 0 or, rarely, 1); the sign is applied with u32 arithmetic, which
-// wraps; the high word is touched only when its total change is not 0.
+// wraps; the high word is touched only when its total change (high part + carry) is not 0.
 fn addFixed(i : i32, x : f32) {
   let r = round(x);
   if (r == 0.0) { return; }
