@@ -1,10 +1,12 @@
 /** The fused WebGPU kernels (WGSL through tfjs-backend-webgpu) as the webgpu backend's DeviceKernels. */
 import { adamUpdateWebgpu } from './webgpu-adam';
 import { compositeWeightsWebgpu } from './webgpu-composite';
+import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
 
 export const WEBGPU_KERNELS: DeviceKernels = {
   name: 'webgpu-fused',
+  vmSample: vmSampleWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
 };

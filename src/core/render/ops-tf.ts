@@ -43,7 +43,9 @@ function linearWeights(f: tf.Tensor1D): tf.Tensor2D {
  * mode 'sum' -> [S] = sum_p sum_c plane_p[c] * line_p[c]; 'products' -> [S, 3C], column p*C + c.
  * Bilinear plane taps are one gather of 4S rows from the plane viewed as [H*W, C]; linear line
  * taps one gather of 2S rows. Differentiable w.r.t. planes and lines (gather's gradient); coords
- * are treated as constants. With `valid` [S] (1/0), outputs are 0 (and get no gradient) where it is 0.
+ * are treated as constants. With `valid` [S] (1/0 floats, for the padding slots of a dense layout)
+ * the result is multiplied by it (per sample), so padded samples give 0 and get no gradient.
+ * kernels/webgpu-vm.ts vmSampleWebgpu is the fused WebGPU version of this function.
  */
 export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMMode, valid?: tf.Tensor1D): tf.Tensor {
   if (planes.length !== MAT_MODE.length || lines.length !== VEC_MODE.length) {
@@ -55,6 +57,7 @@ export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.T
     if (planes[p].rank !== 3 || planes[p].shape[2] !== C) throw new Error(`vmSampleTf: plane ${p} must be [H, W, ${C}], got [${planes[p].shape}]`);
     if (lines[p].rank !== 2 || lines[p].shape[1] !== C) throw new Error(`vmSampleTf: line ${p} must be [L, ${C}], got [${lines[p].shape}]`);
   }
+  if (valid && (valid.rank !== 1 || valid.shape[0] !== coords.shape[0])) throw new Error(`vmSampleTf: valid must be [${coords.shape[0]}], got [${valid.shape}]`);
   return tf.tidy(() => {
     const S = coords.shape[0];
     const axes = tf.unstack(coords, 1) as tf.Tensor1D[];
@@ -92,9 +95,9 @@ export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.T
 
       perPair.push(tf.mul(planeVal, lineVal) as tf.Tensor2D);
     }
-    let products = tf.concat(perPair, 1) as tf.Tensor2D; // [S, 3C], column p*C + c
-    if (valid) products = tf.mul(products, tf.expandDims(valid, 1));
-    return mode === 'sum' ? tf.sum(products, 1) : products;
+    const products = tf.concat(perPair, 1) as tf.Tensor2D; // [S, 3C], column p*C + c
+    if (mode === 'sum') return valid ? tf.mul(tf.sum(products, 1), valid) : tf.sum(products, 1);
+    return valid ? tf.mul(products, tf.expandDims(valid, 1)) : products;
   });
 }
 
