@@ -106,9 +106,9 @@ function pairTaps(p: number): string {
   return `
   let H = uniforms.plane${p}Shape.x;
   let W = uniforms.plane${p}Shape.y;
-  let tx = axisTap(coords[s * 3 + ${ax}], W);
-  let ty = axisTap(coords[s * 3 + ${ay}], H);
-  let tl = axisTap(coords[s * 3 + ${VEC_MODE[p]}], uniforms.lineLen${p});
+  let tx = axisTap(f32(coords[s * 3 + ${ax}]), W);
+  let ty = axisTap(f32(coords[s * 3 + ${ay}]), H);
+  let tl = axisTap(f32(coords[s * 3 + ${VEC_MODE[p]}]), uniforms.lineLen${p});
   let wx1 = tx.f; let wx0 = 1.0 - wx1; let wy1 = ty.f; let wy0 = 1.0 - wy1;
   let w00 = wy0 * wx0; let w01 = wy0 * wx1; let w10 = wy1 * wx0; let w11 = wy1 * wx1;
   let wl1 = tl.f; let wl0 = 1.0 - wl1;
@@ -135,7 +135,7 @@ function pairProduct(p: number, c: string): string {
 export function vmForwardSource(mode: VMSampleMode, hasValid: boolean): KernelSource {
   const uniformNames = ['threads', 'lineLen0', 'lineLen1', 'lineLen2'];
   const pairs = [0, 1, 2];
-  const validOf = hasValid ? 'valid[s]' : '1.0';
+  const validOf = hasValid ? 'f32(valid[s])' : '1.0';
   let body: string;
   let fns: string;
   if (mode === 'sum') {
@@ -205,13 +205,13 @@ fn main(index : i32) {
  */
 export function vmGradSource(mode: VMSampleMode, hasValid: boolean, target: 'plane' | 'line'): KernelSource {
   const uniformNames = ['threads', 'pair', 'channels', 'height', 'width', 'lineLen', 'axisX', 'axisY', 'axisL'];
-  const v = hasValid ? 'valid[s]' : '1.0';
+  const v = hasValid ? 'f32(valid[s])' : '1.0';
   // 'sum': one dy per sample (hoisted); 'products': one per channel.
-  const dyOf = mode === 'sum' ? 'ds' : `dy[dyRow + c] * v`;
+  const dyOf = mode === 'sum' ? 'ds' : `f32(dy[dyRow + c]) * v`;
   const perSample =
     mode === 'sum'
       ? `
-  let ds = dy[s] * v;
+  let ds = f32(dy[s]) * v;
   if (ds == 0.0) { return; }`
       : `
   let dyRow = s * (3 * C) + uniforms.pair * C;`;
@@ -237,9 +237,9 @@ fn main(index : i32) {
   let v = ${v};
   if (v == 0.0) { return; }${perSample}
   let W = uniforms.width;
-  let tx = axisTap(coords[s * 3 + uniforms.axisX], W);
-  let ty = axisTap(coords[s * 3 + uniforms.axisY], uniforms.height);
-  let tl = axisTap(coords[s * 3 + uniforms.axisL], uniforms.lineLen);
+  let tx = axisTap(f32(coords[s * 3 + uniforms.axisX]), W);
+  let ty = axisTap(f32(coords[s * 3 + uniforms.axisY]), uniforms.height);
+  let tl = axisTap(f32(coords[s * 3 + uniforms.axisL]), uniforms.lineLen);
   let wx1 = tx.f; let wx0 = 1.0 - wx1; let wy1 = ty.f; let wy0 = 1.0 - wy1;
   let w00 = wy0 * wx0; let w01 = wy0 * wx1; let w10 = wy1 * wx0; let w11 = wy1 * wx1;
   let wl1 = tl.f; let wl0 = 1.0 - wl1;
@@ -287,7 +287,7 @@ fn main(index : i32) {
  * Grid-stride loop over `threads` threads, a workgroup tree reduction, one atomicMax per workgroup.
  */
 export function maxAbsSource(hasValid: boolean): KernelSource {
-  const term = hasValid ? 'abs(x[i] * valid[i / uniforms.cols])' : 'abs(x[i])';
+  const term = hasValid ? 'abs(f32(x[i]) * f32(valid[i / uniforms.cols]))' : 'abs(f32(x[i]))';
   return {
     uniformNames: ['threads', 'n', 'cols', 'slot'],
     code: `
