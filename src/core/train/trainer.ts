@@ -6,7 +6,7 @@
 import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
 import { CheckpointError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
-import { BatchSampler, filterPool, type RayPool, type SamplerState } from '../data/ray-pool';
+import { BatchSampler, filterPool, type RayPool } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
 import { type Box, LEGO_BOX, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
@@ -14,7 +14,7 @@ import { shrinkField, upsampleField } from '../field/resample';
 import { evaluateViews } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
-import { firstNonFinite, paramSize, type ParamGroup } from '../params';
+import { firstNonFinite, paramSize } from '../params';
 import { Rng } from '../random';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
@@ -22,6 +22,7 @@ import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { choosePath } from './choose-path';
 import type { TrainPath } from './train-path';
+import type { TrainerState } from './trainer-state';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
@@ -29,6 +30,7 @@ import { isOutOfMemory, outOfMemoryMessage } from './oom';
 const MASK_RESO_CAP = 256 ** 3;
 /** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
 export const SAMPLER_SEED_MIX = 0x5eed;
+export type { TrainerState } from './trainer-state';
 
 export interface TrainData {
   train: RayPool;
@@ -40,28 +42,6 @@ export interface TrainData {
 /** Set by a front end (a signal handler, the app's stop button); read between steps. */
 export interface TrainerControl {
   stopRequested: boolean;
-}
-
-/**
- * Everything a run's future depends on, as the trainer holds it (arrays by reference). A
- * checkpoint stores it (trainer-checkpoint.ts); `restore` puts it into a fresh Trainer built with
- * the same config and training rays, which then continues exactly as the saved run would have.
- */
-export interface TrainerState {
-  iteration: number;
-  trainSeconds: number;
-  box: Box;
-  reso: Vec3;
-  params: { name: string; shape: number[]; data: Float32Array }[];
-  adam: { step: number; lr: Record<ParamGroup, number>; m: Float32Array[]; v: Float32Array[] };
-  mask: AlphaMask | null;
-  rng: { state: number; spare: number | null };
-  sampler: SamplerState;
-  /** keep: one flag per ray of the loaded pool (data.train): is it in the current pool? */
-  pool: { source: number; fingerprint: string; keep: Uint8Array; count: number };
-  nSamples: number;
-  resoMask: Vec3;
-  decoderInitDone: boolean;
 }
 
 /** Called at checkpoint points (every cfg.checkpointEvery iterations); returns where it wrote. */
