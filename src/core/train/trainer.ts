@@ -22,6 +22,7 @@ import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { choosePath } from './choose-path';
 import type { TrainPath } from './train-path';
+import type { PhaseTimer } from './phase-timer';
 import type { TrainerState } from './trainer-state';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
@@ -74,6 +75,7 @@ export class Trainer {
   readonly control: TrainerControl = { stopRequested: false };
   /** How a step runs on this run's backend (host kernels, or device-resident), chosen once. */
   readonly path: TrainPath;
+  timer: PhaseTimer | null = null; // set by the benchmark: milliseconds per phase of each step
 
   constructor(
     readonly cfg: TrainConfig,
@@ -232,6 +234,7 @@ export class Trainer {
           stepSize: this.stepSize,
           mask: this.mask,
           l1Weight: this.schedule.l1Weight(it),
+          timer: this.timer ?? undefined,
         });
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
