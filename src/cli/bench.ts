@@ -2,7 +2,8 @@
  * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--cases quick,thesis-early] [--from-iteration A]
  * [--iters N] [--checkpoint PATH] [--sync-phases] [--out bench.json] [training flags]`: steps of a
  * real run, per backend and case: median milliseconds per step and per phase, rays per second,
- * decoded samples, bytes up and down per step, peak memory. Writes bench.json.
+ * decoded samples, bytes up and down per step, peak memory. Writes bench.json. `--help` prints
+ * USAGE below; cases and plans are in bench-plan.ts, the measuring loop in core/run/measure-steps.ts.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -18,12 +19,26 @@ import { parseArgs, takeFlags } from './args';
 import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, planCases, type PlannedCase } from './bench-plan';
 import { runMain } from './run-main';
 
+/** Words of `text` in lines of at most 100 characters, the first after `first`, the rest after `rest`. */
+function wrap(text: string, first: string, rest: string): string {
+  const lines: string[] = [];
+  let line = first;
+  for (const w of text.split(' ')) {
+    if (line.length + w.length + 1 > 100 && line.trim() !== '') {
+      lines.push(line.trimEnd());
+      line = rest;
+    }
+    line += `${w} `;
+  }
+  return [...lines, line.trimEnd()].join('\n');
+}
+
 const USAGE = `npm run bench -- [options] [training flags]
   --backends LIST      cpu,webgpu,tensorflow (default all three; one that cannot start is skipped)
-  --cases LIST         ${Object.keys(CASES).join(', ')} (default quick,thesis-early; with --checkpoint the
-                       -late case of the checkpoint's preset)
+  --cases LIST         ${Object.keys(CASES).join(', ')}
+                       (default quick,thesis-early; with --checkpoint the -late case of its preset)
 ${Object.entries(CASES)
-  .map(([n, c]) => `                         ${n}: ${c.about}; from iteration ${c.from}${c.late ? ', or from --checkpoint' : ''}`)
+  .map(([n, c]) => wrap(`${n}: ${c.about}; from iteration ${c.from}${c.late ? ', or from --checkpoint' : ''}`, '                         ', '                           '))
   .join('\n')}
   --from-iteration A   measure steps A+1..A+N (default: the case's, above; with a checkpoint at
                        iteration C, C+${AFTER_CHECKPOINT}: the restored state goes up and shaders compile first)
