@@ -11,6 +11,8 @@ if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv 2>&1 | tail -1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
-# thesis step shape (4096 rays, 128^3) on webgpu, then the quick preset's steps, then cpu for reference
-node "$d/bench.mjs" --backends webgpu --cases thesis-early --data "$d/data/lego-800" --warmup 30 --iters 5 --out "$out/bench-thesis-webgpu.json" 2>&1 | tr '\r' '\n' | tail -3
-node "$d/bench.mjs" --backends webgpu,cpu --cases quick --data "$d/data/lego-100" --downscale 1 --warmup 30 --iters 5 --out "$out/bench-quick.json" 2>&1 | tr '\r' '\n' | tail -4
+# thesis step shape (4096 rays, 128^3) on webgpu, steps 31-35 of a real thesis run (dispatch
+# timing, then device time per phase with --sync-phases), then the quick preset's steps, then cpu for reference
+node "$d/bench.mjs" --backends webgpu --cases thesis-early --data "$d/data/lego-800" --from-iteration 30 --iters 5 --out "$out/bench-thesis-webgpu.json" 2>&1 | tr '\r' '\n' | tail -3
+node "$d/bench.mjs" --backends webgpu --cases thesis-early --data "$d/data/lego-800" --from-iteration 30 --iters 5 --sync-phases --out "$out/bench-thesis-webgpu-synced.json" 2>&1 | tr '\r' '\n' | tail -3
+node "$d/bench.mjs" --backends webgpu,cpu --cases quick --data "$d/data/lego-100" --downscale 1 --from-iteration 30 --iters 5 --out "$out/bench-quick.json" 2>&1 | tr '\r' '\n' | tail -4

@@ -1,42 +1,85 @@
 /**
- * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--cases thesis-early,quick] [--warmup N]
- * [--iters N] [--out bench.json] [training flags]`: median milliseconds per training iteration and rays per
- * second, per backend and case, with the decoded samples per step and peak memory.
- *   thesis-early: the thesis step shape before the first mask: 4096 rays, 128^3, full-resolution
- *                 rays (10 training views are loaded to keep loading short)
- *   quick:        the quick preset's steps (100x100, batch 1024, 64^3)
- * The measured steps are iterations warmup+1 .. warmup+iters of a fresh training from the seed
- * (default warmup 30, iters 5); the decoded samples per step say which regime was measured.
+ * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--cases quick,thesis-early] [--from-iteration A]
+ * [--iters N] [--checkpoint PATH] [--sync-phases] [--out bench.json] [training flags]`: steps of a
+ * real run, per backend and case: median milliseconds per step and per phase, rays per second,
+ * decoded samples, bytes up and down per step, peak memory. Writes bench.json. `--help` prints
+ * USAGE below; cases and plans are in bench-plan.ts, the measuring loop in core/run/measure-steps.ts.
  */
-import { BackendError } from '../core/errors';
-import { ConfigError } from '../core/errors';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendInfo } from '../core/backend';
-import { flagsToPartial, resolveConfig, type TrainConfig } from '../core/config';
+import { flagsToPartial } from '../core/config';
+import { BackendError, ConfigError } from '../core/errors';
+import { measureSteps, type Measurement } from '../core/run/measure-steps';
 import { loadTestViews, loadTrainPool } from '../core/run/scene-data';
 import { Trainer } from '../core/train/trainer';
+import { readTrainerCheckpoint, restoreTrainer } from '../core/train/trainer-checkpoint';
 import { parseArgs, takeFlags } from './args';
+import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, planCases, type PlannedCase } from './bench-plan';
 import { runMain } from './run-main';
 
-const CASES: Record<string, Record<string, unknown>> = {
-  'thesis-early': { preset: 'thesis', trainViews: 10, visEvery: 0 },
-  quick: { preset: 'quick', visEvery: 0 },
-};
+/** Words of `text` in lines of at most 100 characters, the first after `first`, the rest after `rest`. */
+function wrap(text: string, first: string, rest: string): string {
+  const lines: string[] = [];
+  let line = first;
+  for (const w of text.split(' ')) {
+    if (line.length + w.length + 1 > 100 && line.trim() !== '') {
+      lines.push(line.trimEnd());
+      line = rest;
+    }
+    line += `${w} `;
+  }
+  return [...lines, line.trimEnd()].join('\n');
+}
+
+const USAGE = `npm run bench -- [options] [training flags]
+  --backends LIST      cpu,webgpu,tensorflow (default all three; one that cannot start is skipped)
+  --cases LIST         ${Object.keys(CASES).join(', ')}
+                       (default quick,thesis-early; with --checkpoint the -late case of its preset)
+${Object.entries(CASES)
+  .map(([n, c]) => wrap(`${n}: ${c.about}; from iteration ${c.from}${c.late ? ', or from --checkpoint' : ''}`, '                         ', '                           '))
+  .join('\n')}
+  --from-iteration A   measure steps A+1..A+N (default: the case's, above; with a checkpoint at
+                       iteration C, C+${AFTER_CHECKPOINT}: the restored state goes up and shaders compile first)
+  --iters N            measured steps (default 5)
+  --checkpoint PATH    the -late cases start from this checkpoint (a checkpoint.trf or its run folder)
+                       instead of training up to A from scratch; the run's settings are the checkpoint's
+  --sync-phases        on webgpu/tensorflow, wait for the device at each phase boundary (device ms per
+                       phase; steps get slower). Without it a device phase is its dispatch time and the
+                       device's work shows up in the phase that waits for it (density+selection, readback)
+  --out FILE           bench.json (default)
+Each case is a real run: the trainer has the preset's (or checkpoint's) iterations, learning-rate
+decay and schedule, trains unmeasured up to A and stops after step A+N. Training flags (--data,
+--downscale, ...) apply to every case; --backend is --backends here.`;
 
 interface BenchRow {
   backend: string;
   device: string;
   case: string;
-  batch: number;
-  grid: number;
-  warmup: number;
+  preset: string;
+  /** The run's total iterations (its learning-rate decay and schedule). */
+  iterations: number;
+  checkpoint: string | null;
+  fromIteration: number;
   iters: number;
+  batch: number;
+  grid: number[];
+  nSamples: number;
   medianMs: number;
   raysPerSecond: number;
   meanDecoded: number;
   meanSamples: number;
+  /** Median ms per phase of the step (phaseTiming says what they measure). */
+  phaseMs: Record<string, number>;
+  phaseTiming: Measurement['phaseTiming'];
+  uploadBytesPerStep: number;
+  downloadBytesPerStep: number;
+  /** The part of uploadBytesPerStep that is uniform blocks (webgpu). */
+  uniformBytesPerStep: number;
+  maxUploadBytesPerStep: number;
+  maxDownloadBytesPerStep: number;
+  transferCounting: string;
   peakRssMB: number;
   tfBytesMB: number;
 }
@@ -45,60 +88,91 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function benchCase(name: string, cfg: TrainConfig, backend: BackendInfo, warmup: number, iters: number): Promise<BenchRow> {
+async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boolean): Promise<BenchRow> {
+  const { cfg } = c;
   const train = loadTrainPool(cfg);
   const test = loadTestViews(cfg, [0]);
-  const trainer = new Trainer({ ...cfg, iterations: warmup + iters }, { train: train.pool, test, testCount: 1 }, backend);
-  const times: number[] = [];
-  const decoded: number[] = [];
-  const samples: number[] = [];
+  const trainer = new Trainer(cfg, { train: train.pool, test, testCount: 1 }, backend);
+  if (c.checkpoint) restoreTrainer(trainer, c.checkpoint);
+  const last = c.from + c.iters;
   let peak = process.memoryUsage().rss;
-  for await (const e of trainer.run()) {
-    peak = Math.max(peak, process.memoryUsage().rss);
-    if (e.type !== 'step') continue;
-    process.stderr.write(`\r${backend.name} ${name}: iteration ${e.iteration}/${warmup + iters} (${(e.stepSeconds * 1000).toFixed(0)} ms, ${e.decoded} decoded)   `);
-    if (e.iteration > warmup) {
-      times.push(e.stepSeconds * 1000);
-      decoded.push(e.decoded);
-      samples.push(e.samples);
-    }
+  let m: Measurement;
+  let tfBytes: number;
+  try {
+    m = await measureSteps(trainer, {
+      from: c.from,
+      iters: c.iters,
+      syncPhases,
+      onEvent: (e) => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+        if (e.type !== 'step') return;
+        const what = e.iteration > c.from ? 'measured' : 'to reach';
+        process.stderr.write(`\r${backend.name} ${c.name}: iteration ${e.iteration}/${last} (${what}; ${(e.stepSeconds * 1000).toFixed(0)} ms, ${e.decoded} decoded)   `);
+      },
+    });
+    tfBytes = tf.memory().numBytes;
+  } finally {
+    process.stderr.write('\n');
+    trainer.path.dispose(); // device memory; the host arrays are not needed after measuring
   }
-  process.stderr.write('\n');
-  const med = median(times);
+  const s = m.steps;
+  const med = median(s.map((x) => x.ms));
+  const phases = Object.keys(s[0].phases);
   return {
     backend: backend.name,
     device: backend.device,
-    case: name,
-    batch: cfg.batchSize,
-    grid: cfg.gridStart,
-    warmup,
-    iters,
+    case: c.name,
+    preset: cfg.preset,
+    iterations: cfg.iterations,
+    checkpoint: c.checkpoint?.path ?? null,
+    fromIteration: c.from,
+    iters: c.iters,
+    batch: Math.min(cfg.batchSize, trainer.pool.count),
+    grid: m.grid,
+    nSamples: m.nSamples,
     medianMs: med,
-    raysPerSecond: cfg.batchSize / (med / 1000),
-    meanDecoded: decoded.reduce((a, b) => a + b, 0) / decoded.length,
-    meanSamples: samples.reduce((a, b) => a + b, 0) / samples.length,
+    raysPerSecond: Math.min(cfg.batchSize, trainer.pool.count) / (med / 1000),
+    meanDecoded: mean(s.map((x) => x.decoded)),
+    meanSamples: mean(s.map((x) => x.samples)),
+    phaseMs: Object.fromEntries(phases.map((p) => [p, median(s.map((x) => x.phases[p] ?? 0))])),
+    phaseTiming: m.phaseTiming,
+    uploadBytesPerStep: mean(s.map((x) => x.up)),
+    downloadBytesPerStep: mean(s.map((x) => x.down)),
+    uniformBytesPerStep: mean(s.map((x) => x.uniform)),
+    maxUploadBytesPerStep: Math.max(...s.map((x) => x.up)),
+    maxDownloadBytesPerStep: Math.max(...s.map((x) => x.down)),
+    transferCounting: m.transferCounting,
     peakRssMB: peak / 2 ** 20,
-    tfBytesMB: tf.memory().numBytes / 2 ** 20,
+    tfBytesMB: tfBytes / 2 ** 20,
   };
 }
 
+const PHASE_TIMING_NOTE: Record<Measurement['phaseTiming'], string> = {
+  host: 'host work (the cpu backend runs ops as they are called)',
+  dispatch: 'dispatch time only: the device works behind the host, and its time lands in the phase that waits for it (density+selection, readback); --sync-phases gives device time per phase',
+  device: 'device time: every phase boundary waited for the device (--sync-phases), so the whole step is slower than unsynced',
+};
+
+const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+
 async function main(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, []);
+  const { flags, switches } = parseArgs(argv, ['sync-phases', 'help']);
+  if (switches.has('help')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   // bench's own flags; every other flag is a training option applied to each case (e.g. --data, --downscale)
-  const own = takeFlags(flags, ['backends', 'cases', 'warmup', 'iters', 'out']);
+  const own = takeFlags(flags, ['backends', 'cases', 'warmup', 'from-iteration', 'iters', 'checkpoint', 'out']);
+  const counts = parseCounts(own);
   const overrides = flagsToPartial(flags);
   if ('backend' in overrides) throw new ConfigError('--backend: use --backends for the benchmark');
-  Object.assign(flags, own);
-  const backends = (flags.backends ?? 'cpu,webgpu,tensorflow').split(',');
-  const cases = (flags.cases ?? 'quick,thesis-early').split(',');
-  for (const c of cases) if (!(c in CASES)) throw new ConfigError(`--cases: unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
-  // Default warmup 30: by then the density has spread and most samples go through the decoder,
-  // which is what most of a training costs; a short warmup measures the density path alone.
-  const warmup = Number(flags.warmup ?? 30);
-  const iters = Number(flags.iters ?? 5);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new ConfigError(`--warmup: expected an integer >= 0, got '${flags.warmup}'`);
-  if (!Number.isInteger(iters) || iters < 1) throw new ConfigError(`--iters: expected an integer >= 1, got '${flags.iters}'`);
+  const checkpoint = own.checkpoint !== undefined ? readTrainerCheckpoint(checkpointFile(own.checkpoint)) : null;
+  const plan = { cases: own.cases?.split(','), ...counts, overrides, checkpoint };
+  planCases(plan, 'cpu'); // bad cases or flags stop here, before any backend starts
+  const syncPhases = switches.has('sync-phases');
+  const backends = (own.backends ?? 'cpu,webgpu,tensorflow').split(',');
   const rows: BenchRow[] = [];
   const skipped: { backend: string; reason: string }[] = [];
   for (const b of backends) {
@@ -111,15 +185,31 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`skip ${b}: ${e.message}\n`);
       continue;
     }
-    for (const c of cases) {
-      const cfg = resolveConfig({ ...CASES[c], ...overrides, backend: b });
-      const row = await benchCase(c, cfg, info, warmup, iters);
+    for (const c of planCases(plan, info.name)) {
+      const row = await benchCase(c, info, syncPhases);
       rows.push(row);
-      process.stderr.write(`${b} ${c}: median ${row.medianMs.toFixed(1)} ms/it, ${row.raysPerSecond.toFixed(0)} rays/s, ${row.meanDecoded.toFixed(0)} decoded samples/step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`);
+      const phases = Object.entries(row.phaseMs)
+        .map(([p, ms]) => `${p} ${ms.toFixed(1)}`)
+        .join(', ');
+      process.stderr.write(
+        `${b} ${c.name} steps ${c.from + 1}-${c.from + c.iters}: median ${row.medianMs.toFixed(1)} ms/it (${phases}; ${row.phaseTiming}), ${row.raysPerSecond.toFixed(0)} rays/s, ` +
+          `${row.meanDecoded.toFixed(0)} decoded samples/step, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
+      );
     }
   }
-  const out = flags.out ?? 'bench.json';
-  const report = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGB: totalmem() / 2 ** 30, rows, skipped };
+  const out = own.out ?? 'bench.json';
+  const timings = [...new Set(rows.map((r) => r.phaseTiming))];
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memGB: totalmem() / 2 ** 30,
+    phaseTiming: Object.fromEntries(timings.map((t) => [t, PHASE_TIMING_NOTE[t]])),
+    bytes: 'counted per step from one step event to the next, where the backend writes and reads device memory (transferCounting); uploads include the uniform blocks',
+    rows,
+    skipped,
+  };
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(JSON.stringify(report) + '\n');
   return 0;

@@ -47,6 +47,8 @@ export class DevicePath implements TrainPath {
   constructor(readonly ops: FieldOps) {}
 
   async step(s: StepInput): Promise<StepResult> {
+    const timer = s.timer;
+    timer?.begin();
     const r = this.ensureResident(s.model, s.adam);
     const pool = this.ensurePool(s.pool);
     const mask = this.ensureMask(s.mask);
@@ -61,10 +63,12 @@ export class DevicePath implements TrainPath {
     });
     const jitter = tf.tensor1d(u);
     const slots = placeSlots(batch.o, batch.d, jitter, { box: f.box, step: s.stepSize, nSamples: s.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] }, mask);
+    await timer?.mark('upload+placement');
     const p = groupParams<tf.Tensor>(r.params);
     const w0 = slotWeights(this.ops, p, slots, K);
     const sel = await selectSlots(w0, K.weightThreshold);
     w0.dispose();
+    await timer?.mark('density+selection');
     let mseT: tf.Scalar | null = null;
     const loss = (...ts: tf.Tensor[]) => {
       const g = groupParams(ts);
@@ -79,12 +83,15 @@ export class DevicePath implements TrainPath {
       return tf.add(mse, tf.mul(l1, s.l1Weight)) as tf.Scalar;
     };
     const { value, grads } = tf.tidy(() => tf.valueAndGrads(loss)(r.params));
+    await timer?.mark('forward+backward');
     adamStepDevice(s.adam, r, grads);
     this.hostStale = true;
+    await timer?.mark('adam');
     const readback = tf.tidy(() => tf.stack([value, mseT as unknown as tf.Scalar, tf.sum(slots.valid)]));
     const [lossValue, mseValue, samples] = await readback.data();
     tf.dispose([readback, value, mseT as unknown as tf.Scalar, ...grads, sel.idx, jitter, batch.o, batch.d, batch.target]);
     disposeSlots(slots);
+    await timer?.mark('readback');
     if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
     return { loss: lossValue, mse: mseValue, samples, decoded: sel.count };
   }

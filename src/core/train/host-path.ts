@@ -6,13 +6,16 @@
 import { gatherRays } from '../data/ray-pool';
 import { NEAR_FAR } from '../field/geometry';
 import { planSamples } from '../render/samples';
-import { trainStep } from './step';
+import { adamStep } from './adam';
+import { modelParams } from '../model';
+import { hostGradients } from './step';
 import type { StepInput, StepResult, TrainPath } from './train-path';
 
 export class HostPath implements TrainPath {
   readonly name = 'host' as const;
 
   async step(s: StepInput): Promise<StepResult> {
+    s.timer?.begin();
     const batch = gatherRays(s.pool, s.indices);
     const f = s.model.field;
     const plan = planSamples(batch.origins, batch.dirs, batch.count, {
@@ -24,7 +27,11 @@ export class HostPath implements TrainPath {
       jitter: s.rng,
       mask: s.mask,
     });
-    const r = trainStep(s.model, s.adam, batch, plan, s.l1Weight);
+    await s.timer?.mark('gather+placement');
+    const { grads, ...r } = hostGradients(s.model, batch, plan, s.l1Weight);
+    await s.timer?.mark('forward+backward');
+    adamStep(s.adam, modelParams(s.model), grads);
+    await s.timer?.mark('adam');
     return { ...r, samples: plan.count };
   }
 

@@ -1,7 +1,7 @@
 /**
- * One optimisation step on the host path (host-path.ts): loss = MSE(rendered, target) + l1Weight
- * * density L1, gradients by tfjs autodiff through the hand-written kernels' custom ops, Adam on
- * the parameter arrays.
+ * The differentiated part of a step on the host path (host-path.ts, which then runs Adam on the
+ * parameter arrays): loss = MSE(rendered, target) + l1Weight * density L1, gradients by tfjs
+ * autodiff through the hand-written kernels' custom ops.
  */
 import { groupParams } from '../params';
 import { NonFiniteLossError } from '../errors';
@@ -11,7 +11,6 @@ import type { RayPool } from '../data/ray-pool';
 import { meanAbsSum } from '../render/ops';
 import { renderBatch } from '../render/render-batch';
 import type { SamplePlan } from '../render/samples';
-import { adamStep, type AdamState } from './adam';
 
 export interface HostStepResult {
   loss: number;
@@ -19,7 +18,8 @@ export interface HostStepResult {
   decoded: number;
 }
 
-export function trainStep(model: Model, adam: AdamState, batch: RayPool, plan: SamplePlan, l1Weight: number): HostStepResult {
+/** Loss, MSE and the gradient of every parameter (in modelParams order); parameters untouched. */
+export function hostGradients(model: Model, batch: RayPool, plan: SamplePlan, l1Weight: number): HostStepResult & { grads: Float32Array[] } {
   const params = modelParams(model);
   let decoded = 0;
   let mseValue = 0;
@@ -41,6 +41,5 @@ export function trainStep(model: Model, adam: AdamState, batch: RayPool, plan: S
     gs.forEach((g, i) => grads.push(g ? (g.dataSync() as Float32Array) : new Float32Array(params[i].data.length)));
   });
   if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
-  adamStep(adam, params, grads);
-  return { loss: lossValue, mse: mseValue, decoded };
+  return { loss: lossValue, mse: mseValue, decoded, grads };
 }

@@ -15,6 +15,7 @@ import type { Model } from '../model';
 import type { ParamGroups } from '../params';
 import type { Rng } from '../random';
 import type { AdamState } from './adam';
+import type { PhaseTimer } from './phase-timer';
 
 export interface StepInput {
   model: Model;
@@ -28,6 +29,8 @@ export interface StepInput {
   stepSize: number;
   mask: AlphaMask | null;
   l1Weight: number;
+  /** Records milliseconds per phase of the step (the benchmark; phase-timer.ts); absent in training. */
+  timer?: PhaseTimer;
 }
 
 export interface StepResult {

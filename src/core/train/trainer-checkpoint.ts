@@ -18,7 +18,8 @@ import type { Box, Vec3 } from '../field/geometry';
 import { createModel, modelParams, type Model } from '../model';
 import { Rng } from '../random';
 import { packFlags, unpackFlags } from './ray-filter';
-import type { Trainer, TrainerState } from './trainer';
+import type { Trainer } from './trainer';
+import type { TrainerState } from './trainer-types';
 import { type ArrayData, readCheckpoint, writeCheckpoint } from '../io/checkpoint';
 
 export interface CheckpointMeta {

@@ -6,7 +6,7 @@
 import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
 import { CheckpointError, DatasetError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
-import { BatchSampler, filterPool, type RayPool, type SamplerState } from '../data/ray-pool';
+import { BatchSampler, filterPool, type RayPool } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
 import { type Box, LEGO_BOX, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
@@ -14,7 +14,7 @@ import { shrinkField, upsampleField } from '../field/resample';
 import { evaluateViews } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
-import { firstNonFinite, paramSize, type ParamGroup } from '../params';
+import { firstNonFinite, paramSize } from '../params';
 import { Rng } from '../random';
 import type { TrainData, TrainerControl, TrainerState } from './trainer-types';
 import { RENDER_CONSTANTS } from '../render/render-batch';
@@ -23,6 +23,7 @@ import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { choosePath } from './choose-path';
 import type { TrainPath } from './train-path';
+import type { PhaseTimer } from './phase-timer';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
@@ -62,6 +63,7 @@ export class Trainer {
   readonly control: TrainerControl = { stopRequested: false };
   /** How a step runs on this run's backend (host kernels, or device-resident), chosen once. */
   readonly path: TrainPath;
+  timer: PhaseTimer | null = null; // set by the benchmark: milliseconds per phase of each step
 
   constructor(
     readonly cfg: TrainConfig,
@@ -223,6 +225,7 @@ export class Trainer {
           stepSize: this.stepSize,
           mask: this.mask,
           l1Weight: this.schedule.l1Weight(it),
+          timer: this.timer ?? undefined,
         });
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
