@@ -160,7 +160,7 @@ const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, ['sync-phases', 'help']);
   if (switches.has('help')) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   // bench's own flags; every other flag is a training option applied to each case (e.g. --data, --downscale)
@@ -210,8 +210,8 @@ async function main(argv: string[]): Promise<number> {
     rows,
     skipped,
   };
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(JSON.stringify(report) + '\n');
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
   return 0;
 }
 

@@ -47,10 +47,10 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, SWITCHES);
   if (switches.has('help')) {
-    process.stdout.write(usage() + '\n');
+    process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const say = (line: string) => process.stderr.write(line + '\n');
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   const own = takeFlags(flags, COMPARE_FLAGS);
   const partial = flagsToPartial(flags);
   for (const k of ['decoder', 'name'] as const) {

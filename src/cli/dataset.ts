@@ -43,16 +43,16 @@ class Progress {
     if (this.tty) {
       process.stdout.write(`\r${msg}\x1b[K${done ? '\n' : ''}`);
     } else if (done || now - this.last >= 2000) {
-      process.stdout.write(msg + '\n');
+      process.stdout.write(`${msg}\n`);
       this.last = now;
     }
   }
 }
 
 function mib(bytes: number): string {
-  if (bytes < 1048576) return (bytes / 1024).toFixed(1) + ' KiB';
-  if (bytes < 1073741824) return (bytes / 1048576).toFixed(1) + ' MiB';
-  return (bytes / 1073741824).toFixed(2) + ' GiB';
+  if (bytes < 1048576) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1073741824) return `${(bytes / 1048576).toFixed(1)} MiB`;
+  return `${(bytes / 1073741824).toFixed(2)} GiB`;
 }
 
 async function download(url: string, file: string): Promise<void> {
@@ -106,7 +106,7 @@ function extractScene(zip: string, scene: string, work: string): string {
   }
   const names = list.stdout.split('\n').filter((n) => n.endsWith('transforms_train.json') && !n.includes('__MACOSX'));
   const wanted = `${scene}/transforms_train.json`;
-  const matches = names.filter((n) => n === wanted || n.endsWith('/' + wanted));
+  const matches = names.filter((n) => n === wanted || n.endsWith(`/${wanted}`));
   const entry =
     matches.find((n) => n.includes('nerf_synthetic/')) ?? matches[0] ?? (names.length === 1 ? names[0] : undefined);
   if (!entry) throw new CliError(`${zip}: no ${wanted} in the archive`);
@@ -178,6 +178,7 @@ function verify(dir: string): number {
 }
 
 async function run(argv: string[], work: string): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: typed by parseArgs in the assignment below
   let values;
   try {
     ({ values } = parseArgs({

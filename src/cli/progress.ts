@@ -51,7 +51,7 @@ export class Progress {
       this.drawn = true;
     } else if (p.iteration - this.lastPlain >= this.plainEvery || p.iteration === p.total) {
       this.lastPlain = p.iteration;
-      this.stream.write(progressLine(p, 20) + '\n');
+      this.stream.write(`${progressLine(p, 20)}\n`);
     }
   }
 
@@ -59,7 +59,7 @@ export class Progress {
   log(line: string): void {
     if (!this.stream) return;
     if (this.drawn) this.stream.write('\r\x1b[2K');
-    this.stream.write(line + '\n');
+    this.stream.write(`${line}\n`);
   }
 
   end(): void {

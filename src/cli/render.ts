@@ -41,7 +41,7 @@ async function render(argv: string[]): Promise<number> {
     return 0;
   }
   const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
-  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
+  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
   if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
   const int = (name: string, min: number, max = Infinity, what = ''): number | undefined => {
     if (flags[name] === undefined) return undefined;
@@ -83,7 +83,7 @@ async function render(argv: string[]): Promise<number> {
     process.stderr.write(`\rview ${++done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
   });
   process.stderr.write('\n');
-  process.stdout.write(JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out }) + '\n');
+  process.stdout.write(`${JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out })}\n`);
   return 0;
 }
 

@@ -17,7 +17,7 @@ export function runMain(main: (argv: string[]) => Promise<number>): void {
       const err = e instanceof Error ? e : new Error(String(e));
       const input = INPUT_ERRORS.some((C) => err instanceof C);
       process.stderr.write(`error: ${err.message.split('\n')[0]}\n`);
-      if (process.env.TENSORF_DEBUG === '1' && err.stack) process.stderr.write(err.stack + '\n');
+      if (process.env.TENSORF_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
       process.exit(input ? 2 : 1);
     },
   );

@@ -10,7 +10,7 @@ import { Progress } from './progress';
 export type Subscriber = (e: TrainEvent) => void;
 
 export function ndjsonOutput(out: NodeJS.WritableStream = process.stdout): Subscriber {
-  return (e) => void out.write(JSON.stringify(e) + '\n');
+  return (e) => void out.write(`${JSON.stringify(e)}\n`);
 }
 
 export function consoleOutput(say: (line: string) => void, runDir: string, stream: NodeJS.WriteStream | null = process.stderr): Subscriber {

@@ -43,10 +43,10 @@ export function ensureRendererBuilt(root: string, force: boolean, say: (l: strin
 async function main(argv: string[]): Promise<number> {
   const { host, port, allowed, token, rebuild, help } = parseServeArgs(argv);
   if (help) {
-    process.stdout.write(SERVE_USAGE + '\n');
+    process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
-  const say = (l: string) => process.stderr.write(l + '\n');
+  const say = (l: string) => process.stderr.write(`${l}\n`);
 
   const root = projectRoot();
   const staticDir = ensureRendererBuilt(root, rebuild, say);

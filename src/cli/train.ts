@@ -53,11 +53,11 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, SWITCHES);
   if (switches.has('help')) {
-    process.stdout.write(usage() + '\n');
+    process.stdout.write(`${usage()}\n`);
     return 0;
   }
   const json = switches.has('json');
-  const say = (line: string) => process.stderr.write(line + '\n');
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   const { resume } = takeFlags(flags, ['resume']);
   const partial = flagsToPartial(flags);
   if (resume !== undefined) {
@@ -79,15 +79,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const cfg = resolveConfig(partial);
   const firstLine = `preset ${cfg.preset} (${presetWhy}): ${PRESET_NOTES[cfg.preset]}`;
-  (json ? say : (l: string) => process.stdout.write(l + '\n'))(firstLine);
+  (json ? say : (l: string) => process.stdout.write(`${l}\n`))(firstLine);
   say(`backend ${backend.name}: ${backend.reason}`);
 
   if (switches.has('dry-run')) {
     const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
     const params = paramCounts(model);
-    if (json) process.stdout.write(JSON.stringify({ config: cfg, params }) + '\n');
+    if (json) process.stdout.write(`${JSON.stringify({ config: cfg, params })}\n`);
     else {
-      process.stdout.write(JSON.stringify(cfg, null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
       process.stdout.write(`parameters: decoder ${params.decoder}, basis ${params.basis}, field ${params.field}, total ${params.total}\n`);
     }
     return 0;
@@ -140,7 +140,7 @@ async function resumeRun(dir: string, partial: Record<string, unknown>, json: bo
       : plan.evaluateOnly
         ? `${dir}: trained to iteration ${at} of ${plan.cfg.iterations}, its final evaluation was stopped; evaluating (${what})`
         : `resuming ${dir} at iteration ${at} of ${plan.cfg.iterations} (${what})`;
-  (json ? say : (l: string) => process.stdout.write(l + '\n'))(first);
+  (json ? say : (l: string) => process.stdout.write(`${l}\n`))(first);
   if (plan.complete) return 0;
   checkScene(plan.cfg.data);
   const backend = await initBackend(plan.cfg.backend);

@@ -30,7 +30,7 @@ export function fail(at: string, expected: string, v: unknown): never {
   } catch {
     got = String(v);
   }
-  if (got.length > 60) got = got.slice(0, 57) + '...';
+  if (got.length > 60) got = `${got.slice(0, 57)}...`;
   throw new SchemaError(`${at}: expected ${expected}, got ${got}`);
 }
 

@@ -234,7 +234,7 @@ export function resolveConfig(partial: Record<string, unknown>, where = '--'): T
   const out: TrainConfig = structuredClone(PRESETS[presetName as PresetName]);
   for (const [key, value] of Object.entries(partial)) {
     if (value === undefined) continue;
-    if (!Object.hasOwn(OPTIONS, key)) throw new ConfigError(`${where === '--' ? 'unknown option' : where + 'unknown field'} '${key}'`);
+    if (!Object.hasOwn(OPTIONS, key)) throw new ConfigError(`${where === '--' ? 'unknown option' : `${where}unknown field`} '${key}'`);
     const k = key as keyof TrainConfig;
     const spec = OPTIONS[k];
     const label = `${where}${spec.flag}`;

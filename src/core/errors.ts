@@ -25,6 +25,7 @@ export class DatasetError extends Error {
 
 /** Control characters and line separators as JSON-style escapes (\n, \t, \u0000, ...). */
 export function escapeControls(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
     const short: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;

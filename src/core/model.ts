@@ -1,5 +1,5 @@
 /** The trainable model: the VM field plus a colour decoder, and its parameter bookkeeping. */
-import { type Decoder } from './decoders/types';
+import type { Decoder } from './decoders/types';
 import type { TrainConfig } from './config';
 import { createDecoder } from './decoders/decoder';
 import { type Box, nToReso } from './field/geometry';

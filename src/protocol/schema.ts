@@ -5,7 +5,7 @@
  * Training options go through the config schema's `resolveConfig`, so the app accepts exactly
  * what the CLI accepts.
  */
-import { arr, bool, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
+import { arr, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { resolveConfig, type TrainConfig } from '../core/config';
 import { SchemaError } from '../core/errors';
@@ -126,7 +126,7 @@ function parseWith<T>(table: Record<string, Fields>, raw: unknown, what: string)
   }
   if (!isObj(v)) fail(what, 'a JSON object with a "type"', v);
   const type = v.type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
+  if (typeof type !== 'string' || !Object.hasOwn(table, type)) {
     fail(`${what}.type`, `one of ${Object.keys(table).join(', ')}`, type);
   }
   obj({ type: any, ...table[type] })(v, typeof type === 'string' ? type : what);

@@ -46,7 +46,7 @@ export class Panels {
 
   constructor(
     private readonly root: ParentNode,
-    private readonly api: TensorfApi,
+    api: TensorfApi,
     onOutput: (output: OutputKind) => void,
     onCompare: () => void = () => {},
   ) {

@@ -68,7 +68,7 @@ export function staticPath(root: string, urlPath: string): string | null {
   }
   if (p.includes('\0') || p.includes('\\')) return null;
   if (p === '' || p.endsWith('/')) p += 'index.html';
-  const abs = resolve(root, '.' + (p.startsWith('/') ? p : '/' + p));
+  const abs = resolve(root, `.${p.startsWith('/') ? p : `/${p}`}`);
   const rel = relative(resolve(root), abs);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) return null;
   return abs;

@@ -114,10 +114,12 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        return this.job('start', () => this.trainOne(startConfigOf(m)));
+        this.job('start', () => this.trainOne(startConfigOf(m)));
+        return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
-        return this.job('compare', () => this.compareAll(m.decoders, m.config));
+        this.job('compare', () => this.compareAll(m.decoders, m.config));
+        return;
       case 'openRun':
         if (this.busy) throw new HostError('a training is running; stop it before opening a run');
         this.finished = this.openRun(m.path).catch((e) => this.error(e, 'openRun'));
@@ -138,13 +140,16 @@ export class TrainerHost {
         return;
       case 'evaluate':
         this.renders.evaluate();
-        return this.kick();
+        this.kick();
+        return;
       case 'render':
         this.renders.render(m);
-        return this.kick();
+        this.kick();
+        return;
       case 'snapTestView':
         this.renders.snapTestView(m);
-        return this.kick();
+        this.kick();
+        return;
       case 'openScene':
         this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
@@ -228,13 +233,14 @@ export class TrainerHost {
     const backend = await this.backends.use(cfg.backend);
     const plan = newPlan(specs, cfg, 1, dir);
     writePlan(dir, plan);
-    const table = (this.compare = new CompareTable(dir, plan));
+    const table = new CompareTable(dir, plan);
+    this.compare = table;
     this.send(table.message());
     this.progress('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale})`);
     this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
     await tick();
     const data = loadRunData(cfg);
-    const runner = (this.comparison = new ComparisonRunner(dir, plan, data, backend, {
+    const runner = new ComparisonRunner(dir, plan, data, backend, {
       onRunStart: (r) => {
         this.trainerLabel = r.label;
         table.setStatus(r.label, 'training');
@@ -246,15 +252,19 @@ export class TrainerHost {
         return this.between(e, r.label);
       },
       onRunEnd: (r, outcome, t) => {
-        if (t) this.entryModels.set(r.label, (this.viewing = trainerSource(t)));
+        if (t) {
+          this.viewing = trainerSource(t);
+          this.entryModels.set(r.label, this.viewing);
+        }
         this.trainer = null;
         table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
         this.send(table.message());
       },
-    }));
+    });
+    this.comparison = runner;
     if (this.state === 'stopping') runner.stop();
     const result = await runner.run();
-    this.setState(result.stopped ? 'stopped' : 'done', `comparison ${dir}: ${result.stopped ? 'stopped; `npm run compare -- --resume ' + dir + '` finishes it' : 'done'}; reports in ${dir}/report.html`);
+    this.setState(result.stopped ? 'stopped' : 'done', `comparison ${dir}: ${result.stopped ? `stopped; \`npm run compare -- --resume ${dir}\` finishes it` : 'done'}; reports in ${dir}/report.html`);
   }
 
   /** After each run event: forward it, let messages in, serve requests, hold while paused. */

@@ -66,7 +66,7 @@ function components(p: string): string[] {
 /** Whether `inner` is `outer` or lies below it (both absolute, normalized). */
 export function isWithin(outer: string, inner: string): boolean {
   const rel = relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 export class PathPolicy {

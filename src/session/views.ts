@@ -3,7 +3,7 @@
  * about its time budget), test views with ground truth and error map, and the running test PSNR.
  */
 import { STEP_RATIO } from '../core/field/geometry';
-import { type ViewSet } from '../core/data/view-set';
+import type { ViewSet } from '../core/data/view-set';
 import type { TrainConfig } from '../core/config';
 import { loadTestViews } from '../core/run/scene-data';
 import { evaluateViews, renderView } from '../core/eval/evaluate';

@@ -63,7 +63,7 @@ describe('compare CLI', () => {
       mkdirSync(join(dir, r.label, 'renders'), { recursive: true });
       const summary = { decoder: r.entry, decoderWidth: 128, decoderParams: 10, totalParams: 20, preset: 'smoke', iterations: 100, backend: 'cpu', trainSeconds: 10, testPSNR: 20, testSSIM: 0.8, evalViews: 1, imageSize: [50, 50], finalReso: [8, 8, 8], finalBox: { min: [0, 0, 0], max: [1, 1, 1] }, seed: cfg.seed, complete: true };
       writeFileSync(join(dir, r.label, 'summary.json'), JSON.stringify(summary));
-      writeFileSync(join(dir, r.label, 'metrics.jsonl'), JSON.stringify({ type: 'eval', iteration: 100, testPSNR: 20, final: true }) + '\n');
+      writeFileSync(join(dir, r.label, 'metrics.jsonl'), `${JSON.stringify({ type: 'eval', iteration: 100, testPSNR: 20, final: true })}\n`);
     }
     const plan = { version: 1, created: 'x', entries: runs.map((r) => ({ entry: r.entry, label: r.entry, decoder: r.entry, options: {}, overrides: { decoder: r.entry } })), seeds: [cfg.seed], config: cfg, runs };
     writeFileSync(join(dir, 'compare.json'), JSON.stringify(plan));

@@ -115,6 +115,12 @@ async function killedBeforeCheckpoint(out: string): Promise<void> {
   expect(existsSync(join(out, 'summary.json'))).toBe(false);
 }
 
+/** Makes `dir` read-only with chmod; returns how. */
+function chmodReadOnly(dir: string): 'chmod' {
+  spawnSync('chmod', ['555', dir]);
+  return 'chmod';
+}
+
 describe('--out is checked before loading: one line, exit 2', () => {
   it('a file; a path through a file', () => {
     const file = join(tmp, 'a-file');
@@ -128,7 +134,7 @@ describe('--out is checked before loading: one line, exit 2', () => {
     const parent = join(tmp, 'read-only');
     mkdirSync(parent);
     // root ignores permission bits: make the folder immutable instead, where chattr works
-    const how = process.getuid?.() === 0 ? spawnSync('chattr', ['+i', parent]).status === 0 && 'chattr' : (spawnSync('chmod', ['555', parent]), 'chmod');
+    const how = process.getuid?.() === 0 ? spawnSync('chattr', ['+i', parent]).status === 0 && 'chattr' : chmodReadOnly(parent);
     if (!how) return ctx.skip();
     if (how === 'chattr') immutable.push(parent);
     const out = join(parent, 'run');

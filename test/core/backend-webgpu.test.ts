@@ -8,7 +8,7 @@
  * (then they are skipped).
  */
 import { DEFAULT_DECODER_OPTIONS } from '../../src/core/decoders/defaults';
-import { type Decoder } from '../../src/core/decoders/types';
+import type { Decoder } from '../../src/core/decoders/types';
 import { BackendError } from '../../src/core/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';

@@ -180,7 +180,7 @@ function corrupt(v: unknown, rng: Rng, depth = 0): unknown {
     for (const [k, x] of Object.entries(v)) {
       const q = rng.next();
       if (q < 0.1) continue;
-      out[q < 0.15 ? k + '_' : k] = q < 0.5 ? corrupt(x, rng, depth + 1) : x;
+      out[q < 0.15 ? `${k}_` : k] = q < 0.5 ? corrupt(x, rng, depth + 1) : x;
     }
     return out;
   }

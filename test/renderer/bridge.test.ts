@@ -55,7 +55,10 @@ describe('validate', () => {
 
   it('filters what a preload API delivers', () => {
     let deliver: (m: ServerMessage) => void = () => {};
-    const inner = { onMessage: (l: (m: ServerMessage) => void) => ((deliver = l), () => {}) } as never;
+    const inner = { onMessage: (l: (m: ServerMessage) => void) => {
+        deliver = l;
+        return () => {};
+      } } as never;
     const got: ServerMessage[] = [];
     validated(inner, () => {}).onMessage((m) => got.push(m));
     deliver({ type: 'bogus' } as never);

@@ -28,7 +28,7 @@ describe('formatting', () => {
     expect(formatLoss(0.01234567)).toBe('0.0123');
     expect(formatLoss(0.000123)).toBe('1.23e-4');
     expect(formatLoss(0)).toBe('0.0000');
-    expect(formatRate(3.14159)).toBe('3.1');
+    expect(formatRate(3.14)).toBe('3.1');
     expect(formatRate(123.4)).toBe('123');
   });
 

@@ -61,7 +61,7 @@ describe('isControlText', () => {
     ['{"type":"resume"}', true],
     ['{"type":"start","config":{}}', false],
     ['{"type":"pause","x":1}', false],
-    ['{"type":"pause"}' + ' '.repeat(100), false],
+    [`{"type":"pause"}${' '.repeat(100)}`, false],
     ['pause', false],
   ])('%s: %s', (text, yes) => expect(isControlText(text)).toBe(yes));
 });

@@ -41,7 +41,7 @@ export function splitDecoderEntries(raw: string): string[] {
     if (tok === '') throw new ConfigError(`--decoders: empty entry in '${raw}'`);
     if (tok.includes('=') && !tok.includes(':')) {
       if (entries.length === 0) throw new ConfigError(`--decoders entry '${tok}': expected a decoder name first (${DECODER_NAMES.join(', ')})`);
-      entries[entries.length - 1] += ',' + tok;
+      entries[entries.length - 1] += `,${tok}`;
     } else entries.push(tok);
   }
   return entries;

@@ -33,7 +33,7 @@ export function newPlan(specs: DecoderSpec[], cfg: TrainConfig, seedsN: number, 
 /** Creates `dir` and writes compare.json into it. */
 export function writePlan(dir: string, plan: ComparePlan): void {
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, PLAN_FILE), [JSON.stringify(plan, null, 2) + '\n']);
+  writeFileAtomic(join(dir, PLAN_FILE), [`${JSON.stringify(plan, null, 2)}\n`]);
 }
 
 /** Reads and validates `dir`/compare.json; errors start with `where` (e.g. '--resume '). */
@@ -56,7 +56,7 @@ export function writeReports(dir: string, plan: ComparePlan): string {
   const records = plan.runs.map((r) => readRunRecord(dir, r, plan));
   const report = buildReport(records, plan.config.preset, plan.seeds);
   const md = reportMarkdown(report);
-  writeFileAtomic(join(dir, 'report.json'), [JSON.stringify(report, null, 2) + '\n']);
+  writeFileAtomic(join(dir, 'report.json'), [`${JSON.stringify(report, null, 2)}\n`]);
   writeFileAtomic(join(dir, 'report.md'), [md]);
   const html = reportHtml(report, records, (p) => (existsSync(p) ? readFileSync(p) : null));
   writeFileAtomic(join(dir, 'report.html'), [html]);

@@ -189,7 +189,7 @@ export function reportMarkdown(report: Report): string {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ];
   if (report.preset === 'thesis') lines.push('', 'Thesis Table 6.2: MLP 34.01, MLP width 119 33.93, SIREN 32.11, SplitNet 45 34.16, SplitNet 42 34.00 dB.');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function escapeHtml(s: string): string {

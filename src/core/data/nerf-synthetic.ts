@@ -36,7 +36,7 @@ export function transformsPath(dir: string, split: SplitName): string {
  */
 export function framePath(dir: string, file: string): string {
   const p = join(dir, file);
-  return /\.png$/i.test(file) ? p : p + '.png';
+  return /\.png$/i.test(file) ? p : `${p}.png`;
 }
 
 /**
@@ -95,6 +95,7 @@ export function readTransforms(dir: string, split: SplitName): { cameraAngleX: n
     if (typeof f !== 'object' || f === null || Array.isArray(f)) fail(`frames[${k}]`, `expected an object, got ${describe(f)}`);
     const fr = f as Record<string, unknown>;
     if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, `expected a string, got ${describe(fr.file_path)}`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     if (/[\u0000-\u001f\u007f]/.test(fr.file_path as string)) fail(`frames[${k}].file_path`, 'expected a file path without control characters');
     const file = fr.file_path as string;
     if (isAbsolute(file) || normalize(file).split(/[\\/]/).includes('..')) fail(`frames[${k}].file_path`, `expected a path inside the scene folder, got '${file}'`);
@@ -157,7 +158,7 @@ function jsonErrorText(e: unknown, text: string): string {
     const line = before.split('\n').length;
     msg += ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
   }
-  return msg.length > 200 ? msg.slice(0, 200) + '...' : msg;
+  return msg.length > 200 ? `${msg.slice(0, 200)}...` : msg;
 }
 
 /** A short description of a JSON value for an error message. */
@@ -167,7 +168,7 @@ function describe(v: unknown): string {
   if (typeof v === 'number') return String(v); // Infinity (from 1e400) stays Infinity
   if (v === null || typeof v !== 'object') {
     const s = JSON.stringify(v);
-    return s.length > 40 ? s.slice(0, 40) + '...' : s;
+    return s.length > 40 ? `${s.slice(0, 40)}...` : s;
   }
   return 'an object';
 }

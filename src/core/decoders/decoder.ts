@@ -15,7 +15,7 @@ export const DECODERS: Record<string, DecoderFactory> = {
 };
 
 export function createDecoder(name: string, opts: DecoderOptions, rng: Rng): Decoder {
-  const factory = Object.prototype.hasOwnProperty.call(DECODERS, name) ? DECODERS[name] : undefined;
+  const factory = Object.hasOwn(DECODERS, name) ? DECODERS[name] : undefined;
   if (!factory) throw new Error(`unknown decoder '${name}' (known: ${Object.keys(DECODERS).join(', ')})`);
   return factory(opts, rng);
 }

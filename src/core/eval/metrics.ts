@@ -127,7 +127,7 @@ export function errorMap(a: Float32Array, b: Float32Array, width: number, height
   const n = width * height;
   if (a.length !== n * 3 || b.length !== a.length) throw new Error('errorMap: size mismatch');
   const out = new Float32Array(n * 3);
-  const clamp = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+  const clamp = (v: number) => (v < 0 ? 0 : Math.min(v , 1));
   for (let i = 0; i < n; i++) {
     const j = i * 3;
     const e = (Math.abs(a[j] - b[j]) + Math.abs(a[j + 1] - b[j + 1]) + Math.abs(a[j + 2] - b[j + 2])) / 3;

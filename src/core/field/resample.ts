@@ -3,7 +3,7 @@
  * bilinearly and lines linearly with aligned corners; shrinking crops them to the lattice cells
  * that cover a new box, exactly as TensoRF's shrink() does, and returns the corrected box.
  */
-import { type Param } from '../params';
+import type { Param } from '../params';
 import { type Box, MAT_MODE, VEC_MODE, type Vec3 } from './geometry';
 import type { VMField } from './vm';
 import { lineShape, planeShape } from './vm-kernels';

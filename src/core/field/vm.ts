@@ -6,7 +6,7 @@
  */
 import { type Param, makeParam } from '../params';
 import type { Rng } from '../random';
-import { type Box, type Vec3 } from './geometry';
+import type { Box, Vec3 } from './geometry';
 import { lineShape, planeShape, type VMFactors } from './vm-kernels';
 
 export interface VMField {

@@ -103,11 +103,11 @@ export class RunFolder {
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(this.path(name), [JSON.stringify(value, null, 2) + '\n']);
+    writeFileAtomic(this.path(name), [`${JSON.stringify(value, null, 2)}\n`]);
   }
 
   appendMetric(record: unknown): void {
-    appendFile(this.path('metrics.jsonl'), JSON.stringify(record) + '\n');
+    appendFile(this.path('metrics.jsonl'), `${JSON.stringify(record)}\n`);
   }
 
   /** Releases the folder's lock (idempotent); the run driver does this when a run ends. */

@@ -130,7 +130,7 @@ export class RunLock {
 export function lockFolder(dir: string, what: string): RunLock {
   const path = join(dir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, host: hostname(), what, since: new Date().toISOString(), procStart: procStart(process.pid) };
-  const text = JSON.stringify(owner) + '\n';
+  const text = `${JSON.stringify(owner)}\n`;
   for (let attempt = 0; attempt < 50; attempt++) {
     if (attempt > 0) pause(5 + 10 * Math.random());
     if (create(path, text)) return new RunLock(dir, text);

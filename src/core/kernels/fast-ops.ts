@@ -9,7 +9,7 @@
  *     the ids, where tfjs's costs segments x ids (36 s for 5,000 ids into a 4,096-row table);
  *     sums in double per segment and in id order, as tfjs's mask-and-sum does
  */
-import { type CpuBackendLike } from './cpu-backend';
+import type { CpuBackendLike } from './cpu-backend';
 import * as tf from '@tensorflow/tfjs-core';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];

@@ -61,7 +61,7 @@ function patch(patches: Patch[], target: object, key: string, wrap: (original: F
   const t = target as Record<string, unknown>;
   const original = t[key];
   if (typeof original !== 'function') throw new Error(`transfer count: ${key} is not a method of the backend`);
-  patches.push({ target: t, key, hadOwn: Object.prototype.hasOwnProperty.call(t, key), original });
+  patches.push({ target: t, key, hadOwn: Object.hasOwn(t, key), original });
   t[key] = wrap(original as Fn);
 }
 
@@ -163,7 +163,10 @@ export function countTransfers(): TransferCounter {
         reading.add(dataId);
         const done = () => reading.delete(dataId);
         return Promise.resolve(original.call(this, dataId)).then(
-          (v) => (done(), count(v)),
+          (v) => {
+            done();
+            return count(v);
+          },
           (e) => {
             done();
             throw e;

@@ -3,8 +3,8 @@
  * sigma = softplus(feature + shift) -> compositing weights -> appearance features and the decoder
  * only where w > threshold -> accumulated colour on white, clamped to [0, 1].
  */
-import { type ParamGroups } from '../params';
-import { type Decoder } from '../decoders/types';
+import type { ParamGroups } from '../params';
+import type { Decoder } from '../decoders/types';
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedDecoder } from '../decoders/fused-cpu';
 import { hostKernelsActive } from '../kernels/register';

@@ -127,7 +127,7 @@ async function driveTrainer(
   const total = data.evalIds.length;
   await emit({ type: 'evaluating', iteration: trainer.iteration, views: total });
   let done = 0;
-  let res;
+  let res: Awaited<ReturnType<Trainer['evaluate']>>;
   try {
     res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, async (score, render, pos) => {
       const file = saveViewRender(run.path('renders'), data.test, pos, render.rgb);

@@ -1,5 +1,5 @@
 /** Writes a view's render beside its ground truth and an error map. */
-import { type ViewSet } from '../data/view-set';
+import type { ViewSet } from '../data/view-set';
 import { join } from 'node:path';
 import { sideBySide } from '../eval/image-compose';
 import { errorMap } from '../eval/metrics';

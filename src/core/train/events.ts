@@ -8,7 +8,7 @@
  * the run driver (../run/train-run.ts) adds resumed, evaluating, view, eval (final), stopped and
  * done around it.
  */
-import { arr, bool, type Check, type Fields, isObj, fail, num, numOrNaN, oneOf, optional, type Shape, str, typed, unchecked } from '../checks';
+import { arr, bool, type Check, type Fields, isObj, fail, num, numOrNaN, oneOf, optional, type Shape, str, typed, } from '../checks';
 import type { TrainConfig } from '../config';
 import type { Box, Vec3 } from '../field/geometry';
 import type { ParamCounts } from '../model';

@@ -72,7 +72,7 @@ export function saveTrainer(path: string, t: Trainer): void {
     arrays[`adam.m.${p.name}`] = s.adam.m[i];
     arrays[`adam.v.${p.name}`] = s.adam.v[i];
   });
-  if (s.mask) arrays['mask'] = s.mask.data;
+  if (s.mask) arrays.mask = s.mask.data;
   arrays['pool.keep'] = packFlags(s.pool.keep);
   const meta: CheckpointMetaV2 = {
     config: t.cfg,
@@ -104,7 +104,7 @@ function checkedConfig(path: string, meta: CheckpointMeta): TrainConfig {
 
 function maskOf(path: string, meta: CheckpointMeta, arrays: Record<string, ArrayData>): AlphaMask | null {
   if (!meta.mask) return null;
-  const data = arrays['mask'];
+  const data = arrays.mask;
   if (!(data instanceof Uint8Array)) throw new CheckpointError(`${path}: alpha mask missing`);
   return { box: meta.mask.box, reso: meta.mask.reso, data };
 }

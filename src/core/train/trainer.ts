@@ -3,7 +3,7 @@
  * async stream of TrainEvents. Schedule changes happen at named points (schedule.ts); the
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
-import { positionsOf, strideViews, type ViewSet } from '../data/view-set';
+import { positionsOf, strideViews, } from '../data/view-set';
 import { CheckpointError, DatasetError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
 import { BatchSampler, filterPool, type RayPool } from '../data/ray-pool';
@@ -22,7 +22,7 @@ import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { choosePath } from './choose-path';
-import type { TrainPath } from './train-path';
+import type { StepResult, TrainPath } from './train-path';
 import type { PhaseTimer } from './phase-timer';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
@@ -213,7 +213,7 @@ export class Trainer {
       if (this.control.stopRequested) break;
       const t0 = performance.now();
       const it = this.iteration;
-      let res;
+      let res: StepResult;
       try {
         res = await this.path.step({
           model: this.model,
@@ -272,7 +272,7 @@ export class Trainer {
         if (this.failed) return;
       }
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
-        let r;
+        let r: Awaited<ReturnType<Trainer['evaluate']>>;
         try {
           r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
         } catch (e) {

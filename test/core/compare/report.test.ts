@@ -49,7 +49,7 @@ function fabricate(dir: string, f: Fake): void {
     writeFileSync(join(run, 'summary.json'), JSON.stringify(summary));
   }
   const lines = [{ type: 'step', iteration: 10 }, ...(f.curve ?? []).map(([iteration, testPSNR], i, a) => ({ type: 'eval', iteration, testPSNR, final: i === a.length - 1 }))];
-  writeFileSync(join(run, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeFileSync(join(run, 'metrics.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   for (const v of f.views ?? []) writePngRgb(join(run, 'renders', `test_${String(v).padStart(3, '0')}.png`), new Float32Array(6 * 2 * 3).fill(0.5), 6, 2);
 }
 

@@ -71,8 +71,17 @@ function flipInChunk(b: Buffer, r: Rng, type: string, repair: boolean): string {
 const JUNK: unknown[] = [null, true, false, 0, -1, 1e-7, 3.5, 40, 1e39, 'x', '', './train/r_99', '/abs/r_0', [], [1, 2], [[1, 2, 3, 4]], {}, { a: 1 }, Array(4).fill([0, 0, 0, 0])];
 /** Every [parent, key] place in a JSON value. */
 function places(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []) {
-  if (Array.isArray(v)) v.forEach((x, i) => (out.push([v, i]), places(x, out)));
-  else if (v && typeof v === 'object') for (const k of Object.keys(v)) (out.push([v as Record<string, unknown>, k]), places((v as Record<string, unknown>)[k], out));
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      out.push([v, i]);
+      places(x, out);
+    });
+  } else if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      places((v as Record<string, unknown>)[k], out);
+    }
+  }
   return out;
 }
 const editJson = (dir: string, r: Rng, f: (json: unknown, r: Rng) => string): string => {

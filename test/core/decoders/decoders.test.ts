@@ -1,5 +1,5 @@
 import { DEFAULT_DECODER_OPTIONS } from '../../../src/core/decoders/defaults';
-import { type DecoderOptions } from '../../../src/core/decoders/types';
+import type { DecoderOptions } from '../../../src/core/decoders/types';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

@@ -1,4 +1,4 @@
-import { type Decoder } from '../../../src/core/decoders/types';
+import type { Decoder } from '../../../src/core/decoders/types';
 /** Naive float64 reference forward passes of the decoders, written with plain loops (test helper). */
 
 export function naivePE(x: number[], freqs: number): number[] {

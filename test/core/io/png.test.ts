@@ -95,7 +95,7 @@ describe('writePngRgb', () => {
     const file = join(dir, 'out', 'w.png');
     // [0, 0.5, 1], [-1, 2, NaN] -> [0, 128, 255], [0, 255, 0]  (0.5*255 = 127.5 rounds to 128)
     writePngRgb(file, new Float32Array([0, 0.5, 1, -1, 2, NaN]), 2, 1);
-    expect(existsSync(file + '.tmp')).toBe(false);
+    expect(existsSync(`${file}.tmp`)).toBe(false);
     const header = readPngHeader(file);
     expect(header).toEqual({ width: 2, height: 1, depth: 8, colorType: 2, interlace: 0 });
     expect(Array.from(readPng(file).data)).toEqual([0, 128, 255, 255, 0, 255, 0, 255]);

@@ -100,6 +100,6 @@ describe('transfer count on webgpu', () => {
       backend.makeUniforms = makeUniforms;
     }
     expect(GPUBuffer.prototype.getMappedRange).toBe(getMappedRange);
-    expect(Object.prototype.hasOwnProperty.call(tf.backend(), 'readSync')).toBe(false);
+    expect(Object.hasOwn(tf.backend(), 'readSync')).toBe(false);
   });
 });

@@ -180,7 +180,7 @@ describe('compositeWeightsTf and accumulateTf match the packed JS compositing', 
   });
 
   it('accumulate: forward and gradients w.r.t. w and rgb', () => {
-    const { rng, R, N, sigma, delta, pk, rayOf, pSigma, pick, present } = compositingCase(6);
+    const { rng, R, N, pk, rayOf, pSigma, pick, present } = compositingCase(6);
     const wPacked = weightsForward(pSigma, pk, SCALE);
     const wDense = new Float32Array(R * N);
     present.forEach((i, s) => (wDense[i] = wPacked[s]));

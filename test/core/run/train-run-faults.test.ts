@@ -10,7 +10,7 @@
  * - EIO writing summary.json at the end of a resumed run: the summary of the stopped run is
  *   still there, the final checkpoint was written, and metrics.jsonl was appended to.
  */
-import { type RunData } from '../../../src/core/run/scene-data';
+import type { RunData } from '../../../src/core/run/scene-data';
 import { OutputWriteError } from '../../../src/core/errors';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

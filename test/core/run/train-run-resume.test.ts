@@ -133,7 +133,7 @@ describe('resuming from an older checkpoint', () => {
   it('truncateToCheckpoint: after the last record of the checkpoint, else before the first later record', () => {
     const file = join(tmp, 'metrics-cut.jsonl');
     const rec = (type: string, iteration?: number) => JSON.stringify(iteration === undefined ? { type } : { type, iteration });
-    const write = (...l: string[]) => writeFileSync(file, l.map((x) => x + '\n').join(''));
+    const write = (...l: string[]) => writeFileSync(file, l.map((x) => `${x}\n`).join(''));
     const read = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
     write(rec('started'), rec('step', 10), rec('checkpoint', 10), rec('step', 20), rec('checkpoint', 20), rec('step', 30), rec('error'));
     expect(truncateToCheckpoint(file, 20)).toBe(2);
@@ -157,7 +157,7 @@ describe('resuming from an older checkpoint', () => {
       { type: 'step', iteration: 20, trainPSNR: 12.5 },
       { type: 'eval', iteration: 20, testPSNR: 13.5 },
     ];
-    writeFileSync(join(dir, 'metrics.jsonl'), l.map((x) => JSON.stringify(x) + '\n').join(''));
+    writeFileSync(join(dir, 'metrics.jsonl'), l.map((x) => `${JSON.stringify(x)}\n`).join(''));
     expect(readHistory(dir)).toEqual([{ iteration: 10, trainPSNR: 11 }, { iteration: 20, trainPSNR: 12.5 }, { iteration: 20, testPSNR: 13.5 }]);
   });
 });

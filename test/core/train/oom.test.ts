@@ -3,7 +3,7 @@
  * and the settings to lower (oom.ts); other errors are not taken for one. In the trainer, an
  * out-of-memory error while rendering the running test PSNR stops the run with that line.
  */
-import { type ViewSet } from '../../../src/core/data/view-set';
+import type { ViewSet } from '../../../src/core/data/view-set';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import { resolveConfig } from '../../../src/core/config';

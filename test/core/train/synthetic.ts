@@ -1,5 +1,5 @@
 /** Synthetic training data for the trainer tests: random rays through the Lego box, random colours. */
-import { type ViewSet } from '../../../src/core/data/view-set';
+import type { ViewSet } from '../../../src/core/data/view-set';
 import type { RayPool } from '../../../src/core/data/ray-pool';
 import { Rng } from '../../../src/core/random';
 import { lookAt } from '../../../src/core/render/turntable';
