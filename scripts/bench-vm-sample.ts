@@ -82,13 +82,18 @@ async function measure(label: string, C: number, f: F, k: number) {
     await sync(g);
     const tfb = performance.now() - t0;
     tf.dispose(g);
-    if (i >= WARM) { fw.push(tf1); fb.push(tfb); }
+    if (i >= WARM) {
+      fw.push(tf1);
+      fb.push(tfb);
+    }
   }
   const n = S * 3 * C;
   const min = (xs: number[]) => Math.min(...xs);
   const ns = (ms: number) => ((ms * 1e6) / n).toFixed(1);
   const bwMin = min(fb.map((x, i) => x - fw[i]));
-  console.log(`${label.padEnd(28)} C=${C} ${RAYS ? 'rays' : 'random'}: forward min ${min(fw).toFixed(1)} ms (${ns(min(fw))} ns) median ${median(fw).toFixed(1)}; backward (f+b - f) min ${bwMin.toFixed(1)} ms (${ns(bwMin)} ns) median ${(median(fb) - median(fw)).toFixed(1)}; f+b [${fb.map((x) => x.toFixed(0))}] f [${fw.map((x) => x.toFixed(0))}]`);
+  console.log(
+    `${label.padEnd(28)} C=${C} ${RAYS ? 'rays' : 'random'}: forward min ${min(fw).toFixed(1)} ms (${ns(min(fw))} ns) median ${median(fw).toFixed(1)}; backward (f+b - f) min ${bwMin.toFixed(1)} ms (${ns(bwMin)} ns) median ${(median(fb) - median(fw)).toFixed(1)}; f+b [${fb.map((x) => x.toFixed(0))}] f [${fw.map((x) => x.toFixed(0))}]`,
+  );
   tf.dispose([...planes, ...lines, dy!]);
 }
 
@@ -104,6 +109,8 @@ coords.dispose();
 tf.removeBackend('webgpu');
 if (only.includes('cpu')) {
   await initBackend('cpu');
-  for (const [k, { C, mode }] of cases.entries()) if (!process.env.CASE || process.env.CASE === mode) await measure(`ops.ts vmSample cpu ${mode}`, C, (p, l) => vmSample(p, l, C, [R, R, R], coordsData, S, mode), k);
+  for (const [k, { C, mode }] of cases.entries())
+    if (!process.env.CASE || process.env.CASE === mode)
+      await measure(`ops.ts vmSample cpu ${mode}`, C, (p, l) => vmSample(p, l, C, [R, R, R], coordsData, S, mode), k);
 }
 process.exit(0);

@@ -80,7 +80,8 @@ if (ONLY !== 'adam') {
   const mask = tf.tidy(() => tf.cast(tf.greater(w, 1e-4), 'float32')) as tf.Tensor2D;
   const rgb = tf.randomUniform([R, N, 3], 0, 1, 'float32', 3) as tf.Tensor3D;
   const dOut = tf.randomNormal([R, 3], 0, 1, 'float32', 4) as tf.Tensor2D;
-  const accBoth = (f: typeof accumulateTf) => () => tf.grads((x: tf.Tensor, c: tf.Tensor) => f(x as tf.Tensor2D, c as tf.Tensor3D, mask))([w, rgb], dOut);
+  const accBoth = (f: typeof accumulateTf) => () =>
+    tf.grads((x: tf.Tensor, c: tf.Tensor) => f(x as tf.Tensor2D, c as tf.Tensor3D, mask))([w, rgb], dOut);
   const tfAcc = await time(() => [accumulateTf(w, rgb, mask)]);
   const ourAcc = await time(() => [accumulateWebgpu(w, rgb, mask)]);
   const tfAccBoth = await time(accBoth(accumulateTf));
@@ -95,12 +96,19 @@ if (ONLY !== 'adam') {
 if (ONLY !== 'composite') {
   const opts = { lr: 0.02, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 7 };
   for (const n of ADAM_SIZES) {
-    const [p, m, v, g] = tf.tidy(() => [tf.randomNormal([n]), tf.mul(tf.randomNormal([n]), 0.1), tf.mul(tf.randomUniform([n]), 0.01), tf.randomNormal([n])]);
+    const [p, m, v, g] = tf.tidy(() => [
+      tf.randomNormal([n]),
+      tf.mul(tf.randomNormal([n]), 0.1),
+      tf.mul(tf.randomUniform([n]), 0.01),
+      tf.randomNormal([n]),
+    ]);
     const ours = adamUpdateWebgpu(p, m, v, g, opts);
     const ref = adamUpdateTf(p, m, v, g, opts);
     const diffs = await Promise.all(ours.map(async (t, i) => (await tf.max(tf.abs(tf.sub(t, ref[i]))).data())[0]));
     tf.dispose([...ours, ...ref]);
-    console.log(`adam n = ${n}${n % 4 ? ' (scalar program)' : ' (vec4 program)'}: max |fused - plain| over p, m, v = ${Math.max(...diffs).toExponential(2)}`);
+    console.log(
+      `adam n = ${n}${n % 4 ? ' (scalar program)' : ' (vec4 program)'}: max |fused - plain| over p, m, v = ${Math.max(...diffs).toExponential(2)}`,
+    );
     const tfMs = await time(() => adamUpdateTf(p, m, v, g, opts));
     const ourMs = await time(() => adamUpdateWebgpu(p, m, v, g, opts));
     row(`adamUpdateTf ${n}`, tfMs);

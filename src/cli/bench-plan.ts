@@ -87,13 +87,20 @@ export function planCases(p: PlanInput, backend: string): PlannedCase[] {
   const ck = p.checkpoint;
   const names = p.cases ?? (ck ? [`${ck.config.preset}-late`] : ['quick', 'thesis-early']);
   for (const c of names) if (!(c in CASES)) throw new ConfigError(`--cases: unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
-  if (ck && !names.some((c) => CASES[c].late)) throw new ConfigError(`--checkpoint: used by the -late cases only (${lateNames()}); none is in --cases`);
+  if (ck && !names.some((c) => CASES[c].late))
+    throw new ConfigError(`--checkpoint: used by the -late cases only (${lateNames()}); none is in --cases`);
   return names.map((name) => {
     const c = CASES[name];
     if (c.late && ck) {
-      if (ck.config.preset !== c.config.preset) throw new ConfigError(`--checkpoint ${ck.path}: a ${ck.config.preset} run; case ${name} needs a ${String(c.config.preset)} run's checkpoint`);
+      if (ck.config.preset !== c.config.preset)
+        throw new ConfigError(
+          `--checkpoint ${ck.path}: a ${ck.config.preset} run; case ${name} needs a ${String(c.config.preset)} run's checkpoint`,
+        );
       const extra = Object.keys(p.overrides).filter((k) => !(WITH_CHECKPOINT as string[]).includes(k));
-      if (extra.length > 0) throw new ConfigError(`--${OPTIONS[extra[0] as keyof TrainConfig]?.flag ?? extra[0]}: not with --checkpoint (the run's settings are the checkpoint's; only --data may be given)`);
+      if (extra.length > 0)
+        throw new ConfigError(
+          `--${OPTIONS[extra[0] as keyof TrainConfig]?.flag ?? extra[0]}: not with --checkpoint (the run's settings are the checkpoint's; only --data may be given)`,
+        );
       const cfg: TrainConfig = { ...ck.config, ...p.overrides, ...BENCH_FIELDS, backend: backend as TrainConfig['backend'] };
       return { name, cfg, checkpoint: ck, from: p.fromIteration ?? ck.meta.iteration + AFTER_CHECKPOINT, iters: p.iters };
     }

@@ -38,7 +38,13 @@ const USAGE = `npm run bench -- [options] [training flags]
   --cases LIST         ${Object.keys(CASES).join(', ')}
                        (default quick,thesis-early; with --checkpoint the -late case of its preset)
 ${Object.entries(CASES)
-  .map(([n, c]) => wrap(`${n}: ${c.about}; from iteration ${c.from}${c.late ? ', or from --checkpoint' : ''}`, '                         ', '                           '))
+  .map(([n, c]) =>
+    wrap(
+      `${n}: ${c.about}; from iteration ${c.from}${c.late ? ', or from --checkpoint' : ''}`,
+      '                         ',
+      '                           ',
+    ),
+  )
   .join('\n')}
   --from-iteration A   measure steps A+1..A+N (default: the case's, above; with a checkpoint at
                        iteration C, C+${AFTER_CHECKPOINT}: the restored state goes up and shaders compile first)
@@ -109,7 +115,9 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
         peak = Math.max(peak, process.memoryUsage().rss);
         if (e.type !== 'step') return;
         const what = e.iteration > c.from ? 'measured' : 'to reach';
-        process.stderr.write(`\r${backend.name} ${c.name}: iteration ${e.iteration}/${last} (${what}; ${(e.stepSeconds * 1000).toFixed(0)} ms, ${e.decoded} decoded)   `);
+        process.stderr.write(
+          `\r${backend.name} ${c.name}: iteration ${e.iteration}/${last} (${what}; ${(e.stepSeconds * 1000).toFixed(0)} ms, ${e.decoded} decoded)   `,
+        );
       },
     });
     tfBytes = tf.memory().numBytes;
@@ -151,7 +159,8 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
 
 const PHASE_TIMING_NOTE: Record<Measurement['phaseTiming'], string> = {
   host: 'host work (the cpu backend runs ops as they are called)',
-  dispatch: 'dispatch time only: the device works behind the host, and its time lands in the phase that waits for it (density+selection, readback); --sync-phases gives device time per phase',
+  dispatch:
+    'dispatch time only: the device works behind the host, and its time lands in the phase that waits for it (density+selection, readback); --sync-phases gives device time per phase',
   device: 'device time: every phase boundary waited for the device (--sync-phases), so the whole step is slower than unsynced',
 };
 
@@ -206,7 +215,8 @@ async function main(argv: string[]): Promise<number> {
     cores: cpus().length,
     memGB: totalmem() / 2 ** 30,
     phaseTiming: Object.fromEntries(timings.map((t) => [t, PHASE_TIMING_NOTE[t]])),
-    bytes: 'counted per step from one step event to the next, where the backend writes and reads device memory (transferCounting); uploads include the uniform blocks',
+    bytes:
+      'counted per step from one step event to the next, where the backend writes and reads device memory (transferCounting); uploads include the uniform blocks',
     rows,
     skipped,
   };

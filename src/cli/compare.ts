@@ -32,7 +32,12 @@ function usage(): string {
     'usage: npm run compare -- [--decoders LIST] [--seeds K] [--out DIR] [--resume DIR] [training options]',
     '',
     '  --decoders LIST  comma-separated entries, default mlp,siren,splitnet; an entry may carry options:',
-    ...Object.entries(DECODER_OPTIONS).map(([d, o]) => `                     ${d}: ${Object.entries(o).map(([k, key]) => `${k} (--${OPTIONS[key].flag})`).join(', ')}`),
+    ...Object.entries(DECODER_OPTIONS).map(
+      ([d, o]) =>
+        `                     ${d}: ${Object.entries(o)
+          .map(([k, key]) => `${k} (--${OPTIONS[key].flag})`)
+          .join(', ')}`,
+    ),
     '                   e.g. mlp,mlp:width=119,siren:flic=2,initc=40,splitnet:m=10,init=lsuv',
     '  --seeds K        runs per entry with seeds seed, seed+1, ... (default 1)',
     '  --out DIR        comparison folder (default runs/compare-<stamp>)',
@@ -42,7 +47,6 @@ function usage(): string {
   ];
   return lines.join('\n');
 }
-
 
 async function main(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, SWITCHES);
@@ -54,7 +58,10 @@ async function main(argv: string[]): Promise<number> {
   const own = takeFlags(flags, COMPARE_FLAGS);
   const partial = flagsToPartial(flags);
   for (const k of ['decoder', 'name'] as const) {
-    if (partial[k] !== undefined) throw new ConfigError(`--${OPTIONS[k].flag}: not a compare option (use --decoders to choose decoders; run folders are named by entry)`);
+    if (partial[k] !== undefined)
+      throw new ConfigError(
+        `--${OPTIONS[k].flag}: not a compare option (use --decoders to choose decoders; run folders are named by entry)`,
+      );
   }
   delete partial.out; // taken above as the comparison folder
 
@@ -77,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
     let seedsN = 1;
     if (own.seeds !== undefined) {
       seedsN = parseDecimal(own.seeds);
-      if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100) throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
+      if (!Number.isInteger(seedsN) || seedsN < 1 || seedsN > 100)
+        throw new ConfigError(`--seeds: expected an integer from 1 to 100, got '${own.seeds}'`);
     }
     planSeeds(early.seed, seedsN);
     const specs: DecoderSpec[] = parseDecoderSpecs(own.decoders ?? 'mlp,siren,splitnet', partial);
@@ -94,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
   say(`preset ${plan.config.preset}: ${PRESET_NOTES[plan.config.preset]}`);
   say(`backend ${backend.name}: ${backend.reason}`);
   const todo = plan.runs.filter((r) => !runComplete(join(dir, r.label)));
-  say(`comparison ${dir}: ${plan.runs.length} runs planned (${plan.entries.map((e) => e.label).join(', ')} x ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}), ${todo.length} to run`);
+  say(
+    `comparison ${dir}: ${plan.runs.length} runs planned (${plan.entries.map((e) => e.label).join(', ')} x ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}), ${todo.length} to run`,
+  );
 
   let runner: ComparisonRunner | null = null;
   let stopping = false;

@@ -107,8 +107,7 @@ function extractScene(zip: string, scene: string, work: string): string {
   const names = list.stdout.split('\n').filter((n) => n.endsWith('transforms_train.json') && !n.includes('__MACOSX'));
   const wanted = `${scene}/transforms_train.json`;
   const matches = names.filter((n) => n === wanted || n.endsWith(`/${wanted}`));
-  const entry =
-    matches.find((n) => n.includes('nerf_synthetic/')) ?? matches[0] ?? (names.length === 1 ? names[0] : undefined);
+  const entry = matches.find((n) => n.includes('nerf_synthetic/')) ?? matches[0] ?? (names.length === 1 ? names[0] : undefined);
   if (!entry) throw new CliError(`${zip}: no ${wanted} in the archive`);
   const prefix = entry.slice(0, entry.length - 'transforms_train.json'.length);
   const dest = join(work, 'unzipped');
@@ -130,9 +129,7 @@ function findSceneFolder(from: string, scene: string): string {
   const candidates = [from, join(from, 'nerf_synthetic', scene), join(from, scene)];
   const found = candidates.find((d) => existsSync(join(d, 'transforms_train.json')));
   if (!found) {
-    throw new CliError(
-      `${from}: no scene found (looked for transforms_train.json in ${candidates.join(', ')})`,
-    );
+    throw new CliError(`${from}: no scene found (looked for transforms_train.json in ${candidates.join(', ')})`);
   }
   return found;
 }

@@ -37,11 +37,14 @@ let rendering: { backend: string; chunk: number } | null = null;
 async function render(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, ['help']);
   if (switches.has('help')) {
-    process.stdout.write(`usage: npm run render -- --run DIR [--views N | --turntable N (1 to ${MAX_TURNTABLE_FRAMES})] [--backend auto|webgpu|tensorflow|cpu] [--out DIR] [--chunk N]\n`);
+    process.stdout.write(
+      `usage: npm run render -- --run DIR [--views N | --turntable N (1 to ${MAX_TURNTABLE_FRAMES})] [--backend auto|webgpu|tensorflow|cpu] [--out DIR] [--chunk N]\n`,
+    );
     return 0;
   }
   const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
-  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
+  for (const k of Object.keys(flags))
+    if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
   if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
   const int = (name: string, min: number, max = Infinity, what = ''): number | undefined => {
     if (flags[name] === undefined) return undefined;
@@ -78,10 +81,17 @@ async function render(argv: string[]): Promise<number> {
   const ids = views ? evenlySpaced(nTest, views) : Array.from({ length: nTest }, (_, i) => i);
   const test = loadTestViews(cfg, ids);
   let done = 0;
-  const res = await evaluateViews(model, ctx, test, ids.map((_, i) => i), true, (s, r, pos) => {
-    saveViewRender(out, test, pos, r.rgb);
-    process.stderr.write(`\rview ${++done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
-  });
+  const res = await evaluateViews(
+    model,
+    ctx,
+    test,
+    ids.map((_, i) => i),
+    true,
+    (s, r, pos) => {
+      saveViewRender(out, test, pos, r.rgb);
+      process.stderr.write(`\rview ${++done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
+    },
+  );
   process.stderr.write('\n');
   process.stdout.write(`${JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out })}\n`);
   return 0;

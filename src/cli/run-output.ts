@@ -26,11 +26,20 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
   return (e) => {
     switch (e.type) {
       case 'started':
-        return line(`parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`);
+        return line(
+          `parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`,
+        );
       case 'resumed':
         return line(`resuming at iteration ${e.iteration} of ${e.total}`);
       case 'step':
-        return train.update({ iteration: e.iteration, total: e.total, loss: e.loss, trainPSNR: e.trainPSNR, itsPerSecond: e.itsPerSecond, testPSNR: lastTest });
+        return train.update({
+          iteration: e.iteration,
+          total: e.total,
+          loss: e.loss,
+          trainPSNR: e.trainPSNR,
+          itsPerSecond: e.itsPerSecond,
+          testPSNR: lastTest,
+        });
       case 'schedule':
         return line(`after it ${e.iteration}: ${e.action} ${e.detail}`);
       case 'eval':
@@ -45,12 +54,22 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
         return say(`evaluating ${e.views} test views ...`);
       case 'view':
         psnrSum += e.psnr;
-        evalBar?.update({ kind: 'eval', iteration: e.done, total: e.total, loss: 0, trainPSNR: psnrSum / e.done, itsPerSecond: e.done / ((performance.now() - evalStart) / 1000) });
+        evalBar?.update({
+          kind: 'eval',
+          iteration: e.done,
+          total: e.total,
+          loss: 0,
+          trainPSNR: psnrSum / e.done,
+          itsPerSecond: e.done / ((performance.now() - evalStart) / 1000),
+        });
         return;
       case 'stopped':
         train.end();
         evalBar?.end();
-        if (e.phase === 'evaluation') return say(`stopped during the final evaluation (training had finished at iteration ${e.iteration}); checkpoint ${e.checkpoint}; --resume ${runDir} evaluates`);
+        if (e.phase === 'evaluation')
+          return say(
+            `stopped during the final evaluation (training had finished at iteration ${e.iteration}); checkpoint ${e.checkpoint}; --resume ${runDir} evaluates`,
+          );
         return say(`stopped at iteration ${e.iteration}; checkpoint ${e.checkpoint}`);
       case 'error':
         train.end();
@@ -58,7 +77,9 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
         return say(`error: ${e.message}`);
       case 'done': {
         const s = e.summary;
-        return say(`test PSNR ${s.testPSNR.toFixed(2)} dB, SSIM ${s.testSSIM.toFixed(4)} over ${s.evalViews} views; trained ${s.trainSeconds.toFixed(1)} s; ${runDir}`);
+        return say(
+          `test PSNR ${s.testPSNR.toFixed(2)} dB, SSIM ${s.testSSIM.toFixed(4)} over ${s.evalViews} views; trained ${s.trainSeconds.toFixed(1)} s; ${runDir}`,
+        );
       }
       case 'checkpoint':
         return;

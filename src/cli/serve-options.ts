@@ -27,11 +27,21 @@ export interface ServeOptions {
 
 export function parseServeArgs(argv: string[], cwd = process.cwd()): ServeOptions {
   const { flags, switches } = parseArgs(argv, ['rebuild', 'help', 'no-token']);
-  for (const k of Object.keys(flags)) if (!['host', 'port', 'allow'].includes(k)) throw new ConfigError(`unknown flag --${k}\n${SERVE_USAGE}`);
+  for (const k of Object.keys(flags))
+    if (!['host', 'port', 'allow'].includes(k)) throw new ConfigError(`unknown flag --${k}\n${SERVE_USAGE}`);
   const host = flags.host ?? '127.0.0.1';
   const port = flags.port === undefined ? 8765 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: expected an integer in 0..65535, got '${flags.port}'`);
-  const allowed = [cwd, ...(flags.allow ? flags.allow.split(',').filter(Boolean).map((d) => resolve(cwd, d)) : [])];
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port: expected an integer in 0..65535, got '${flags.port}'`);
+  const allowed = [
+    cwd,
+    ...(flags.allow
+      ? flags.allow
+          .split(',')
+          .filter(Boolean)
+          .map((d) => resolve(cwd, d))
+      : []),
+  ];
   for (const d of allowed) if (!existsSync(d)) throw new ConfigError(`--allow: folder ${d} does not exist`);
   return {
     host,

@@ -30,12 +30,21 @@ export function ensureRendererBuilt(root: string, force: boolean, say: (l: strin
   const out = join(root, 'out', 'renderer');
   const index = join(out, 'index.html');
   const sources = ['src/renderer', 'src/protocol'].map((d) => join(root, d)).filter(existsSync);
-  const stale = force || !existsSync(index) || sources.some((d) => newestMtime(d) > statSync(index).mtimeMs) || statSync(join(root, 'src/core/config.ts')).mtimeMs > statSync(index).mtimeMs;
+  const stale =
+    force ||
+    !existsSync(index) ||
+    sources.some((d) => newestMtime(d) > statSync(index).mtimeMs) ||
+    statSync(join(root, 'src/core/config.ts')).mtimeMs > statSync(index).mtimeMs;
   if (stale) {
     if (!existsSync(join(root, 'src/renderer'))) throw new Error('src/renderer is missing; cannot build the page');
     say('building the page (vite) ...');
-    const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`the page build failed (vite exit ${r.status}); run \`npx vite build --config vite.renderer.config.ts\` to see why`);
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'],
+      { cwd: root, stdio: 'inherit' },
+    );
+    if (r.status !== 0)
+      throw new Error(`the page build failed (vite exit ${r.status}); run \`npx vite build --config vite.renderer.config.ts\` to see why`);
   }
   return out;
 }
@@ -53,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
   const session = new Session(forkTrainer({ allowedRoots: allowed }));
   const server = await startServer({ host, port, staticDir, token, session }).catch((e: NodeJS.ErrnoException) => {
     session.close();
-    if (e.code === 'EADDRINUSE') throw new ConfigError(`--port ${port}: already in use on ${host}; choose another (--port 0 picks a free one)`);
+    if (e.code === 'EADDRINUSE')
+      throw new ConfigError(`--port ${port}: already in use on ${host}; choose another (--port 0 picks a free one)`);
     if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new ConfigError(`--host ${host}: not an address of this machine`);
     if (e.code === 'EACCES') throw new ConfigError(`--port ${port}: not allowed for this user (ports below 1024 need privileges)`);
     throw e;
@@ -64,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
   else say(`--no-token on ${host}: anyone who can reach this address, and any web page whose name resolves to it, may drive the training`);
   say(`scenes and runs may be opened in: ${allowed.join(', ')}`);
   const scene = DEFAULT_UI_CONFIG.data;
-  if (scene && existsSync(scene) && !new PathPolicy(allowed).allows(scene)) say(`note: ${scene} is a symbolic link to a folder outside these; add it with --allow to open it`);
+  if (scene && existsSync(scene) && !new PathPolicy(allowed).allows(scene))
+    say(`note: ${scene} is a symbolic link to a folder outside these; add it with --allow to open it`);
   say('a training goes on when the last page is closed; open the URL again to watch it, Stop (or Ctrl-C here) ends it');
   say('Ctrl-C stops the server (a running training saves its checkpoint first)');
 

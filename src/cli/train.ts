@@ -100,7 +100,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** trainRun with its events on the terminal, and Ctrl-C / SIGTERM stopping it after the current iteration. */
-async function trainWithSignals(cfg: TrainConfig, run: RunFolder, data: RunData, backend: BackendInfo, json: boolean, say: (line: string) => void, resume?: TrainerCheckpoint): Promise<number> {
+async function trainWithSignals(
+  cfg: TrainConfig,
+  run: RunFolder,
+  data: RunData,
+  backend: BackendInfo,
+  json: boolean,
+  say: (line: string) => void,
+  resume?: TrainerCheckpoint,
+): Promise<number> {
   let trainer: Trainer | null = null;
   let stopping = false;
   let evaluating = false;

@@ -55,7 +55,12 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
       if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
       else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     }
-    const gpu = g.navigator!.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; device?: string; description?: string }; isFallbackAdapter?: boolean } | null> };
+    const gpu = g.navigator!.gpu as {
+      requestAdapter(): Promise<{
+        info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+        isFallbackAdapter?: boolean;
+      } | null>;
+    };
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { ok: false, why: 'no WebGPU adapter (is a Vulkan driver installed? see README)', device: '', software: false };
     const info = adapter.info ?? {};
@@ -84,7 +89,10 @@ export async function initBackend(requested: BackendName): Promise<BackendInfo> 
   if (requested === 'cpu') return startCpu('cpu backend requested');
   if (requested === 'tensorflow') {
     const t = await tryTensorflow();
-    if (!t.ok) throw new BackendError(`--backend tensorflow: cannot load TensorFlow (${t.why}); install @tensorflow/tfjs-node-gpu or use --backend cpu`);
+    if (!t.ok)
+      throw new BackendError(
+        `--backend tensorflow: cannot load TensorFlow (${t.why}); install @tensorflow/tfjs-node-gpu or use --backend cpu`,
+      );
     return { name: 'tensorflow', reason: 'tensorflow backend requested', device: t.device };
   }
   if (requested === 'webgpu') {

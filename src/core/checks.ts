@@ -20,7 +20,9 @@ export type Infer<C> = C extends { readonly __type?: infer T } ? Exclude<T, unde
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /** The object type described by `fields`: optional checks give optional keys. */
 export type Shape<F extends Fields> = Simplify<
-  { -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: Infer<F[K]> } & { -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: Infer<F[K]> }
+  { -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: Infer<F[K]> } & {
+    -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: Infer<F[K]>;
+  }
 >;
 
 export function fail(at: string, expected: string, v: unknown): never {
@@ -71,7 +73,8 @@ export const arr =
   <T>(item: Check<T>, minLen = 0, maxLen = Infinity): Check<T[]> =>
   (v, at) => {
     if (!Array.isArray(v)) fail(at, 'an array', v);
-    if (v.length < minLen || v.length > maxLen) fail(at, minLen === maxLen ? `${minLen} items` : `${minLen}..${maxLen} items`, `${v.length} items`);
+    if (v.length < minLen || v.length > maxLen)
+      fail(at, minLen === maxLen ? `${minLen} items` : `${minLen}..${maxLen} items`, `${v.length} items`);
     v.forEach((x, i) => item(x, `${at}[${i}]`));
   };
 
@@ -79,7 +82,9 @@ export const arr =
 export const typed = <T>(check: (v: unknown, at: string) => void): Check<T> => check;
 
 /** Not checked here (validated elsewhere, or free-form), but typed. */
-export const unchecked = <T>(): Check<T> => () => {};
+export const unchecked =
+  <T>(): Check<T> =>
+  () => {};
 
 export const optional = <T>(c: Check<T>): OptionalCheck<T> =>
   Object.assign((v: unknown, at: string) => (v === undefined ? undefined : c(v, at)), { optional: true as const });

@@ -95,7 +95,12 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
   seed: { kind: 'int', flag: 'seed', min: 0, max: MAX_SEED, help: `random seed (0 to ${MAX_SEED}, the RNG's 32-bit state)` },
   chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
-  checkpointEvery: { kind: 'int', flag: 'checkpoint-every', min: 0, help: 'write checkpoint.trf every N iterations (0 = only at the end or on stop)' },
+  checkpointEvery: {
+    kind: 'int',
+    flag: 'checkpoint-every',
+    min: 0,
+    help: 'write checkpoint.trf every N iterations (0 = only at the end or on stop)',
+  },
   out: { kind: 'string', flag: 'out', help: 'run folder (default runs/<name>)' },
   name: { kind: 'string', flag: 'name', help: 'run name' },
 };

@@ -32,7 +32,8 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     resume: () => send({ type: 'resume' }),
     stop: () => send({ type: 'stop' }),
     evaluate: () => send({ type: 'evaluate' }),
-    render: (id, camera, output, quality, model) => send({ type: 'render', id, camera, output, quality, ...(model === undefined ? {} : { model }) }),
+    render: (id, camera, output, quality, model) =>
+      send({ type: 'render', id, camera, output, quality, ...(model === undefined ? {} : { model }) }),
     compare: (decoders, config) => send({ type: 'compare', decoders, config }),
     snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
     openScene: (path) => send({ type: 'openScene', path }),

@@ -44,7 +44,18 @@ export type ClientMessage =
 
 export type ClientMessageType = ClientMessage['type'];
 
-export const SESSION_STATES = ['idle', 'loading', 'training', 'paused', 'stopping', 'evaluating', 'done', 'stopped', 'failed', 'viewing'] as const;
+export const SESSION_STATES = [
+  'idle',
+  'loading',
+  'training',
+  'paused',
+  'stopping',
+  'evaluating',
+  'done',
+  'stopped',
+  'failed',
+  'viewing',
+] as const;
 export type SessionState = (typeof SESSION_STATES)[number];
 /** The states in which nothing runs: a new training, comparison or opened run may begin. */
 export const IDLE_STATES: readonly SessionState[] = ['idle', 'done', 'stopped', 'failed', 'viewing'];
@@ -93,15 +104,43 @@ export interface ImageData64 {
 
 /** Node side -> user interface. */
 export type ServerMessage =
-  | { type: 'hello'; version: number; state: SessionState; defaults: Partial<TrainConfig>; backends: string[]; presets: string[]; decoders: string[] }
+  | {
+      type: 'hello';
+      version: number;
+      state: SessionState;
+      defaults: Partial<TrainConfig>;
+      backends: string[];
+      presets: string[];
+      decoders: string[];
+    }
   | { type: 'state'; state: SessionState; detail: string }
   | { type: 'event'; event: TrainEvent }
   | { type: 'scene'; scene: SceneInfo }
   | { type: 'history'; points: HistoryPoint[]; run: string }
-  | { type: 'frame'; id: number; output: OutputKind; quality: Quality; iteration: number; seconds: number; image: ImageData64; model?: string }
+  | {
+      type: 'frame';
+      id: number;
+      output: OutputKind;
+      quality: Quality;
+      iteration: number;
+      seconds: number;
+      image: ImageData64;
+      model?: string;
+    }
   /** The comparison's table, sent whenever a row changes; `dir` is the comparison folder. */
   | { type: 'compare'; dir: string; rows: CompareRow[] }
-  | { type: 'testView'; id: number; view: number; iteration: number; psnr: number; pose: number[]; cameraAngleX: number; render: ImageData64; truth: ImageData64; error: ImageData64 }
+  | {
+      type: 'testView';
+      id: number;
+      view: number;
+      iteration: number;
+      psnr: number;
+      pose: number[];
+      cameraAngleX: number;
+      render: ImageData64;
+      truth: ImageData64;
+      error: ImageData64;
+    }
   | { type: 'error'; message: string; request?: string }
   | { type: 'crash'; message: string };
 

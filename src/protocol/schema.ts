@@ -10,7 +10,15 @@ import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { resolveConfig, type TrainConfig } from '../core/config';
 import { SchemaError } from '../core/errors';
 import { EVENT_FIELDS, TRAIN_EVENT_TYPES, type TrainEvent, type TrainEventType } from '../core/train/events';
-import { type ClientMessage, COMPARE_STATUSES, MAX_FRAME_SIDE, OUTPUT_KINDS, QUALITIES, type ServerMessage, SESSION_STATES } from './messages';
+import {
+  type ClientMessage,
+  COMPARE_STATUSES,
+  MAX_FRAME_SIDE,
+  OUTPUT_KINDS,
+  QUALITIES,
+  type ServerMessage,
+  SESSION_STATES,
+} from './messages';
 
 /** A message that is not exactly a known message; the message names the field and what was expected. */
 export { SchemaError as ProtocolError };
@@ -45,7 +53,8 @@ const compareDecoders: Check<string> = (v, at) => {
 const compareConfig: Check<Partial<TrainConfig>> = (v, at) => {
   startConfig(v, at);
   for (const k of ['decoder', 'name', 'out'] as const) {
-    if ((v as Record<string, unknown>)[k] !== undefined) throw new SchemaError(`${at}.${k}: not a comparison option (the entries choose the decoders; runs go into the comparison folder)`);
+    if ((v as Record<string, unknown>)[k] !== undefined)
+      throw new SchemaError(`${at}.${k}: not a comparison option (the entries choose the decoders; runs go into the comparison folder)`);
   }
 };
 const modelLabel = optional(str(200));
@@ -85,7 +94,14 @@ const event: Check<TrainEvent> = (v, at) => {
 };
 
 const SERVER: Record<ServerMessage['type'], Fields> = {
-  hello: { version: num(1, 1e6, true), state: oneOf(SESSION_STATES), defaults: config, backends: arr(str()), presets: arr(str()), decoders: arr(str()) },
+  hello: {
+    version: num(1, 1e6, true),
+    state: oneOf(SESSION_STATES),
+    defaults: config,
+    backends: arr(str()),
+    presets: arr(str()),
+    decoders: arr(str()),
+  },
   state: { state: oneOf(SESSION_STATES), detail: str() },
   event: { event },
   scene: { scene: sceneInfo },
@@ -109,7 +125,17 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
       100,
     ),
   },
-  testView: { id, view: num(0), iteration: num(0), psnr: numOrNaN, pose, cameraAngleX: num(0, Math.PI), render: image, truth: image, error: image },
+  testView: {
+    id,
+    view: num(0),
+    iteration: num(0),
+    psnr: numOrNaN,
+    pose,
+    cameraAngleX: num(0, Math.PI),
+    render: image,
+    truth: image,
+    error: image,
+  },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },
 };
@@ -117,7 +143,8 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
 function parseWith<T>(table: Record<string, Fields>, raw: unknown, what: string): T {
   let v = raw;
   if (typeof raw === 'string') {
-    if (raw.length > MAX_MESSAGE_CHARS) throw new SchemaError(`${what}: message of ${raw.length} characters; at most ${MAX_MESSAGE_CHARS} accepted`);
+    if (raw.length > MAX_MESSAGE_CHARS)
+      throw new SchemaError(`${what}: message of ${raw.length} characters; at most ${MAX_MESSAGE_CHARS} accepted`);
     try {
       v = JSON.parse(raw);
     } catch {

@@ -29,7 +29,9 @@ export function fovYFromAngleX(angleX: number, aspect: number): number {
 export function frameSize(aspect: number, longSide: number): { width: number; height: number } {
   const clamp = (x: number) => Math.max(1, Math.min(MAX_FRAME_SIDE, Math.round(x)));
   if (!(aspect > 0) || !Number.isFinite(aspect)) return { width: clamp(longSide), height: clamp(longSide) };
-  return aspect >= 1 ? { width: clamp(longSide), height: clamp(longSide / aspect) } : { width: clamp(longSide * aspect), height: clamp(longSide) };
+  return aspect >= 1
+    ? { width: clamp(longSide), height: clamp(longSide / aspect) }
+    : { width: clamp(longSide * aspect), height: clamp(longSide) };
 }
 
 /** What the viewport camera is, independent of the quality a frame is requested at. */

@@ -6,9 +6,27 @@
  * The Node side keeps the newest request per model; ModelRequests matches the replies back.
  */
 import type { TensorfApi } from '../protocol/api';
-import type { CameraSpec, CompareRow, CompareStatus, OutputKind, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import type {
+  CameraSpec,
+  CompareRow,
+  CompareStatus,
+  OutputKind,
+  Quality,
+  SceneInfo,
+  ServerMessage,
+  SessionState,
+} from '../protocol/messages';
 import type { CameraLink } from './camera-link';
-import { COMPARE_COLUMNS, type CompareMessage, bestLabel, compareCells, entryViewState, gridColumns, planViews, viewCaption } from './compare-rows';
+import {
+  COMPARE_COLUMNS,
+  type CompareMessage,
+  bestLabel,
+  compareCells,
+  entryViewState,
+  gridColumns,
+  planViews,
+  viewCaption,
+} from './compare-rows';
 import { byTestId } from './dom';
 import { ModelRequests } from './model-requests';
 import { Viewport } from './viewport';

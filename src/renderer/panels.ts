@@ -42,7 +42,10 @@ export class Panels {
   private readonly testView: HTMLInputElement;
   private readonly message: HTMLElement;
   private readonly decoders: HTMLInputElement;
-  private readonly buttons: Record<'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap', HTMLButtonElement>;
+  private readonly buttons: Record<
+    'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap',
+    HTMLButtonElement
+  >;
 
   constructor(
     private readonly root: ParentNode,

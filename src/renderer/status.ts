@@ -37,7 +37,16 @@ export const isLive = (s: SessionState | null): boolean => s === 'training' || s
 export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
   switch (e.type) {
     case 'started':
-      return { ...prev, backend: e.backend, iteration: formatIteration(0, e.config.iterations), loss: MISSING, trainPsnr: MISSING, itsPerS: MISSING, eta: MISSING, testPsnr: MISSING };
+      return {
+        ...prev,
+        backend: e.backend,
+        iteration: formatIteration(0, e.config.iterations),
+        loss: MISSING,
+        trainPsnr: MISSING,
+        itsPerS: MISSING,
+        eta: MISSING,
+        testPsnr: MISSING,
+      };
     case 'step':
       return {
         ...prev,

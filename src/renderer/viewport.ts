@@ -8,7 +8,14 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
 import { CameraLink, type LinkMember, type OrbitState } from './camera-link';
-import { cameraSpec, columnMajorFromRowMajor, fovYFromAngleX, frustumSegments, rowMajorFromColumnMajor, type ViewCamera } from './camera-math';
+import {
+  cameraSpec,
+  columnMajorFromRowMajor,
+  fovYFromAngleX,
+  frustumSegments,
+  rowMajorFromColumnMajor,
+  type ViewCamera,
+} from './camera-math';
 import { FrameScheduler } from './frame-scheduler';
 import { decodeRgba, flipRows } from './rgba-decode';
 import { hasModel, isLive } from './status';
@@ -167,7 +174,11 @@ export class Viewport {
   /** The camera as the protocol describes it (pose row-major, fovY in radians). */
   view(): ViewCamera {
     this.camera.updateMatrixWorld();
-    return { pose: rowMajorFromColumnMajor(this.camera.matrixWorld.elements), fovY: THREE.MathUtils.degToRad(this.camera.fov), aspect: this.camera.aspect };
+    return {
+      pose: rowMajorFromColumnMajor(this.camera.matrixWorld.elements),
+      fovY: THREE.MathUtils.degToRad(this.camera.fov),
+      aspect: this.camera.aspect,
+    };
   }
 
   setState(state: SessionState): void {
@@ -210,7 +221,8 @@ export class Viewport {
     };
     this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
     // first view: test camera 0, pulled back so the box and the camera rig are in sight
-    if (!this.link.userMoved && scene.testPoses.length > 0) this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
+    if (!this.link.userMoved && scene.testPoses.length > 0)
+      this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
     this.invalidate();
   }
 

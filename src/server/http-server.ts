@@ -202,7 +202,12 @@ function attach(ws: WebSocket, session: Session, limits: RateLimitOptions): void
     if (verdict === 'close') return shut(`too many messages (over ${limits.perSecond} a second for ${limits.closeAfterSeconds} s)`);
     if (verdict === 'drop') {
       if (limiter.firstDropThisSecond && ws.bufferedAmount < MAX_BUFFERED) {
-        ws.send(JSON.stringify({ type: 'error', message: `too many messages: at most ${limits.perSecond} a second are taken; the rest are dropped (a client that keeps on is disconnected)` }));
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            message: `too many messages: at most ${limits.perSecond} a second are taken; the rest are dropped (a client that keeps on is disconnected)`,
+          }),
+        );
       }
       return;
     }

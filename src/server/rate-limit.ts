@@ -18,7 +18,13 @@ export interface RateLimitOptions {
 }
 
 /** The page sends a few messages a second (one render in flight per viewport); this is far above. */
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { perSecond: 100, burst: 200, controlPerSecond: 10, controlBurst: 20, closeAfterSeconds: 10 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  perSecond: 100,
+  burst: 200,
+  controlPerSecond: 10,
+  controlBurst: 20,
+  closeAfterSeconds: 10,
+};
 
 export type Verdict = 'accept' | 'drop' | 'close';
 

@@ -204,7 +204,10 @@ export class TrainerHost {
     const data = loadRunData(cfg);
     this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
     const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
-    this.progress('training', `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}`);
+    this.progress(
+      'training',
+      `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}`,
+    );
     let trainer: Trainer | null = null;
     const outcome = await trainRun(saved, run, data, backend, {
       onTrainer: (t) => {
@@ -264,7 +267,10 @@ export class TrainerHost {
     this.comparison = runner;
     if (this.state === 'stopping') runner.stop();
     const result = await runner.run();
-    this.setState(result.stopped ? 'stopped' : 'done', `comparison ${dir}: ${result.stopped ? `stopped; \`npm run compare -- --resume ${dir}\` finishes it` : 'done'}; reports in ${dir}/report.html`);
+    this.setState(
+      result.stopped ? 'stopped' : 'done',
+      `comparison ${dir}: ${result.stopped ? `stopped; \`npm run compare -- --resume ${dir}\` finishes it` : 'done'}; reports in ${dir}/report.html`,
+    );
   }
 
   /** After each run event: forward it, let messages in, serve requests, hold while paused. */
@@ -308,7 +314,10 @@ export class TrainerHost {
     const t = this.trainer;
     if (model !== undefined && model !== this.trainerLabel) {
       const src = this.entryModels.get(model);
-      if (!src) throw new HostError(`no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`);
+      if (!src)
+        throw new HostError(
+          `no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`,
+        );
       return src;
     }
     if (t) return trainerSource(t);

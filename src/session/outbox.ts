@@ -94,7 +94,14 @@ export class ChildOutbox {
   ) {
     this.maxCommands = o.maxWaitingCommands ?? MAX_WAITING_COMMANDS;
     this.replyTimeoutMs = o.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
-    this.minInterval = { render: 0, snapTestView: 0, evaluate: 0, openScene: OPEN_INTERVAL_MS, openRun: OPEN_INTERVAL_MS, ...o.minIntervalMs };
+    this.minInterval = {
+      render: 0,
+      snapTestView: 0,
+      evaluate: 0,
+      openScene: OPEN_INTERVAL_MS,
+      openRun: OPEN_INTERVAL_MS,
+      ...o.minIntervalMs,
+    };
     this.now = o.now ?? (() => Date.now());
     this.dropped = o.dropped ?? (() => {});
   }
@@ -187,7 +194,10 @@ export class ChildOutbox {
       }
       if (!first) continue;
       const sentAt = this.inFlight.get(lane);
-      const freeAt = Math.max(sentAt === undefined ? -Infinity : sentAt + this.replyTimeoutMs, (this.lastSent.get(lane) ?? -Infinity) + this.minInterval[lane]);
+      const freeAt = Math.max(
+        sentAt === undefined ? -Infinity : sentAt + this.replyTimeoutMs,
+        (this.lastSent.get(lane) ?? -Infinity) + this.minInterval[lane],
+      );
       if (now < freeAt) {
         wake = Math.min(wake, freeAt);
         continue;
@@ -198,10 +208,13 @@ export class ChildOutbox {
       this.send(first[1].m);
     }
     if (wake < Infinity) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.pump();
-      }, Math.max(1, wake - now));
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.pump();
+        },
+        Math.max(1, wake - now),
+      );
       (this.timer as { unref?: () => void }).unref?.();
     }
   }

@@ -139,7 +139,8 @@ export class Session {
       m = { ...m, id };
     }
     if (!this.child) this.startChild();
-    if (!this.outbox.push(m, c)) this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
+    if (!this.outbox.push(m, c))
+      this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
   }
 
   private replyError(c: Client, message: string): void {
@@ -168,7 +169,10 @@ export class Session {
         this.routes.clear();
         if (this.closing) return this.markClosed();
         const wasBusy = !isIdleState(this.state);
-        this.broadcast({ type: 'crash', message: `the training process ended unexpectedly (${why})${wasBusy ? '; the last checkpoint in the run folder is kept' : ''}; press Start to begin again` });
+        this.broadcast({
+          type: 'crash',
+          message: `the training process ended unexpectedly (${why})${wasBusy ? '; the last checkpoint in the run folder is kept' : ''}; press Start to begin again`,
+        });
         this.setState('failed', `training process ended (${why})`);
       },
     });

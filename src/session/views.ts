@@ -66,7 +66,16 @@ export async function renderFrame(src: ViewSource, m: RenderRequest, seconds: nu
   const r = await renderView(src.model, ctxOf(src), c2w, width, height, focalFromFovY(fovY, height));
   const image = image64(toRgba(m.output, r, width, height), width, height);
   const took = (performance.now() - t0) / 1000;
-  return { type: 'frame', id: m.id, output: m.output, quality: m.quality, iteration: src.iteration, seconds: took, image, ...(m.model === undefined ? {} : { model: m.model }) };
+  return {
+    type: 'frame',
+    id: m.id,
+    output: m.output,
+    quality: m.quality,
+    iteration: src.iteration,
+    seconds: took,
+    image,
+    ...(m.model === undefined ? {} : { model: m.model }),
+  };
 }
 
 /** Test views by frame id: from the source's loaded set when there, else read from the scene (cached). */
@@ -97,7 +106,11 @@ export class TestViews {
 }
 
 /** Test view `m.view` rendered, with its ground truth, error map and PSNR. */
-export async function renderTestView(src: ViewSource, m: SnapRequest, testViews: TestViews): Promise<Extract<ServerMessage, { type: 'testView' }>> {
+export async function renderTestView(
+  src: ViewSource,
+  m: SnapRequest,
+  testViews: TestViews,
+): Promise<Extract<ServerMessage, { type: 'testView' }>> {
   const { views, positions } = testViews.get(src, [m.view]);
   const k = positions[0];
   const { width: w, height: h, focal } = views;
@@ -122,5 +135,8 @@ export async function evaluateNow(src: ViewSource, testViews: TestViews): Promis
   const ids = visViewIds(src.testCount, src.cfg);
   const { views, positions } = testViews.get(src, ids);
   const r = await evaluateViews(src.model, ctxOf(src), views, positions, false);
-  return { type: 'event', event: { type: 'eval', iteration: src.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false } };
+  return {
+    type: 'event',
+    event: { type: 'eval', iteration: src.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false },
+  };
 }

@@ -20,8 +20,20 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const scene = writeFakeScene(join(tmp, 'scene'), 16, 16, 3).dir;
 
 // a run of a few seconds on the 16x16 scene: 2 iterations, one test view, a tiny grid
-const FLAGS: Record<string, string> = { '--backend': 'cpu', '--preset': 'smoke', '--iterations': '2', '--eval-views': '1', '--vis-every': '0', '--downscale': '1',
-  '--grid-start': '8', '--grid-end': '8', '--upsample-at': '', '--alpha-mask-at': '', '--batch': '64', '--train-views': '0' };
+const FLAGS: Record<string, string> = {
+  '--backend': 'cpu',
+  '--preset': 'smoke',
+  '--iterations': '2',
+  '--eval-views': '1',
+  '--vis-every': '0',
+  '--downscale': '1',
+  '--grid-start': '8',
+  '--grid-end': '8',
+  '--upsample-at': '',
+  '--alpha-mask-at': '',
+  '--batch': '64',
+  '--train-views': '0',
+};
 /** argv of FLAGS with `over` replacing (or adding) flags; a flag may be given only once. */
 const argv = (over: string[] = []) => {
   const all = { ...FLAGS };
@@ -81,22 +93,40 @@ describe('train CLI: a bad scene exits 2 with one line naming the file, and leav
   it('control: the same flags on the valid scene train to a complete run', () => {
     const r = train(scene);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8'))).toMatchObject({ complete: true, iterations: 2, imageSize: [16, 16] });
+    expect(JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8'))).toMatchObject({
+      complete: true,
+      iterations: 2,
+      imageSize: [16, 16],
+    });
   });
 
   it('--downscale 4 on 16x16 images: names --downscale, the size, the file and the largest factor', () => {
-    expectInputError(train(scene, '--downscale', '4'), '--downscale 4: image size 16x16 of', 'would leave 4x4 pixels', 'the largest factor that works is 2');
+    expectInputError(
+      train(scene, '--downscale', '4'),
+      '--downscale 4: image size 16x16 of',
+      'would leave 4x4 pixels',
+      'the largest factor that works is 2',
+    );
   });
 
   it('--downscale 2: 8x8 test images are smaller than the SSIM window (the run would fail at its end)', () => {
-    expectInputError(train(scene, '--downscale', '2'), '--downscale 2: test image size 16x16', "the evaluation's SSIM window is 11x11", 'the largest factor that works is 1');
+    expectInputError(
+      train(scene, '--downscale', '2'),
+      '--downscale 2: test image size 16x16',
+      "the evaluation's SSIM window is 11x11",
+      'the largest factor that works is 1',
+    );
   });
 
   it('a truncated PNG; an --out folder that existed before is kept as it was', () => {
     const data = variant((d) => truncateSync(join(d, 'train', 'r_1.png'), statSync(join(d, 'train', 'r_1.png')).size - 30));
     const out = join(tmp, 'existing-out');
     mkdirSync(out);
-    const r = spawnSync(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/train.ts', ...argv(), '--data', data, '--out', out], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/train.ts', ...argv(), '--data', data, '--out', out], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(2);
     expect(lines(r.stderr).at(-1)).toMatch(/^error: .*train[\\/]r_1\.png: truncated PNG \(file ends inside the IDAT chunk at byte \d+\)$/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -106,13 +136,32 @@ describe('train CLI: a bad scene exits 2 with one line naming the file, and leav
   it('compare on a bad scene: exit 2, one line, and no comparison folder (its plan is written only once the scene loads)', () => {
     const data = variant((d) => writeFileSync(join(d, 'train', 'r_0.png'), 'not a png'));
     const out = join(tmp, 'compare-out');
-    const r = spawnSync(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/compare.ts', '--decoders', 'mlp', '--backend', 'cpu', '--preset', 'smoke', '--data', data, '--out', out], {
-      cwd: repo,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(repo, 'scripts/run.mjs'),
+        'src/cli/compare.ts',
+        '--decoders',
+        'mlp',
+        '--backend',
+        'cpu',
+        '--preset',
+        'smoke',
+        '--data',
+        data,
+        '--out',
+        out,
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(2);
-    expect(lines(r.stderr).filter((l) => l.startsWith('error: '))).toEqual([`error: ${join(data, 'train', 'r_0.png')}: not a PNG file (bad signature)`]);
+    expect(lines(r.stderr).filter((l) => l.startsWith('error: '))).toEqual([
+      `error: ${join(data, 'train', 'r_0.png')}: not a PNG file (bad signature)`,
+    ]);
     expect(lines(r.stderr).at(-1)).toMatch(/^error: /);
     expect(existsSync(out)).toBe(false);
   });
@@ -121,7 +170,10 @@ describe('train CLI: a bad scene exits 2 with one line naming the file, and leav
     const data = variant((d) => {
       const m = IDENTITY.map((row) => row.slice()) as unknown[][];
       m[1][3] = 'one';
-      writeFileSync(join(d, 'transforms_test.json'), JSON.stringify({ camera_angle_x: 0.69, frames: [{ file_path: './test/r_0', transform_matrix: m }] }));
+      writeFileSync(
+        join(d, 'transforms_test.json'),
+        JSON.stringify({ camera_angle_x: 0.69, frames: [{ file_path: './test/r_0', transform_matrix: m }] }),
+      );
     });
     expectInputError(train(data), 'transforms_test.json: frames[0].transform_matrix: expected a 4x4 array of numbers');
   });

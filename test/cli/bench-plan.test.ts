@@ -11,7 +11,11 @@ import type { TrainerCheckpoint } from '../../src/core/train/trainer-checkpoint'
 
 const base = { iters: 5, overrides: {}, checkpoint: null };
 const checkpointOf = (preset: 'quick' | 'thesis', iteration: number, extra: Record<string, unknown> = {}) =>
-  ({ path: 'runs/x/checkpoint.trf', config: resolveConfig({ preset, backend: 'webgpu', ...extra }), meta: { iteration } }) as unknown as TrainerCheckpoint;
+  ({
+    path: 'runs/x/checkpoint.trf',
+    config: resolveConfig({ preset, backend: 'webgpu', ...extra }),
+    meta: { iteration },
+  }) as unknown as TrainerCheckpoint;
 
 describe('bench plan', () => {
   it('runs the default cases with their presets’ own iterations, from iteration 30', () => {
@@ -55,9 +59,13 @@ describe('bench plan', () => {
   });
 
   it('refuses a checkpoint of another preset, training flags with a checkpoint, and unknown cases', () => {
-    expect(() => planCases({ ...base, checkpoint: checkpointOf('quick', 500), cases: ['thesis-late'] }, 'cpu')).toThrow(/needs a thesis run/);
+    expect(() => planCases({ ...base, checkpoint: checkpointOf('quick', 500), cases: ['thesis-late'] }, 'cpu')).toThrow(
+      /needs a thesis run/,
+    );
     expect(() => planCases({ ...base, checkpoint: checkpointOf('quick', 500), cases: ['quick'] }, 'cpu')).toThrow(/-late cases only/);
-    expect(() => planCases({ ...base, checkpoint: checkpointOf('quick', 500), overrides: { batchSize: 512 } }, 'cpu')).toThrow(/--batch: not with --checkpoint/);
+    expect(() => planCases({ ...base, checkpoint: checkpointOf('quick', 500), overrides: { batchSize: 512 } }, 'cpu')).toThrow(
+      /--batch: not with --checkpoint/,
+    );
     expect(() => planCases({ ...base, cases: ['slow'] }, 'cpu')).toThrow(/unknown case 'slow'/);
   });
 });

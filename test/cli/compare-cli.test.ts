@@ -61,11 +61,38 @@ describe('compare CLI', () => {
     const runs = ['mlp', 'siren'].map((d) => ({ label: d, entry: d, seed: cfg.seed }));
     for (const r of runs) {
       mkdirSync(join(dir, r.label, 'renders'), { recursive: true });
-      const summary = { decoder: r.entry, decoderWidth: 128, decoderParams: 10, totalParams: 20, preset: 'smoke', iterations: 100, backend: 'cpu', trainSeconds: 10, testPSNR: 20, testSSIM: 0.8, evalViews: 1, imageSize: [50, 50], finalReso: [8, 8, 8], finalBox: { min: [0, 0, 0], max: [1, 1, 1] }, seed: cfg.seed, complete: true };
+      const summary = {
+        decoder: r.entry,
+        decoderWidth: 128,
+        decoderParams: 10,
+        totalParams: 20,
+        preset: 'smoke',
+        iterations: 100,
+        backend: 'cpu',
+        trainSeconds: 10,
+        testPSNR: 20,
+        testSSIM: 0.8,
+        evalViews: 1,
+        imageSize: [50, 50],
+        finalReso: [8, 8, 8],
+        finalBox: { min: [0, 0, 0], max: [1, 1, 1] },
+        seed: cfg.seed,
+        complete: true,
+      };
       writeFileSync(join(dir, r.label, 'summary.json'), JSON.stringify(summary));
-      writeFileSync(join(dir, r.label, 'metrics.jsonl'), `${JSON.stringify({ type: 'eval', iteration: 100, testPSNR: 20, final: true })}\n`);
+      writeFileSync(
+        join(dir, r.label, 'metrics.jsonl'),
+        `${JSON.stringify({ type: 'eval', iteration: 100, testPSNR: 20, final: true })}\n`,
+      );
     }
-    const plan = { version: 1, created: 'x', entries: runs.map((r) => ({ entry: r.entry, label: r.entry, decoder: r.entry, options: {}, overrides: { decoder: r.entry } })), seeds: [cfg.seed], config: cfg, runs };
+    const plan = {
+      version: 1,
+      created: 'x',
+      entries: runs.map((r) => ({ entry: r.entry, label: r.entry, decoder: r.entry, options: {}, overrides: { decoder: r.entry } })),
+      seeds: [cfg.seed],
+      config: cfg,
+      runs,
+    };
     writeFileSync(join(dir, 'compare.json'), JSON.stringify(plan));
     const r = compare('--resume', dir);
     expect(r.code, r.err).toBe(0);
@@ -74,31 +101,59 @@ describe('compare CLI', () => {
     expect(r.out).toContain('| mlp | 10 | 20 | 20.00 |');
   });
 
-  it.skipIf(skipData)('--resume continues an entry killed mid-run from its checkpoint, to the same result', async () => {
-    const dir = join(tmp, 'killed');
-    const flags = ['--preset', 'smoke', '--backend', 'cpu', '--decoders', 'mlp,splitnet:width=16', '--iterations', '24', '--train-views', '5', '--batch', '256', '--eval-views', '2', '--vis-every', '0', '--upsample-at=', '--alpha-mask-at=', '--checkpoint-every', '8'];
-    // the same comparison, uninterrupted, for the reference numbers
-    const ref = compare(...flags, '--out', join(tmp, 'uninterrupted'));
-    expect(ref.code, ref.err).toBe(0);
-    // killed (SIGKILL) once the second entry has written a checkpoint
-    const child = spawn(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/compare.ts', ...flags, '--out', dir], { cwd: repo, stdio: 'ignore' });
-    const ckpt = join(dir, 'splitnet-width=16', 'checkpoint.trf');
-    const t0 = Date.now();
-    while (!existsSync(ckpt)) {
-      if (Date.now() - t0 > 120_000) throw new Error('no checkpoint of the second entry');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    expect(existsSync(join(dir, 'splitnet-width=16', 'summary.json'))).toBe(false);
-    const r = compare('--resume', dir);
-    expect(r.code, r.err).toBe(0);
-    expect(r.err).toMatch(/2 runs planned .*, 1 to run/);
-    expect(r.err).toMatch(/splitnet-width=16: continuing from iteration (8|16)/);
-    const summary = (d: string) => JSON.parse(readFileSync(join(d, 'splitnet-width=16', 'summary.json'), 'utf8'));
-    expect(summary(dir).complete).toBe(true);
-    expect(summary(dir).iterations).toBe(24);
-    expect(summary(dir).testPSNR).toBe(summary(join(tmp, 'uninterrupted')).testPSNR); // exact resume
-    expect(readFileSync(join(dir, 'splitnet-width=16', 'metrics.jsonl'), 'utf8')).toContain('"type":"resumed"');
-  }, 300_000);
+  it.skipIf(skipData)(
+    '--resume continues an entry killed mid-run from its checkpoint, to the same result',
+    async () => {
+      const dir = join(tmp, 'killed');
+      const flags = [
+        '--preset',
+        'smoke',
+        '--backend',
+        'cpu',
+        '--decoders',
+        'mlp,splitnet:width=16',
+        '--iterations',
+        '24',
+        '--train-views',
+        '5',
+        '--batch',
+        '256',
+        '--eval-views',
+        '2',
+        '--vis-every',
+        '0',
+        '--upsample-at=',
+        '--alpha-mask-at=',
+        '--checkpoint-every',
+        '8',
+      ];
+      // the same comparison, uninterrupted, for the reference numbers
+      const ref = compare(...flags, '--out', join(tmp, 'uninterrupted'));
+      expect(ref.code, ref.err).toBe(0);
+      // killed (SIGKILL) once the second entry has written a checkpoint
+      const child = spawn(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/compare.ts', ...flags, '--out', dir], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
+      const ckpt = join(dir, 'splitnet-width=16', 'checkpoint.trf');
+      const t0 = Date.now();
+      while (!existsSync(ckpt)) {
+        if (Date.now() - t0 > 120_000) throw new Error('no checkpoint of the second entry');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect(existsSync(join(dir, 'splitnet-width=16', 'summary.json'))).toBe(false);
+      const r = compare('--resume', dir);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/2 runs planned .*, 1 to run/);
+      expect(r.err).toMatch(/splitnet-width=16: continuing from iteration (8|16)/);
+      const summary = (d: string) => JSON.parse(readFileSync(join(d, 'splitnet-width=16', 'summary.json'), 'utf8'));
+      expect(summary(dir).complete).toBe(true);
+      expect(summary(dir).iterations).toBe(24);
+      expect(summary(dir).testPSNR).toBe(summary(join(tmp, 'uninterrupted')).testPSNR); // exact resume
+      expect(readFileSync(join(dir, 'splitnet-width=16', 'metrics.jsonl'), 'utf8')).toContain('"type":"resumed"');
+    },
+    300_000,
+  );
 });

@@ -17,7 +17,11 @@ const tmp = tempDir('render-cli');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function render(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/render.ts', ...args], { cwd: repo, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'scripts/run.mjs'), 'src/cli/render.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.error) throw r.error;
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -26,9 +30,12 @@ describe('render CLI: bad counts exit 2 with one line, before anything is loaded
   const run = join(tmp, 'run');
   mkdirSync(run, { recursive: true });
   it.each([
-    [['--turntable', '1e9'], `--turntable: expected an integer from 1 to ${MAX_TURNTABLE_FRAMES} (frames around the circle, one written at a time), got '1e9'`],
+    [
+      ['--turntable', '1e9'],
+      `--turntable: expected an integer from 1 to ${MAX_TURNTABLE_FRAMES} (frames around the circle, one written at a time), got '1e9'`,
+    ],
     [['--turntable', String(MAX_TURNTABLE_FRAMES + 1)], `--turntable: expected an integer from 1 to ${MAX_TURNTABLE_FRAMES}`],
-    [['--turntable', '0x10'], "--turntable: expected an integer from 1 to"],
+    [['--turntable', '0x10'], '--turntable: expected an integer from 1 to'],
     [['--views', '0'], "--views: expected an integer >= 1, got '0'"],
   ])('%j', (args, want) => {
     const t0 = performance.now();

@@ -25,8 +25,36 @@ const skip = !hasData && process.env.TENSORF_REQUIRE_DATA !== '1';
 const tmp = tempDir('resume-cli');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const TINY = ['--preset', 'smoke', '--backend', 'cpu', '--iterations', '40', '--downscale', '32', '--train-views', '20', '--batch', '256', '--eval-views', '2', '--vis-every', '0',
-  '--grid-start', '24', '--grid-end', '32', '--alpha-mask-at', '20,30', '--upsample-at', '25,35', '--lr-decay', '0.3', '--seed', '1'];
+const TINY = [
+  '--preset',
+  'smoke',
+  '--backend',
+  'cpu',
+  '--iterations',
+  '40',
+  '--downscale',
+  '32',
+  '--train-views',
+  '20',
+  '--batch',
+  '256',
+  '--eval-views',
+  '2',
+  '--vis-every',
+  '0',
+  '--grid-start',
+  '24',
+  '--grid-end',
+  '32',
+  '--alpha-mask-at',
+  '20,30',
+  '--upsample-at',
+  '25,35',
+  '--lr-decay',
+  '0.3',
+  '--seed',
+  '1',
+];
 const ENV = { ...process.env, XDG_RUNTIME_DIR: '/tmp' };
 const entry = [join(repo, 'scripts/run.mjs'), 'src/cli/train.ts'];
 
@@ -55,7 +83,7 @@ function start(...args: string[]): Child {
       return; // the rest of a line cut off by SIGKILL
     }
     events.push(e);
-    for (const w of waiters.splice(0)) (w.pred(e) ? w.resolve(e) : waiters.push(w));
+    for (const w of waiters.splice(0)) w.pred(e) ? w.resolve(e) : waiters.push(w);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     proc.on('close', (code, signal) => {
@@ -168,7 +196,9 @@ describe.skipIf(skip)('train:lego --resume', () => {
     const mtime = statSync(ckpt).mtimeMs;
     const r = cli('--resume', stopped);
     expect(r.code, r.err).toBe(0);
-    expect(lines(r.out)).toEqual([expect.stringMatching(/^run .*sigterm is complete \(iteration 40 of 40, test PSNR [\d.]+ dB\); nothing to do/)]);
+    expect(lines(r.out)).toEqual([
+      expect.stringMatching(/^run .*sigterm is complete \(iteration 40 of 40, test PSNR [\d.]+ dB\); nothing to do/),
+    ]);
     expect(statSync(ckpt).mtimeMs).toBe(mtime);
 
     const x = cli('--resume', stopped, '--iterations', '42', '--json');
@@ -201,6 +231,8 @@ describe.skipIf(skip)('train:lego --resume', () => {
     rmSync(file);
     const r = cli('--resume', bad);
     expect(r.code).toBe(2);
-    expect(lines(r.err)).toEqual([`error: ${file}: no checkpoint, though ${join(bad, 'summary.json')} says the run is complete (was checkpoint.trf moved or deleted?); nothing to continue`]);
+    expect(lines(r.err)).toEqual([
+      `error: ${file}: no checkpoint, though ${join(bad, 'summary.json')} says the run is complete (was checkpoint.trf moved or deleted?); nothing to continue`,
+    ]);
   });
 });

@@ -13,7 +13,10 @@ import { describe, expect, it } from 'vitest';
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const cache = join(repo, '.cache');
 const ENTRY = 'test/cli/fixtures/wait-entry.ts';
-const mine = () => readdirSync(cache).filter((f) => f.startsWith('wait-entry.')).sort();
+const mine = () =>
+  readdirSync(cache)
+    .filter((f) => f.startsWith('wait-entry.'))
+    .sort();
 
 /** Runs the fixture entry through scripts/run.mjs until it is running, then SIGKILLs it. */
 function runAndKill(): Promise<number> {

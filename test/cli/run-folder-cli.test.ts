@@ -43,8 +43,32 @@ const scene = (() => {
 })();
 
 // --eval-views: the smoke preset's 20 are capped at the scene's 12 test views
-const FLAGS = ['--backend', 'cpu', '--preset', 'smoke', '--data', scene, '--downscale', '1', '--train-views', '0', '--grid-start', '8', '--grid-end', '8', '--upsample-at', '', '--alpha-mask-at', '',
-  '--batch', '64', '--vis-every', '0', '--checkpoint-every', '0'];
+const FLAGS = [
+  '--backend',
+  'cpu',
+  '--preset',
+  'smoke',
+  '--data',
+  scene,
+  '--downscale',
+  '1',
+  '--train-views',
+  '0',
+  '--grid-start',
+  '8',
+  '--grid-end',
+  '8',
+  '--upsample-at',
+  '',
+  '--alpha-mask-at',
+  '',
+  '--batch',
+  '64',
+  '--vis-every',
+  '0',
+  '--checkpoint-every',
+  '0',
+];
 const ENV = { ...process.env, XDG_RUNTIME_DIR: '/tmp' };
 const entry = [join(repo, 'scripts/run.mjs'), 'src/cli/train.ts'];
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
@@ -80,7 +104,7 @@ function start(...args: string[]): Child {
       return;
     }
     events.push(e);
-    for (const w of waiters.splice(0)) (w.pred(e) ? w.resolve(e) : waiters.push(w));
+    for (const w of waiters.splice(0)) w.pred(e) ? w.resolve(e) : waiters.push(w);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     proc.on('close', (code, signal) => {
@@ -125,8 +149,14 @@ describe('--out is checked before loading: one line, exit 2', () => {
   it('a file; a path through a file', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, 'keep me');
-    expectRefused(cli(...FLAGS, '--iterations', '2', '--out', file), `--out ${file}: a file, not a folder; choose another --out (nothing was overwritten)`);
-    expectRefused(cli(...FLAGS, '--iterations', '2', '--out', join(file, 'run')), `--out ${join(file, 'run')}: ${file} is a file, not a folder`);
+    expectRefused(
+      cli(...FLAGS, '--iterations', '2', '--out', file),
+      `--out ${file}: a file, not a folder; choose another --out (nothing was overwritten)`,
+    );
+    expectRefused(
+      cli(...FLAGS, '--iterations', '2', '--out', join(file, 'run')),
+      `--out ${join(file, 'run')}: ${file} is a file, not a folder`,
+    );
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
@@ -149,10 +179,16 @@ describe('--out is checked before loading: one line, exit 2', () => {
     const r = cli(...FLAGS, '--iterations', '2', '--out', done);
     expect(r.code, r.err).toBe(0);
     const before = readFileSync(join(done, 'summary.json'), 'utf8');
-    expectRefused(cli(...FLAGS, '--iterations', '2', '--out', done), `--out ${done}: holds a finished run (summary.json says complete); choose another --out`);
+    expectRefused(
+      cli(...FLAGS, '--iterations', '2', '--out', done),
+      `--out ${done}: holds a finished run (summary.json says complete); choose another --out`,
+    );
     expect(readFileSync(join(done, 'summary.json'), 'utf8')).toBe(before);
     writeFileSync(join(done, 'summary.json'), JSON.stringify({ complete: false, stoppedAt: 1 }));
-    expectRefused(cli(...FLAGS, '--iterations', '2', '--out', done), `--out ${done}: holds a run that stopped at iteration 1 with a checkpoint; continue it with --resume ${done}, or choose another --out`);
+    expectRefused(
+      cli(...FLAGS, '--iterations', '2', '--out', done),
+      `--out ${done}: holds a run that stopped at iteration 1 with a checkpoint; continue it with --resume ${done}, or choose another --out`,
+    );
   });
 });
 
@@ -162,7 +198,9 @@ describe('a run killed before its first checkpoint', () => {
     await killedBeforeCheckpoint(out);
     const r = cli(...FLAGS, '--iterations', '3', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain(`${out}: its run ended before writing a checkpoint (no checkpoint.trf, no summary.json); starting it again in place`);
+    expect(r.err).toContain(
+      `${out}: its run ended before writing a checkpoint (no checkpoint.trf, no summary.json); starting it again in place`,
+    );
     expect(json(join(out, 'summary.json'))).toMatchObject({ complete: true, iterations: 3 });
     expect(lines(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).filter((l) => l.includes('"type":"started"'))).toHaveLength(1);
   }, 120_000);
@@ -172,7 +210,9 @@ describe('a run killed before its first checkpoint', () => {
     await killedBeforeCheckpoint(out);
     const r = cli('--resume', out, '--iterations', '3');
     expect(r.code, r.err).toBe(0);
-    expect(lines(r.out)[0]).toBe(`${out}: no checkpoint (the run ended before writing one); starting it again from iteration 0 of 3 in place (preset smoke, seed 20211202)`);
+    expect(lines(r.out)[0]).toBe(
+      `${out}: no checkpoint (the run ended before writing one); starting it again from iteration 0 of 3 in place (preset smoke, seed 20211202)`,
+    );
     expect(json(join(out, 'summary.json'))).toMatchObject({ complete: true, iterations: 3 });
   }, 120_000);
 });
@@ -190,7 +230,10 @@ describe('a run folder in use', () => {
     const lock = json(join(dir, '.lock'));
     expect(lock).toMatchObject({ pid: a.proc.pid, what: 'train:lego --resume' });
     const b = cli('--resume', dir);
-    expectRefused(b, `error: ${dir}: in use by process ${a.proc.pid} (train:lego --resume, since ${lock.since}); wait for it to end or stop it`);
+    expectRefused(
+      b,
+      `error: ${dir}: in use by process ${a.proc.pid} (train:lego --resume, since ${lock.since}); wait for it to end or stop it`,
+    );
     expectRefused(cli(...FLAGS, '--iterations', '2', '--out', dir), `${dir}: in use by process ${a.proc.pid}`);
     a.proc.kill('SIGKILL');
     await a.exited;
@@ -218,12 +261,20 @@ describe('SIGTERM during the final evaluation', () => {
     c.proc.kill('SIGTERM');
     const { code } = await c.exited;
     expect(code, c.stderr()).toBe(130);
-    expect(c.stderr()).toContain(`SIGTERM: stopping the final evaluation after this view (the checkpoint is saved; again to quit at once); --resume ${dir} evaluates`);
+    expect(c.stderr()).toContain(
+      `SIGTERM: stopping the final evaluation after this view (the checkpoint is saved; again to quit at once); --resume ${dir} evaluates`,
+    );
     expect(c.events.at(-1)).toMatchObject({ type: 'stopped', iteration: 3, phase: 'evaluation' });
     const views = c.events.filter((e) => e.type === 'view').length;
     expect(views).toBeLessThan(12);
     expect(c.events.some((e) => e.type === 'done')).toBe(false);
-    expect(json(join(dir, 'summary.json'))).toMatchObject({ complete: false, stoppedAt: 3, stoppedDuring: 'evaluation', viewsEvaluated: views, viewsToEvaluate: 12 });
+    expect(json(join(dir, 'summary.json'))).toMatchObject({
+      complete: false,
+      stoppedAt: 3,
+      stoppedDuring: 'evaluation',
+      viewsEvaluated: views,
+      viewsToEvaluate: 12,
+    });
     const ckpt = join(dir, 'checkpoint.trf');
     const bytes = readFileSync(ckpt);
     const mtime = statSync(ckpt).mtimeMs;
@@ -231,7 +282,9 @@ describe('SIGTERM during the final evaluation', () => {
     const r = start('--resume', dir);
     const exit = await r.exited;
     expect(exit.code, r.stderr()).toBe(0);
-    expect(lines(r.stderr())[0]).toBe(`${dir}: trained to iteration 3 of 3, its final evaluation was stopped; evaluating (preset smoke, seed 20211202)`);
+    expect(lines(r.stderr())[0]).toBe(
+      `${dir}: trained to iteration 3 of 3, its final evaluation was stopped; evaluating (preset smoke, seed 20211202)`,
+    );
     expect(r.events.filter((e) => e.type === 'step')).toEqual([]);
     expect(r.events.filter((e) => e.type === 'view')).toHaveLength(12);
     expect(r.events.at(-1)?.type).toBe('done');

@@ -10,7 +10,8 @@ describe('parseServeArgs', () => {
     expect(a.port).toBe(8765);
     expect(a.token).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(parseServeArgs([]).token).not.toBe(a.token);
-    for (const host of ['localhost', '::1', '0.0.0.0', '10.1.2.3']) expect(parseServeArgs(['--host', host]).token).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    for (const host of ['localhost', '::1', '0.0.0.0', '10.1.2.3'])
+      expect(parseServeArgs(['--host', host]).token).toMatch(/^[A-Za-z0-9_-]{24}$/);
   });
 
   it('--no-token leaves it out', () => {

@@ -39,7 +39,10 @@ function dryRun(...args: string[]) {
   expect(r.code, r.err).toBe(0);
   const out = lines(r.out);
   expect(out).toHaveLength(1);
-  return JSON.parse(out[0]) as { config: Record<string, unknown>; params: { decoder: number; basis: number; field: number; total: number } };
+  return JSON.parse(out[0]) as {
+    config: Record<string, unknown>;
+    params: { decoder: number; basis: number; field: number; total: number };
+  };
 }
 
 /** VM field parameters: 3 planes R*R*C and 3 lines R*C per kind (cubic grid), plus the basis. */
@@ -134,7 +137,20 @@ describe('train CLI: input errors exit 2 with one line', () => {
 
 describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () => {
   const run = join(tmp, 'run');
-  const tiny = ['--preset', 'smoke', '--backend', 'cpu', '--iterations', '3', '--vis-every', '0', '--eval-views', '2', '--train-views', '5'];
+  const tiny = [
+    '--preset',
+    'smoke',
+    '--backend',
+    'cpu',
+    '--iterations',
+    '3',
+    '--vis-every',
+    '0',
+    '--eval-views',
+    '2',
+    '--train-views',
+    '5',
+  ];
 
   it('writes config.json, metrics.jsonl, checkpoint.trf, renders/test_*.png and summary.json', () => {
     const r = cli('train', ...tiny, '--out', run);
@@ -150,7 +166,16 @@ describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () 
     expect(metrics.filter((m) => m.type === 'step').map((m) => m.iteration)).toEqual([3]);
     expect(metrics.filter((m) => m.type === 'view')).toHaveLength(2);
     const s = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
-    expect(s).toMatchObject({ decoder: 'mlp', decoderParams: 36227, preset: 'smoke', iterations: 3, backend: 'cpu', evalViews: 2, imageSize: [50, 50], complete: true });
+    expect(s).toMatchObject({
+      decoder: 'mlp',
+      decoderParams: 36227,
+      preset: 'smoke',
+      iterations: 3,
+      backend: 'cpu',
+      evalViews: 2,
+      imageSize: [50, 50],
+      complete: true,
+    });
     expect(s.totalParams).toBe(36227 + fieldParams(32, 16, 48, 27));
     for (const k of ['trainSeconds', 'testPSNR', 'testSSIM']) {
       expect(typeof s[k], k).toBe('number');

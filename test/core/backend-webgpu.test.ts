@@ -141,7 +141,9 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 function compare(name: string, got: Result, want: Result): void {
   const errs = [relErr(got.value, want.value), ...got.grads.map((g, i) => relErr(g, want.grads[i]))];
-  console.log(`${name}: webgpu vs cpu, loss rel err ${errs[0].toExponential(2)}, gradient rel err max ${Math.max(...errs.slice(1)).toExponential(2)}`);
+  console.log(
+    `${name}: webgpu vs cpu, loss rel err ${errs[0].toExponential(2)}, gradient rel err max ${Math.max(...errs.slice(1)).toExponential(2)}`,
+  );
   expect(got.grads.length).toBe(want.grads.length);
   for (let i = 0; i < got.grads.length; i++) expect(got.grads[i].length).toBe(want.grads[i].length);
   errs.forEach((e, i) => expect(e, i === 0 ? 'loss' : `gradient ${i - 1}`).toBeLessThan(REL_TOL));

@@ -28,7 +28,9 @@ describe('seeds', () => {
 
   it('compare --seeds K: every seed of seed..seed+K-1 must be in the range', () => {
     expect(planSeeds(MAX_SEED - 2, 3)).toEqual([MAX_SEED - 2, MAX_SEED - 1, MAX_SEED]);
-    expect(() => planSeeds(MAX_SEED - 1, 3)).toThrow(`--seeds 3: seeds ${MAX_SEED - 1}..${MAX_SEED + 1} go past the largest seed ${MAX_SEED}`);
+    expect(() => planSeeds(MAX_SEED - 1, 3)).toThrow(
+      `--seeds 3: seeds ${MAX_SEED - 1}..${MAX_SEED + 1} go past the largest seed ${MAX_SEED}`,
+    );
   });
 });
 
@@ -59,6 +61,10 @@ describe('numbers on the command line are decimal', () => {
   });
 
   it('decimal values still parse as before', () => {
-    expect(fromFlags({ iterations: '16', 'lr-factors': '2e-2', 'upsample-at': '10,20' })).toMatchObject({ iterations: 16, lrFactors: 0.02, upsampleAt: [10, 20] });
+    expect(fromFlags({ iterations: '16', 'lr-factors': '2e-2', 'upsample-at': '10,20' })).toMatchObject({
+      iterations: 16,
+      lrFactors: 0.02,
+      upsampleAt: [10, 20],
+    });
   });
 });

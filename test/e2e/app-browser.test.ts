@@ -41,7 +41,9 @@ function startServe(): Promise<string> {
   return new Promise((resolve, reject) => {
     // the scene may be a symbolic link to a shared copy; the server follows links, so allow where it really is
     const allow = [tmp, ...(haveData ? [realpathSync(DATA)] : [])].join(',');
-    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', allow], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', allow], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     server.stdout!.on('data', (d) => {
@@ -91,7 +93,8 @@ describe.skipIf(skip)('app in browser mode', () => {
   }, 120_000);
 
   it('npm run build writes the main, preload and renderer bundles, and the bundled trainer trains', async () => {
-    for (const f of ['out/main/index.cjs', 'out/main/trainer.cjs', 'out/preload/index.cjs', 'out/renderer/index.html']) expect(existsSync(f), f).toBe(true);
+    for (const f of ['out/main/index.cjs', 'out/main/trainer.cjs', 'out/preload/index.cjs', 'out/renderer/index.html'])
+      expect(existsSync(f), f).toBe(true);
     // the Electron training process, run by plain Node (it speaks Node IPC when there is no parentPort)
     const child = fork('out/main/trainer.cjs', [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const states: string[] = [];
@@ -100,7 +103,11 @@ describe.skipIf(skip)('app in browser mode', () => {
       child.on('message', (m: { type: string; state?: string; detail?: string }) => {
         if (m.type !== 'state') return;
         states.push(m.state!);
-        if (m.detail === 'trainer process ready') child.send({ type: 'start', config: { preset: 'smoke', iterations: 4, backend: 'cpu', trainViews: 3, evalViews: 1, out: join(tmp, 'bundled') } });
+        if (m.detail === 'trainer process ready')
+          child.send({
+            type: 'start',
+            config: { preset: 'smoke', iterations: 4, backend: 'cpu', trainViews: 3, evalViews: 1, out: join(tmp, 'bundled') },
+          });
         if (m.state === 'done' || m.state === 'failed') {
           clearTimeout(timer);
           resolve();
@@ -116,7 +123,15 @@ describe.skipIf(skip)('app in browser mode', () => {
     const url = await startServe();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
@@ -181,7 +196,9 @@ describe.skipIf(skip)('app in browser mode', () => {
       const row = page.getByTestId(`compare-row-${label}`);
       expect(await row.locator('[data-col="psnr"]').textContent()).toMatch(/^\d+\.\d\d/);
       expect(await row.locator('[data-col="params"]').textContent()).toMatch(/\d/);
-      await expect.poll(async () => Number(await page.getByTestId(`compare-view-${label}`).getAttribute('data-frame-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      await expect
+        .poll(async () => Number(await page.getByTestId(`compare-view-${label}`).getAttribute('data-frame-count')), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(1);
     }
     expect(await page.getByTestId('compare-row-mlp').locator('[data-col="params"]').textContent()).toMatch(/^36[,.\s\u202f]?227$/);
     expect(errors).toEqual([]);

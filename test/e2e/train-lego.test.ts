@@ -65,7 +65,10 @@ async function trainTiny(decoder: DecoderName) {
   const t0 = performance.now();
   for await (const e of trainer.run()) events.push(e);
   const trainSec = (performance.now() - t0) / 1000;
-  const res = await trainer.evaluate(ids.map((_, i) => i), false);
+  const res = await trainer.evaluate(
+    ids.map((_, i) => i),
+    false,
+  );
   return { cfg, trainer, events, res, trainSec, size: [train.width, train.height] };
 }
 
@@ -120,7 +123,10 @@ describe.skipIf(skip)('tiny Lego training per decoder (Trainer, cpu)', () => {
   for (const decoder of ['mlp', 'siren', 'splitnet'] as const) {
     it(`${decoder}: ${ITERATIONS} iterations beat ${THRESHOLDS[decoder]} dB on 5 test views`, async () => {
       const r = await trainTiny(decoder);
-      console.log(`${decoder}: test PSNR ${r.res.psnr.toFixed(3)} dB, trained ${r.trainSec.toFixed(1)} s, ` + `views ${r.res.scores.map((s) => s.psnr.toFixed(2)).join(' ')}`);
+      console.log(
+        `${decoder}: test PSNR ${r.res.psnr.toFixed(3)} dB, trained ${r.trainSec.toFixed(1)} s, ` +
+          `views ${r.res.scores.map((s) => s.psnr.toFixed(2)).join(' ')}`,
+      );
       expect(r.size).toEqual([25, 25]);
       checkEvents(r.events, decoder, r.trainer);
       expect(r.trainer.iteration).toBe(ITERATIONS);

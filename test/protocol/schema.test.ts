@@ -22,7 +22,10 @@ const camera = { pose, fovY: 0.7, width: 64, height: 48 };
 const image = { width: 2, height: 1, rgba: Buffer.from([1, 2, 3, 255, 4, 5, 6, 255]).toString('base64') };
 
 const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
-  start: { type: 'start', config: { preset: 'smoke', decoder: 'splitnet', iterations: 30, data: 'datasets/nerf_synthetic/lego', backend: 'cpu', decoderWidth: 0 } },
+  start: {
+    type: 'start',
+    config: { preset: 'smoke', decoder: 'splitnet', iterations: 30, data: 'datasets/nerf_synthetic/lego', backend: 'cpu', decoderWidth: 0 },
+  },
   pause: { type: 'pause' },
   resume: { type: 'resume' },
   stop: { type: 'stop' },
@@ -34,36 +37,129 @@ const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
   compare: { type: 'compare', decoders: 'mlp,siren:flic=2,initc=40,splitnet:m=10', config: { preset: 'smoke', iterations: 50 } },
 };
 
-const summary = { ...{ decoder: 'mlp', decoderWidth: 128, decoderParams: 36227, totalParams: 1, preset: 'smoke', iterations: 100, backend: 'cpu' }, trainSeconds: 1, testPSNR: 22, testSSIM: 0.8, evalViews: 20, imageSize: [50, 50], finalReso: [48, 48, 48], finalBox: { min: [-1, -1, -1], max: [1, 1, 1] }, seed: 1 };
+const summary = {
+  ...{ decoder: 'mlp', decoderWidth: 128, decoderParams: 36227, totalParams: 1, preset: 'smoke', iterations: 100, backend: 'cpu' },
+  trainSeconds: 1,
+  testPSNR: 22,
+  testSSIM: 0.8,
+  evalViews: 20,
+  imageSize: [50, 50],
+  finalReso: [48, 48, 48],
+  finalBox: { min: [-1, -1, -1], max: [1, 1, 1] },
+  seed: 1,
+};
 
 const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
-  hello: [{ type: 'hello', version: 1, state: 'idle', defaults: { preset: 'smoke', data: 'x' }, backends: ['auto', 'cpu'], presets: ['smoke'], decoders: ['mlp'] }],
+  hello: [
+    {
+      type: 'hello',
+      version: 1,
+      state: 'idle',
+      defaults: { preset: 'smoke', data: 'x' },
+      backends: ['auto', 'cpu'],
+      presets: ['smoke'],
+      decoders: ['mlp'],
+    },
+  ],
   state: [{ type: 'state', state: 'paused', detail: 'paused after iteration 3' }],
   event: [
-    { type: 'event', event: { type: 'started', config: PRESETS.smoke, backend: 'cpu', backendReason: 'asked', params: { decoder: 1, basis: 2, field: 3, total: 6 } as never, trainRays: 100, imageSize: [50, 50] } },
-    { type: 'event', event: { type: 'step', iteration: 3, total: 100, loss: 0.1, mse: 0.09, trainPSNR: 10.4, raysPerSecond: 1000, stepSeconds: 0.5, itsPerSecond: 2, elapsed: 1.5, samples: 1000, decoded: 10 } },
+    {
+      type: 'event',
+      event: {
+        type: 'started',
+        config: PRESETS.smoke,
+        backend: 'cpu',
+        backendReason: 'asked',
+        params: { decoder: 1, basis: 2, field: 3, total: 6 } as never,
+        trainRays: 100,
+        imageSize: [50, 50],
+      },
+    },
+    {
+      type: 'event',
+      event: {
+        type: 'step',
+        iteration: 3,
+        total: 100,
+        loss: 0.1,
+        mse: 0.09,
+        trainPSNR: 10.4,
+        raysPerSecond: 1000,
+        stepSeconds: 0.5,
+        itsPerSecond: 2,
+        elapsed: 1.5,
+        samples: 1000,
+        decoded: 10,
+      },
+    },
     { type: 'event', event: { type: 'schedule', iteration: 40, action: 'upsample', detail: 'grid 40x40x40' } },
     { type: 'event', event: { type: 'eval', iteration: 50, testPSNR: 18.5, testSSIM: 0.7, views: 3, final: false } },
     { type: 'event', event: { type: 'checkpoint', iteration: 100, path: 'runs/x/checkpoint.trf' } },
     { type: 'event', event: { type: 'done', summary: summary as never } },
     { type: 'event', event: { type: 'error', message: 'iteration 5: loss is NaN' } },
   ],
-  scene: [{ type: 'scene', scene: { path: 'lego', cameraAngleX: 0.69, aspect: 1, box: { min: [-1.5, -1.5, -1.5], max: [1.5, 1.5, 1.5] }, trainPoses: [pose, pose], testPoses: [pose] } }],
-  history: [{ type: 'history', points: [{ iteration: 1, trainPSNR: 9 }, { iteration: 50, testPSNR: 17 }], run: 'runs/x' }],
+  scene: [
+    {
+      type: 'scene',
+      scene: {
+        path: 'lego',
+        cameraAngleX: 0.69,
+        aspect: 1,
+        box: { min: [-1.5, -1.5, -1.5], max: [1.5, 1.5, 1.5] },
+        trainPoses: [pose, pose],
+        testPoses: [pose],
+      },
+    },
+  ],
+  history: [
+    {
+      type: 'history',
+      points: [
+        { iteration: 1, trainPSNR: 9 },
+        { iteration: 50, testPSNR: 17 },
+      ],
+      run: 'runs/x',
+    },
+  ],
   frame: [
     { type: 'frame', id: 9, output: 'rgb', quality: 'sharp', iteration: 40, seconds: 0.2, image },
     { type: 'frame', id: 10, output: 'acc', quality: 'coarse', iteration: 40, seconds: 0.2, image, model: 'splitnet' },
   ],
-  testView: [{ type: 'testView', id: 2, view: 12, iteration: 40, psnr: 20.5, pose, cameraAngleX: 0.69, render: image, truth: image, error: image }],
-  error: [{ type: 'error', message: 'nope', request: 'start' }, { type: 'error', message: 'bad message' }],
+  testView: [
+    { type: 'testView', id: 2, view: 12, iteration: 40, psnr: 20.5, pose, cameraAngleX: 0.69, render: image, truth: image, error: image },
+  ],
+  error: [
+    { type: 'error', message: 'nope', request: 'start' },
+    { type: 'error', message: 'bad message' },
+  ],
   crash: [{ type: 'crash', message: 'the training process ended unexpectedly (killed by SIGKILL)' }],
   compare: [
     {
       type: 'compare',
       dir: 'runs/compare-1',
       rows: [
-        { label: 'mlp', entry: 'mlp', status: 'done', iteration: 100, decoderParams: 36227, testPSNR: 22.7, testSSIM: 0.81, trainSeconds: 70, itsPerSecond: 1.4 },
-        { label: 'siren', entry: 'siren', status: 'waiting', iteration: 0, decoderParams: null, testPSNR: null, testSSIM: null, trainSeconds: null, itsPerSecond: null },
+        {
+          label: 'mlp',
+          entry: 'mlp',
+          status: 'done',
+          iteration: 100,
+          decoderParams: 36227,
+          testPSNR: 22.7,
+          testSSIM: 0.81,
+          trainSeconds: 70,
+          itsPerSecond: 1.4,
+        },
+        {
+          label: 'siren',
+          entry: 'siren',
+          status: 'waiting',
+          iteration: 0,
+          decoderParams: null,
+          testPSNR: null,
+          testSSIM: null,
+          trainSeconds: null,
+          itsPerSecond: null,
+        },
       ],
     },
   ],
@@ -122,25 +218,61 @@ describe('malformed client messages are rejected with the field named', () => {
     ['missing config', { type: 'start' }, /start: missing field 'config'/],
     ['config not an object', { type: 'start', config: 'smoke' }, /start\.config: expected an object/],
     ['unknown preset', { type: 'start', config: { preset: 'huge' } }, /start\.config\.preset: expected one of thesis, paper, quick, smoke/],
-    ['unknown decoder', { type: 'start', config: { decoder: 'transformer' } }, /start\.config\.decoder: expected one of mlp, siren, splitnet/],
+    [
+      'unknown decoder',
+      { type: 'start', config: { decoder: 'transformer' } },
+      /start\.config\.decoder: expected one of mlp, siren, splitnet/,
+    ],
     ['iterations 0', { type: 'start', config: { iterations: 0 } }, /start\.config\.iterations: expected >= 1/],
     ['iterations as a string', { type: 'start', config: { iterations: '100' } }, /start\.config\.iterations: expected a number/],
     ['unknown option', { type: 'start', config: { learningRate: 1 } }, /unknown field 'learningRate'/],
     ['render without camera', { type: 'render', id: 1, output: 'rgb', quality: 'sharp' }, /render: missing field 'camera'/],
-    ['pose of 15 numbers', { type: 'render', id: 1, camera: { ...camera, pose: pose.slice(1) }, output: 'rgb', quality: 'sharp' }, /render\.camera\.pose: expected 16 items/],
-    ['pose with a string', { type: 'render', id: 1, camera: { ...camera, pose: [...pose.slice(1), 'x'] }, output: 'rgb', quality: 'sharp' }, /render\.camera\.pose\[15\]: expected a finite number/],
-    ['huge frame', { type: 'render', id: 1, camera: { ...camera, width: 5000 }, output: 'rgb', quality: 'sharp' }, /render\.camera\.width: expected a number in \[1, 800\]/],
-    ['fractional size', { type: 'render', id: 1, camera: { ...camera, height: 10.5 }, output: 'rgb', quality: 'sharp' }, /render\.camera\.height: expected an integer/],
+    [
+      'pose of 15 numbers',
+      { type: 'render', id: 1, camera: { ...camera, pose: pose.slice(1) }, output: 'rgb', quality: 'sharp' },
+      /render\.camera\.pose: expected 16 items/,
+    ],
+    [
+      'pose with a string',
+      { type: 'render', id: 1, camera: { ...camera, pose: [...pose.slice(1), 'x'] }, output: 'rgb', quality: 'sharp' },
+      /render\.camera\.pose\[15\]: expected a finite number/,
+    ],
+    [
+      'huge frame',
+      { type: 'render', id: 1, camera: { ...camera, width: 5000 }, output: 'rgb', quality: 'sharp' },
+      /render\.camera\.width: expected a number in \[1, 800\]/,
+    ],
+    [
+      'fractional size',
+      { type: 'render', id: 1, camera: { ...camera, height: 10.5 }, output: 'rgb', quality: 'sharp' },
+      /render\.camera\.height: expected an integer/,
+    ],
     ['fov of 0', { type: 'render', id: 1, camera: { ...camera, fovY: 0 }, output: 'rgb', quality: 'sharp' }, /render\.camera\.fovY/],
-    ['unknown output', { type: 'render', id: 1, camera, output: 'normals', quality: 'sharp' }, /render\.output: expected one of rgb, depth, acc/],
+    [
+      'unknown output',
+      { type: 'render', id: 1, camera, output: 'normals', quality: 'sharp' },
+      /render\.output: expected one of rgb, depth, acc/,
+    ],
     ['negative id', { type: 'snapTestView', id: -1, view: 0 }, /snapTestView\.id/],
     ['view as text', { type: 'snapTestView', id: 1, view: 'one' }, /snapTestView\.view: expected a finite number/],
     ['path not a string', { type: 'openRun', path: ['runs'] }, /openRun\.path: expected a string/],
-    ['compare with an unknown decoder', { type: 'compare', decoders: 'mlp,gpt', config: {} }, /compare\.decoders: entry 'gpt': unknown decoder 'gpt'/],
+    [
+      'compare with an unknown decoder',
+      { type: 'compare', decoders: 'mlp,gpt', config: {} },
+      /compare\.decoders: entry 'gpt': unknown decoder 'gpt'/,
+    ],
     ['compare with a bad option', { type: 'compare', decoders: 'splitnet:m=ten', config: {} }, /compare\.decoders: entry 'splitnet:m=ten'/],
-    ['compare choosing a decoder in config', { type: 'compare', decoders: 'mlp', config: { decoder: 'siren' } }, /compare\.config\.decoder: not a comparison option/],
+    [
+      'compare choosing a decoder in config',
+      { type: 'compare', decoders: 'mlp', config: { decoder: 'siren' } },
+      /compare\.config\.decoder: not a comparison option/,
+    ],
     ['compare with a bad config', { type: 'compare', decoders: 'mlp', config: { batchSize: 0 } }, /compare\.config\.batch: expected >= 1/],
-    ['render for a model label of a number', { type: 'render', id: 1, camera, output: 'rgb', quality: 'sharp', model: 3 }, /render\.model: expected a string/],
+    [
+      'render for a model label of a number',
+      { type: 'render', id: 1, camera, output: 'rgb', quality: 'sharp', model: 3 },
+      /render\.model: expected a string/,
+    ],
   ])('%s', (_, raw, pattern) => rejects(raw, pattern));
 
   // the unknown-field check looks at own properties: names that every object inherits
@@ -148,7 +280,10 @@ describe('malformed client messages are rejected with the field named', () => {
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('a field named %s is unknown', (name) => {
     rejects(`{"type":"pause","${name}":1}`, new RegExp(`pause: unknown field '${name}'`));
     rejects(`{"type":"openScene","path":"x","${name}":{}}`, new RegExp(`openScene: unknown field '${name}'`));
-    rejects(`{"type":"render","id":1,"camera":{"pose":${JSON.stringify(pose)},"fovY":0.7,"width":8,"height":8,"${name}":0},"output":"rgb","quality":"sharp"}`, new RegExp(`render\\.camera: unknown field '${name}'`));
+    rejects(
+      `{"type":"render","id":1,"camera":{"pose":${JSON.stringify(pose)},"fovY":0.7,"width":8,"height":8,"${name}":0},"output":"rgb","quality":"sharp"}`,
+      new RegExp(`render\\.camera: unknown field '${name}'`),
+    );
     rejects(`{"type":"start","config":{"preset":"smoke","${name}":1}}`, new RegExp(`start\\.config\\.unknown field '${name}'`));
   });
 

@@ -40,7 +40,15 @@ describe('socketUrl', () => {
 
 describe('validate', () => {
   it('accepts valid messages, including frames larger than the client-message cap', () => {
-    const frame = { type: 'frame', id: 1, output: 'rgb', quality: 'sharp', iteration: 3, seconds: 0.1, image: { width: 160, height: 160, rgba: 'A'.repeat(136_536) } };
+    const frame = {
+      type: 'frame',
+      id: 1,
+      output: 'rgb',
+      quality: 'sharp',
+      iteration: 3,
+      seconds: 0.1,
+      image: { width: 160, height: 160, rgba: 'A'.repeat(136_536) },
+    };
     expect(validate(JSON.stringify(frame))).toMatchObject({ type: 'frame', id: 1 });
     expect(validate(hello)).toMatchObject({ type: 'hello' });
   });
@@ -55,10 +63,12 @@ describe('validate', () => {
 
   it('filters what a preload API delivers', () => {
     let deliver: (m: ServerMessage) => void = () => {};
-    const inner = { onMessage: (l: (m: ServerMessage) => void) => {
+    const inner = {
+      onMessage: (l: (m: ServerMessage) => void) => {
         deliver = l;
         return () => {};
-      } } as never;
+      },
+    } as never;
     const got: ServerMessage[] = [];
     validated(inner, () => {}).onMessage((m) => got.push(m));
     deliver({ type: 'bogus' } as never);

@@ -37,7 +37,10 @@ describe('chartGeometry', () => {
     const data = new ChartData();
     data.addTrain(5, 12);
     data.replace([{ iteration: 10, trainPSNR: 15 }, { iteration: 20, trainPSNR: 16, testPSNR: 14 }, { iteration: 30 }]);
-    expect(data.train).toEqual([{ x: 10, y: 15 }, { x: 20, y: 16 }]);
+    expect(data.train).toEqual([
+      { x: 10, y: 15 },
+      { x: 20, y: 16 },
+    ]);
     expect(data.test).toEqual([{ x: 20, y: 14 }]);
   });
 });
@@ -46,7 +49,13 @@ describe('decimate and ticks', () => {
   it('averages buckets down to the maximum count', () => {
     const pts = Array.from({ length: 10 }, (_, i) => ({ x: i, y: i * 2 }));
     expect(decimate(pts, 20)).toBe(pts);
-    expect(decimate(pts, 5)).toEqual([{ x: 0.5, y: 1 }, { x: 2.5, y: 5 }, { x: 4.5, y: 9 }, { x: 6.5, y: 13 }, { x: 8.5, y: 17 }]);
+    expect(decimate(pts, 5)).toEqual([
+      { x: 0.5, y: 1 },
+      { x: 2.5, y: 5 },
+      { x: 4.5, y: 9 },
+      { x: 6.5, y: 13 },
+      { x: 8.5, y: 17 },
+    ]);
   });
 
   it('picks round tick values inside the range', () => {

@@ -34,14 +34,41 @@ const msg = (dir: string, labels: string[]): CompareMessage => ({ type: 'compare
 describe('compare table rows', () => {
   it('formats a finished row', () => {
     const cells = compareCells(
-      row('mlp-width=119', { entry: 'mlp:width=119', status: 'done', iteration: 100, decoderParams: 36227, testPSNR: 22.7049, testSSIM: 0.816549, trainSeconds: 78.46, itsPerSecond: 1.2744 }),
+      row('mlp-width=119', {
+        entry: 'mlp:width=119',
+        status: 'done',
+        iteration: 100,
+        decoderParams: 36227,
+        testPSNR: 22.7049,
+        testSSIM: 0.816549,
+        trainSeconds: 78.46,
+        itsPerSecond: 1.2744,
+      }),
     );
-    expect(cells).toEqual({ entry: 'mlp:width=119', status: 'done', iteration: '100', params: '36,227', psnr: '22.70', ssim: '0.8165', seconds: '78.5', rate: '1.3' });
+    expect(cells).toEqual({
+      entry: 'mlp:width=119',
+      status: 'done',
+      iteration: '100',
+      params: '36,227',
+      psnr: '22.70',
+      ssim: '0.8165',
+      seconds: '78.5',
+      rate: '1.3',
+    });
   });
 
   it('shows unknown numbers (null, as NaN arrives over JSON) as a dash', () => {
     const cells = compareCells(row('siren', { status: 'training', iteration: 40, decoderParams: 36227 }));
-    expect(cells).toEqual({ entry: 'siren', status: 'training', iteration: '40', params: '36,227', psnr: MISSING, ssim: MISSING, seconds: MISSING, rate: MISSING });
+    expect(cells).toEqual({
+      entry: 'siren',
+      status: 'training',
+      iteration: '40',
+      params: '36,227',
+      psnr: MISSING,
+      ssim: MISSING,
+      seconds: MISSING,
+      rate: MISSING,
+    });
   });
 
   it('has a cell for every column, in the order of the header', () => {
@@ -62,7 +89,11 @@ describe('compare table rows', () => {
   it('ignores rows without a test PSNR and rows still training; none marked when no row qualifies', () => {
     expect(bestLabel([])).toBeNull();
     expect(bestLabel([row('mlp'), row('siren', { status: 'failed' })])).toBeNull();
-    const rows = [row('mlp', { status: 'done', testPSNR: 20 }), row('siren', { status: 'training', testPSNR: 30 }), row('splitnet', { status: 'failed', testPSNR: null })];
+    const rows = [
+      row('mlp', { status: 'done', testPSNR: 20 }),
+      row('siren', { status: 'training', testPSNR: 30 }),
+      row('splitnet', { status: 'failed', testPSNR: null }),
+    ];
     expect(bestLabel(rows)).toBe('mlp');
     expect(bestLabel([row('a', { status: 'stopped', testPSNR: 19 }), row('b', { status: 'done', testPSNR: NaN })])).toBe('a');
   });
@@ -89,19 +120,39 @@ describe('entry viewports', () => {
   });
 
   it('says so when a comparison ended (stopped) before an entry trained', () => {
-    expect(entryViewState('waiting', false)).toEqual({ enabled: false, live: false, placeholder: 'not trained (the comparison ended before this entry)' });
+    expect(entryViewState('waiting', false)).toEqual({
+      enabled: false,
+      live: false,
+      placeholder: 'not trained (the comparison ended before this entry)',
+    });
     expect(entryViewState('done', false)).toEqual(entryViewState('done'));
   });
 
   it('adds a viewport per new entry and keeps the existing ones of the same comparison', () => {
     expect(planViews(null, [], msg('runs/compare-1', ['mlp', 'siren']))).toEqual({ reset: false, add: ['mlp', 'siren'], remove: [] });
-    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-1', ['mlp', 'siren']))).toEqual({ reset: false, add: [], remove: [] });
-    expect(planViews('runs/compare-1', ['mlp'], msg('runs/compare-1', ['mlp', 'siren']))).toEqual({ reset: false, add: ['siren'], remove: [] });
-    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-1', ['siren']))).toEqual({ reset: false, add: [], remove: ['mlp'] });
+    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-1', ['mlp', 'siren']))).toEqual({
+      reset: false,
+      add: [],
+      remove: [],
+    });
+    expect(planViews('runs/compare-1', ['mlp'], msg('runs/compare-1', ['mlp', 'siren']))).toEqual({
+      reset: false,
+      add: ['siren'],
+      remove: [],
+    });
+    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-1', ['siren']))).toEqual({
+      reset: false,
+      add: [],
+      remove: ['mlp'],
+    });
   });
 
   it('replaces every viewport for a new comparison, even with the same labels', () => {
-    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-2', ['mlp', 'splitnet']))).toEqual({ reset: true, add: ['mlp', 'splitnet'], remove: ['mlp', 'siren'] });
+    expect(planViews('runs/compare-1', ['mlp', 'siren'], msg('runs/compare-2', ['mlp', 'splitnet']))).toEqual({
+      reset: true,
+      add: ['mlp', 'splitnet'],
+      remove: ['mlp', 'siren'],
+    });
   });
 
   it('sends frames without a model to the main viewport and the others to their entry', () => {
@@ -120,13 +171,22 @@ describe('entry viewports', () => {
 });
 
 describe('compare request', () => {
-  const form = { data: 'datasets/nerf_synthetic/lego', decoder: 'siren' as const, decoderWidth: 64, preset: 'smoke' as const, backend: 'cpu' as const, iterations: 100 };
+  const form = {
+    data: 'datasets/nerf_synthetic/lego',
+    decoder: 'siren' as const,
+    decoderWidth: 64,
+    preset: 'smoke' as const,
+    backend: 'cpu' as const,
+    iterations: 100,
+  };
 
   it('carries the training form without the decoder fields, and the server accepts it', () => {
     const config = compareConfig({ ...form, name: 'x', out: 'runs', sirenFlic: 2 });
     expect(config).toEqual({ data: 'datasets/nerf_synthetic/lego', preset: 'smoke', backend: 'cpu', iterations: 100 });
     expect(() => parseClientMessage({ type: 'compare', decoders: COMPARE_DEFAULT_DECODERS, config })).not.toThrow();
-    expect(() => parseClientMessage({ type: 'compare', decoders: COMPARE_DEFAULT_DECODERS, config: { ...config, decoder: 'mlp' } })).toThrow(/decoder/);
+    expect(() =>
+      parseClientMessage({ type: 'compare', decoders: COMPARE_DEFAULT_DECODERS, config: { ...config, decoder: 'mlp' } }),
+    ).toThrow(/decoder/);
   });
 
   it('does not change the form it was given', () => {

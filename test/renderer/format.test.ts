@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/config';
 import type { TrainEvent } from '../../src/core/train/events';
-import { etaSeconds, formatCount, formatEta, formatLoss, formatPsnr, formatRate, formatSeconds, formatSsim, MISSING } from '../../src/renderer/format';
+import {
+  etaSeconds,
+  formatCount,
+  formatEta,
+  formatLoss,
+  formatPsnr,
+  formatRate,
+  formatSeconds,
+  formatSsim,
+  MISSING,
+} from '../../src/renderer/format';
 import { applyEvent, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
 
 describe('formatting', () => {
@@ -72,7 +82,15 @@ describe('status fields', () => {
   });
 
   it('takes the backend from started and the test PSNR from every eval', () => {
-    let s = applyEvent(EMPTY_STATUS, { type: 'started', config: PRESETS.smoke, backend: 'cpu', backendReason: '', params: {} as never, trainRays: 1, imageSize: [50, 50] });
+    let s = applyEvent(EMPTY_STATUS, {
+      type: 'started',
+      config: PRESETS.smoke,
+      backend: 'cpu',
+      backendReason: '',
+      params: {} as never,
+      trainRays: 1,
+      imageSize: [50, 50],
+    });
     expect(s.backend).toBe('cpu');
     expect(s.iteration).toBe('0 / 100');
     s = applyEvent(s, { type: 'eval', iteration: 50, testPSNR: 18.123, testSSIM: NaN, views: 3, final: false });
@@ -84,7 +102,14 @@ describe('status fields', () => {
   it('enables buttons by state', () => {
     expect(controlsFor(null)).toMatchObject({ start: false, pause: false, stop: false, openScene: false });
     expect(controlsFor('idle')).toMatchObject({ start: true, pause: false, stop: false, evaluate: false, openRun: true, snap: false });
-    expect(controlsFor('training')).toMatchObject({ start: false, pause: true, pauseLabel: 'Pause', stop: true, evaluate: true, snap: true });
+    expect(controlsFor('training')).toMatchObject({
+      start: false,
+      pause: true,
+      pauseLabel: 'Pause',
+      stop: true,
+      evaluate: true,
+      snap: true,
+    });
     expect(controlsFor('paused')).toMatchObject({ pause: true, pauseLabel: 'Resume', stop: true });
     expect(controlsFor('done')).toMatchObject({ start: true, pause: false, stop: false, evaluate: true, snap: true });
   });

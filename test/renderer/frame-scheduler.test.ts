@@ -29,7 +29,11 @@ describe('FrameScheduler', () => {
   });
 
   it('uses the specified delays', () => {
-    expect({ SHARP_DELAY_MS, REPLY_TIMEOUT_MS, LIVE_INTERVAL_MS }).toEqual({ SHARP_DELAY_MS: 250, REPLY_TIMEOUT_MS: 1500, LIVE_INTERVAL_MS: 1000 });
+    expect({ SHARP_DELAY_MS, REPLY_TIMEOUT_MS, LIVE_INTERVAL_MS }).toEqual({
+      SHARP_DELAY_MS: 250,
+      REPLY_TIMEOUT_MS: 1500,
+      LIVE_INTERVAL_MS: 1000,
+    });
   });
 
   it('requests nothing before the Node side has a model, then a sharp frame', () => {

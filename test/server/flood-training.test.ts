@@ -40,14 +40,27 @@ describe.skipIf(skip)('a flood of valid messages while a training runs', () => {
     const until = async (what: string, cond: () => boolean, ms: number) => {
       const t0 = Date.now();
       while (!cond()) {
-        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(got.slice(-2).map((g) => g.m)).slice(0, 300)}`);
+        if (Date.now() - t0 > ms)
+          throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(got.slice(-2).map((g) => g.m)).slice(0, 300)}`);
         await new Promise((r) => setTimeout(r, 10));
       }
     };
     const states = () => got.flatMap((g) => (g.m.type === 'state' ? [{ at: g.at, state: g.m.state }] : []));
     const steps = () => got.flatMap((g) => (g.m.type === 'event' && g.m.event.type === 'step' ? [g.m.event.iteration] : []));
 
-    const config = { preset: 'smoke', data: DATA, backend: 'cpu', trainViews: 6, iterations: 100_000, batchSize: 256, upsampleAt: [], alphaMaskAt: [], evalViews: 2, visEvery: 0, out: join(tmp, 'run') };
+    const config = {
+      preset: 'smoke',
+      data: DATA,
+      backend: 'cpu',
+      trainViews: 6,
+      iterations: 100_000,
+      batchSize: 256,
+      upsampleAt: [],
+      alphaMaskAt: [],
+      evalViews: 2,
+      visEvery: 0,
+      out: join(tmp, 'run'),
+    };
     ws.send(JSON.stringify({ type: 'start', config }));
     await until('training steps', () => steps().length >= 3, 90_000);
 

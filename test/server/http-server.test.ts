@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClientMessage, ServerMessage } from '../../src/protocol/messages';
-import { CLOSE_TOO_MANY, hostAllowed, originAllowed, type RunningServer, startServer, staticPath, tokenMatches } from '../../src/server/http-server';
+import {
+  CLOSE_TOO_MANY,
+  hostAllowed,
+  originAllowed,
+  type RunningServer,
+  startServer,
+  staticPath,
+  tokenMatches,
+} from '../../src/server/http-server';
 import { Session, type SpawnTrainer } from '../../src/session/session';
 
 const root = mkdtempSync(join(tmpdir(), 'tensorf-static-'));
@@ -32,9 +40,12 @@ describe('staticPath', () => {
     ['/assets/%61pp.js', 'assets/app.js'],
   ])('%s -> %s', (url, rel) => expect(staticPath(root, url)).toBe(join(root, rel)));
 
-  it.each(['/../tensorf-secret.txt', '/..%2ftensorf-secret.txt', '/assets/../../x', '/%2e%2e/x', '/a%00b', '/..\\x', '/%E0%A4%A'])('refuses %s', (url) => {
-    expect(staticPath(root, url)).toBeNull();
-  });
+  it.each(['/../tensorf-secret.txt', '/..%2ftensorf-secret.txt', '/assets/../../x', '/%2e%2e/x', '/a%00b', '/..\\x', '/%E0%A4%A'])(
+    'refuses %s',
+    (url) => {
+      expect(staticPath(root, url)).toBeNull();
+    },
+  );
 });
 
 describe('token and origin checks', () => {
@@ -55,8 +66,18 @@ describe('token and origin checks', () => {
 describe('Host check (DNS rebinding)', () => {
   it('on a loopback bind accepts only the loopback names with the port', () => {
     for (const bind of ['127.0.0.1', 'localhost', '::1']) {
-      for (const h of ['127.0.0.1:8765', 'localhost:8765', '[::1]:8765', 'LocalHost:8765']) expect(hostAllowed(h, bind, 8765), `${bind} ${h}`).toBe(true);
-      for (const h of ['evil.example:8765', 'evil.example', '127.0.0.1:8766', '127.0.0.1', 'localhost.evil.example:8765', '127.0.0.1:8765@evil', '', undefined]) {
+      for (const h of ['127.0.0.1:8765', 'localhost:8765', '[::1]:8765', 'LocalHost:8765'])
+        expect(hostAllowed(h, bind, 8765), `${bind} ${h}`).toBe(true);
+      for (const h of [
+        'evil.example:8765',
+        'evil.example',
+        '127.0.0.1:8766',
+        '127.0.0.1',
+        'localhost.evil.example:8765',
+        '127.0.0.1:8765@evil',
+        '',
+        undefined,
+      ]) {
         expect(hostAllowed(h, bind, 8765), `${bind} ${h}`).toBe(false);
       }
     }
@@ -99,7 +120,10 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; got: ServerMessage[] } | { refused: number }> {
+function connect(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; got: ServerMessage[] } | { refused: number }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
     const got: ServerMessage[] = [];
@@ -130,7 +154,13 @@ describe('server', () => {
   });
 
   it('requires the token on the WebSocket when one is set, and refuses foreign origins', async () => {
-    server = await startServer({ host: '127.0.0.1', port: 0, staticDir: root, token: 'sesame', session: new Session(new FakeProcess().spawn) });
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: root,
+      token: 'sesame',
+      session: new Session(new FakeProcess().spawn),
+    });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=sesame`);
     const base = `ws://127.0.0.1:${server.port}/ws`;
     expect(await connect(base)).toEqual({ refused: 401 });
@@ -174,7 +204,10 @@ describe('server', () => {
     c.ws.send('not json');
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await until(() => c.got.filter((m) => m.type === 'error').length >= 2);
-    expect(c.got.filter((m) => m.type === 'error').map((m) => (m as { message: string }).message)).toEqual(['message: not valid JSON', 'message: expected a JSON object with a "type", got null']);
+    expect(c.got.filter((m) => m.type === 'error').map((m) => (m as { message: string }).message)).toEqual([
+      'message: not valid JSON',
+      'message: expected a JSON object with a "type", got null',
+    ]);
     for (let i = 0; i < 3000; i++) c.ws.send(i % 2 ? '{"type":"start","config":{"iterations":"x"}}' : '[]');
     await until(() => c.got.some((m) => m.type === 'error' && /^too many messages: at most 100 a second/.test(m.message)));
     await new Promise((r) => setTimeout(r, 100)); // the rate limit lets messages in again
@@ -211,7 +244,14 @@ describe('server', () => {
 
   it('closes a client that keeps over its rate, and goes on serving the others', async () => {
     const p = new FakeProcess();
-    server = await startServer({ host: '127.0.0.1', port: 0, staticDir: root, token: null, session: new Session(p.spawn), rateLimit: { perSecond: 50, burst: 50, closeAfterSeconds: 2 } });
+    server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: root,
+      token: null,
+      session: new Session(p.spawn),
+      rateLimit: { perSecond: 50, burst: 50, closeAfterSeconds: 2 },
+    });
     const c = await connect(`ws://127.0.0.1:${server.port}/ws`);
     if (!('ws' in c)) throw new Error('refused');
     let code = 0;

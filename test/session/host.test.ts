@@ -45,7 +45,8 @@ function harness(allowedRoots = [process.cwd(), tmp, dataRoot]) {
   const until = async (what: string, cond: () => boolean, ms = 60_000) => {
     const t0 = Date.now();
     while (!cond()) {
-      if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(got.slice(-3)).slice(0, 400)}`);
+      if (Date.now() - t0 > ms)
+        throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(got.slice(-3)).slice(0, 400)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -71,7 +72,11 @@ describe.skipIf(skip)('TrainerHost', () => {
     h.host.ready();
     h.host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' });
     await h.until('the nothing-to-render error', () => h.of('error').length > 0);
-    expect(h.of('error')[0]).toEqual({ type: 'error', message: 'nothing to render yet: start a training or open a run folder', request: 'render' });
+    expect(h.of('error')[0]).toEqual({
+      type: 'error',
+      message: 'nothing to render yet: start a training or open a run folder',
+      request: 'render',
+    });
 
     h.host.handle({ type: 'start', config: tiny(runDir, 40) });
     h.host.handle({ type: 'start', config: tiny(runDir, 40) });
@@ -141,17 +146,24 @@ describe.skipIf(skip)('TrainerHost', () => {
     expect(h.of('frame')[0].iteration).toBe(40);
   }, 60_000);
 
-  it("opens a run whose config.data leads outside the allowed folders without reading that scene", async () => {
+  it('opens a run whose config.data leads outside the allowed folders without reading that scene', async () => {
     // the run folder is allowed, the scene it was trained on is not
     const h = harness([tmp]);
     h.host.handle({ type: 'openRun', path: runDir });
     await h.until('viewing', () => h.of('state').some((s) => s.state === 'viewing'));
-    expect(h.of('error')[0].message).toMatch(/^openRun: the run's config\.data: datasets\/nerf_synthetic\/lego is outside the folders this server may open .*; the model can be viewed, test views cannot$/);
+    expect(h.of('error')[0].message).toMatch(
+      /^openRun: the run's config\.data: datasets\/nerf_synthetic\/lego is outside the folders this server may open .*; the model can be viewed, test views cannot$/,
+    );
     expect(h.of('scene').map((m) => [m.scene.trainPoses.length, m.scene.testPoses.length])).toEqual([[0, 0]]);
     h.host.handle({ type: 'snapTestView', id: 1, view: 0 });
     h.host.handle({ type: 'evaluate' });
     await h.until('two refusals', () => h.of('error').length >= 3);
-    expect(h.of('error').slice(1).map((e) => [e.request, e.message])).toEqual([
+    expect(
+      h
+        .of('error')
+        .slice(1)
+        .map((e) => [e.request, e.message]),
+    ).toEqual([
       ['snapTestView', "this model's test views cannot be read (see the error when it was opened)"],
       ['evaluate', "this model's test views cannot be read (see the error when it was opened)"],
     ]);
@@ -176,7 +188,11 @@ describe.skipIf(skip)('TrainerHost', () => {
   it('compares decoders in turn: a table filling in, each entry renderable by label, the reports', async () => {
     const got: ServerMessage[] = [];
     const runs = join(tmp, 'runs');
-    const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), { allowedRoots: [process.cwd(), tmp, dataRoot], stepEventMs: 0, runsDir: runs });
+    const host = new TrainerHost((m) => got.push(JSON.parse(JSON.stringify(m))), {
+      allowedRoots: [process.cwd(), tmp, dataRoot],
+      stepEventMs: 0,
+      runsDir: runs,
+    });
     const of = <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[];
     const { out: _out, ...config } = tiny('', 12);
     host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config });
@@ -184,7 +200,8 @@ describe.skipIf(skip)('TrainerHost', () => {
     while (!of('state').some((s) => /^comparison .*done/.test(s.detail))) {
       if (Date.now() - t0 > 150_000) throw new Error(`comparison timed out: ${JSON.stringify(got.slice(-3)).slice(0, 300)}`);
       // ask for the first entry's model while the second trains
-      if (of('compare').at(-1)?.rows[1].status === 'training' && !got.some((m) => m.type === 'frame')) host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse', model: 'mlp' });
+      if (of('compare').at(-1)?.rows[1].status === 'training' && !got.some((m) => m.type === 'frame'))
+        host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse', model: 'mlp' });
       await new Promise((r) => setTimeout(r, 50));
     }
     const first = of('compare')[0];
@@ -206,7 +223,8 @@ describe.skipIf(skip)('TrainerHost', () => {
     expect(of('compare')[firstDone].rows[1].status).not.toBe('done');
     const frame = of('frame').find((f) => f.model === 'mlp');
     expect(frame?.iteration).toBe(12);
-    for (const f of ['compare.json', 'report.html', 'report.md', 'report.json', 'mlp/summary.json', 'splitnet-width=20/summary.json']) expect(existsSync(join(last.dir, f)), f).toBe(true);
+    for (const f of ['compare.json', 'report.html', 'report.md', 'report.json', 'mlp/summary.json', 'splitnet-width=20/summary.json'])
+      expect(existsSync(join(last.dir, f)), f).toBe(true);
     // a label that is not an entry
     host.handle({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse', model: 'nope' });
     await new Promise((r) => setTimeout(r, 200));
@@ -221,7 +239,10 @@ describe.skipIf(skip)('TrainerHost', () => {
     await h.until('the error', () => h.of('error').length >= 1);
     const busy = join(tmp, 'out-busy');
     mkdirSync(busy);
-    writeFileSync(join(busy, '.lock'), JSON.stringify({ pid: process.ppid, host: hostname(), what: 'train:lego', since: 'then', procStart: null }));
+    writeFileSync(
+      join(busy, '.lock'),
+      JSON.stringify({ pid: process.ppid, host: hostname(), what: 'train:lego', since: 'then', procStart: null }),
+    );
     writeFileSync(join(busy, 'config.json'), '{}');
     h.host.handle({ type: 'start', config: tiny(busy, 5) });
     await h.until('the second error', () => h.of('error').length >= 2);
@@ -269,7 +290,9 @@ describe('TrainerHost path confinement (no scene needed)', () => {
     h.host.handle({ type: 'start', config: { preset: 'smoke', data: join(allowed, 'escape') } });
     await h.until('four errors', () => h.of('error').length >= 4);
     const msgs = h.of('error').map((e) => e.message);
-    expect(msgs[0]).toMatch(/^openScene\.path: .*\/allowed\/escape is outside the folders this server may open \(.*\); it leads there through a symbolic link; start the server with --allow DIR/);
+    expect(msgs[0]).toMatch(
+      /^openScene\.path: .*\/allowed\/escape is outside the folders this server may open \(.*\); it leads there through a symbolic link; start the server with --allow DIR/,
+    );
     expect(msgs[1]).toMatch(/allowed\/junk\/transforms_train\.json: invalid JSON \(Unexpected token\)$/);
     expect(msgs.some((m) => /^openRun\.path: .*escape is outside .*symbolic link/.test(m))).toBe(true);
     expect(msgs.some((m) => /^start\.config\.data: .*escape is outside .*symbolic link/.test(m))).toBe(true);

@@ -8,16 +8,45 @@ import type { ClientMessage } from '../../src/protocol/messages';
 import { ChildOutbox, OPEN_INTERVAL_MS } from '../../src/session/outbox';
 
 const camera = { pose: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 4, 0, 0, 0, 1], fovY: 0.7, width: 8, height: 8 };
-const render = (id: number, model?: string): ClientMessage => ({ type: 'render', id, camera, output: 'rgb', quality: 'coarse', ...(model ? { model } : {}) });
+const render = (id: number, model?: string): ClientMessage => ({
+  type: 'render',
+  id,
+  camera,
+  output: 'rgb',
+  quality: 'coarse',
+  ...(model ? { model } : {}),
+});
 const image = { width: 1, height: 1, rgba: 'AAAA/w==' };
-const frame = (id: number) => ({ type: 'frame' as const, id, output: 'rgb' as const, quality: 'coarse' as const, iteration: 1, seconds: 0, image });
-const scene = { path: 'x', cameraAngleX: 0.7, aspect: 1, box: { min: [-1, -1, -1] as [number, number, number], max: [1, 1, 1] as [number, number, number] }, trainPoses: [], testPoses: [] };
+const frame = (id: number) => ({
+  type: 'frame' as const,
+  id,
+  output: 'rgb' as const,
+  quality: 'coarse' as const,
+  iteration: 1,
+  seconds: 0,
+  image,
+});
+const scene = {
+  path: 'x',
+  cameraAngleX: 0.7,
+  aspect: 1,
+  box: { min: [-1, -1, -1] as [number, number, number], max: [1, 1, 1] as [number, number, number] },
+  trainPoses: [],
+  testPoses: [],
+};
 
 function setup(o: ConstructorParameters<typeof ChildOutbox>[1] = {}) {
   const sent: ClientMessage[] = [];
   const dropped: ClientMessage[] = [];
   const box = new ChildOutbox((m) => sent.push(m), { dropped: (m) => dropped.push(m), ...o });
-  const desc = () => sent.map((m) => (m.type === 'render' || m.type === 'snapTestView' ? `${m.type}:${m.id}` : m.type === 'openScene' || m.type === 'openRun' ? `${m.type}:${m.path}` : m.type));
+  const desc = () =>
+    sent.map((m) =>
+      m.type === 'render' || m.type === 'snapTestView'
+        ? `${m.type}:${m.id}`
+        : m.type === 'openScene' || m.type === 'openRun'
+          ? `${m.type}:${m.path}`
+          : m.type,
+    );
   return { box, sent, dropped, desc };
 }
 const A = {};

@@ -29,7 +29,8 @@ symlinkSync(join(allowed, 'scene'), join(allowed, 'inner'));
 symlinkSync(join(secret, 'new'), join(allowed, 'dangling'));
 const I = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const pose = [I.slice(0, 4), I.slice(4, 8), I.slice(8, 12), I.slice(12)];
-const transforms = (files: string[]) => JSON.stringify({ camera_angle_x: 0.69, frames: files.map((f) => ({ file_path: f, transform_matrix: pose })) });
+const transforms = (files: string[]) =>
+  JSON.stringify({ camera_angle_x: 0.69, frames: files.map((f) => ({ file_path: f, transform_matrix: pose })) });
 
 describe('realTarget', () => {
   it('is realpath for existing paths, links followed', () => {
@@ -97,9 +98,13 @@ describe('PathPolicy', () => {
 
   it('names the field and the path, says when a link leads out, and quotes no file', () => {
     expect(() => policy.check(join(allowed, 'escape'), 'openScene.path')).toThrow(
-      new RegExp(`^openScene\\.path: ${join(allowed, 'escape')} is outside the folders this server may open \\(${allowed}\\); it leads there through a symbolic link; start the server with --allow DIR to add one$`),
+      new RegExp(
+        `^openScene\\.path: ${join(allowed, 'escape')} is outside the folders this server may open \\(${allowed}\\); it leads there through a symbolic link; start the server with --allow DIR to add one$`,
+      ),
     );
-    expect(() => policy.check(secret, 'openRun.path')).toThrow(/^openRun\.path: .* is outside the folders this server may open \([^)]*\); start the server/);
+    expect(() => policy.check(secret, 'openRun.path')).toThrow(
+      /^openRun\.path: .* is outside the folders this server may open \([^)]*\); start the server/,
+    );
   });
 
   it('checks a scene file by file: its transforms files and every image they list', () => {
@@ -111,7 +116,9 @@ describe('PathPolicy', () => {
     expect(() => policy.checkScene(join(allowed, 'inner'), 'openScene.path')).not.toThrow();
     // an image that is a link out
     symlinkSync(join(secret, 'r_0.png'), join(scene, 'train', 'r_1.png'));
-    expect(() => policy.checkScene(scene, 'openScene.path')).toThrow(/^openScene\.path \(an image of transforms_train\.json\): .*r_1\.png is outside/);
+    expect(() => policy.checkScene(scene, 'openScene.path')).toThrow(
+      /^openScene\.path \(an image of transforms_train\.json\): .*r_1\.png is outside/,
+    );
     rmSync(join(scene, 'train', 'r_1.png'));
     // a transforms file that is a link out: refused before it is read (nothing of it is quoted)
     symlinkSync(join(secret, 'transforms_train.json'), join(scene, 'transforms_val.json'));

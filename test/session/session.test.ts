@@ -32,14 +32,25 @@ class FakeProcess {
 function client(s: Session) {
   const got: ServerMessage[] = [];
   const conn = s.connect((m) => got.push(m));
-  return { got, conn, of: <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[] };
+  return {
+    got,
+    conn,
+    of: <T extends ServerMessage['type']>(t: T) => got.filter((m) => m.type === t) as Extract<ServerMessage, { type: T }>[],
+  };
 }
 
 describe('Session', () => {
   it('greets a client with hello and the state', () => {
     const s = new Session(new FakeProcess().spawn);
     const c = client(s);
-    expect(c.got[0]).toMatchObject({ type: 'hello', version: 1, state: 'idle', backends: ['auto', 'tensorflow', 'webgpu', 'cpu'], presets: ['thesis', 'paper', 'quick', 'smoke'], decoders: ['mlp', 'siren', 'splitnet'] });
+    expect(c.got[0]).toMatchObject({
+      type: 'hello',
+      version: 1,
+      state: 'idle',
+      backends: ['auto', 'tensorflow', 'webgpu', 'cpu'],
+      presets: ['thesis', 'paper', 'quick', 'smoke'],
+      decoders: ['mlp', 'siren', 'splitnet'],
+    });
     expect(c.got.at(-1)).toMatchObject({ type: 'state', state: 'idle' });
   });
 
@@ -118,15 +129,41 @@ describe('Session', () => {
     const a = client(s);
     a.conn.receive({ type: 'pause' });
     p.emit({ type: 'state', state: 'training', detail: 'run folder runs/x' });
-    const scene = { path: 'lego', cameraAngleX: 0.69, aspect: 1, box: { min: [-1, -1, -1] as [number, number, number], max: [1, 1, 1] as [number, number, number] }, trainPoses: [pose], testPoses: [pose] };
+    const scene = {
+      path: 'lego',
+      cameraAngleX: 0.69,
+      aspect: 1,
+      box: { min: [-1, -1, -1] as [number, number, number], max: [1, 1, 1] as [number, number, number] },
+      trainPoses: [pose],
+      testPoses: [pose],
+    };
     p.emit({ type: 'scene', scene });
-    p.emit({ type: 'event', event: { type: 'step', iteration: 1, total: 10, loss: 1, mse: 0.1, trainPSNR: 10, raysPerSecond: 1, stepSeconds: 1, itsPerSecond: 1, elapsed: 1, samples: 1, decoded: 1 } });
+    p.emit({
+      type: 'event',
+      event: {
+        type: 'step',
+        iteration: 1,
+        total: 10,
+        loss: 1,
+        mse: 0.1,
+        trainPSNR: 10,
+        raysPerSecond: 1,
+        stepSeconds: 1,
+        itsPerSecond: 1,
+        elapsed: 1,
+        samples: 1,
+        decoded: 1,
+      },
+    });
     p.emit({ type: 'event', event: { type: 'eval', iteration: 1, testPSNR: 9.5, testSSIM: NaN, views: 3, final: false } });
     expect(a.of('event')).toHaveLength(2);
     const late = client(s);
     expect(late.got.map((m) => m.type)).toEqual(['hello', 'scene', 'history', 'state']);
     expect(late.of('hello')[0].state).toBe('training');
-    expect(late.of('history')[0].points).toEqual([{ iteration: 1, trainPSNR: 10 }, { iteration: 1, testPSNR: 9.5 }]);
+    expect(late.of('history')[0].points).toEqual([
+      { iteration: 1, trainPSNR: 10 },
+      { iteration: 1, testPSNR: 9.5 },
+    ]);
   });
 
   it('reports a dead training process to every client and starts a new one on the next message', () => {

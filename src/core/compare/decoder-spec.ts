@@ -16,7 +16,14 @@ export const DECODER_OPTIONS: Record<DecoderName, Record<string, keyof TrainConf
 };
 
 /** The config keys an entry may set; every other key is shared by all entries. */
-export const DECODER_KEYS: readonly (keyof TrainConfig)[] = ['decoder', 'decoderWidth', 'sirenFlic', 'sirenInitc', 'splitnetM', 'splitnetInit'];
+export const DECODER_KEYS: readonly (keyof TrainConfig)[] = [
+  'decoder',
+  'decoderWidth',
+  'sirenFlic',
+  'sirenInitc',
+  'splitnetM',
+  'splitnetInit',
+];
 
 export interface DecoderSpec {
   /** The entry as written, e.g. `siren:flic=2,initc=40`. */
@@ -40,7 +47,8 @@ export function splitDecoderEntries(raw: string): string[] {
   for (const tok of raw.split(',').map((t) => t.trim())) {
     if (tok === '') throw new ConfigError(`--decoders: empty entry in '${raw}'`);
     if (tok.includes('=') && !tok.includes(':')) {
-      if (entries.length === 0) throw new ConfigError(`--decoders entry '${tok}': expected a decoder name first (${DECODER_NAMES.join(', ')})`);
+      if (entries.length === 0)
+        throw new ConfigError(`--decoders entry '${tok}': expected a decoder name first (${DECODER_NAMES.join(', ')})`);
       entries[entries.length - 1] += `,${tok}`;
     } else entries.push(tok);
   }

@@ -13,7 +13,8 @@ import { buildReport, reportHtml, reportMarkdown } from './report';
 
 /** The seeds of `seedsN` runs per entry: seed, seed+1, ...; all of them must be valid seeds. */
 export function planSeeds(seed: number, seedsN: number): number[] {
-  if (seed + seedsN - 1 > MAX_SEED) throw new ConfigError(`--seeds ${seedsN}: seeds ${seed}..${seed + seedsN - 1} go past the largest seed ${MAX_SEED}; lower --seed`);
+  if (seed + seedsN - 1 > MAX_SEED)
+    throw new ConfigError(`--seeds ${seedsN}: seeds ${seed}..${seed + seedsN - 1} go past the largest seed ${MAX_SEED}; lower --seed`);
   return Array.from({ length: seedsN }, (_, i) => seed + i);
 }
 
@@ -46,7 +47,8 @@ export function readPlan(dir: string, where = ''): ComparePlan {
   } catch (e) {
     throw new ConfigError(`${where}${dir}: ${PLAN_FILE} is not valid JSON (${(e as Error).message})`);
   }
-  if (plan.version !== 1 || !Array.isArray(plan.runs) || !Array.isArray(plan.entries)) throw new ConfigError(`${where}${dir}: ${PLAN_FILE} is not a comparison plan`);
+  if (plan.version !== 1 || !Array.isArray(plan.runs) || !Array.isArray(plan.entries))
+    throw new ConfigError(`${where}${dir}: ${PLAN_FILE} is not a comparison plan`);
   plan.config = resolveConfig(plan.config as unknown as Record<string, unknown>, `${path}: config.`);
   return plan;
 }

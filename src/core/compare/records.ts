@@ -50,7 +50,8 @@ export function evalCurve(metricsText: string): CurvePoint[] {
     } catch {
       continue;
     }
-    if (e.type === 'eval' && typeof e.iteration === 'number' && typeof e.testPSNR === 'number' && Number.isFinite(e.testPSNR)) byIt.set(e.iteration, e.testPSNR);
+    if (e.type === 'eval' && typeof e.iteration === 'number' && typeof e.testPSNR === 'number' && Number.isFinite(e.testPSNR))
+      byIt.set(e.iteration, e.testPSNR);
   }
   return [...byIt.entries()].sort((a, b) => a[0] - b[0]).map(([iteration, testPSNR]) => ({ iteration, testPSNR }));
 }

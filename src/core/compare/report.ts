@@ -160,7 +160,17 @@ function psnrCell(r: ReportRow): string {
 
 function tableCells(report: Report): { head: string[]; rows: string[][] } {
   const thesis = report.preset === 'thesis';
-  const head = ['decoder', 'decoder params', 'total params', 'test PSNR (dB)', ...(thesis ? ['thesis Table 6.2'] : []), 'test SSIM', 'train s', 'it/s', 'runs'];
+  const head = [
+    'decoder',
+    'decoder params',
+    'total params',
+    'test PSNR (dB)',
+    ...(thesis ? ['thesis Table 6.2'] : []),
+    'test SSIM',
+    'train s',
+    'it/s',
+    'runs',
+  ];
   const rows = report.rows.map((r) => [
     r.label,
     fmtInt(r.decoderParams),
@@ -188,7 +198,8 @@ export function reportMarkdown(report: Report): string {
     `|${head.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ];
-  if (report.preset === 'thesis') lines.push('', 'Thesis Table 6.2: MLP 34.01, MLP width 119 33.93, SIREN 32.11, SplitNet 45 34.16, SplitNet 42 34.00 dB.');
+  if (report.preset === 'thesis')
+    lines.push('', 'Thesis Table 6.2: MLP 34.01, MLP width 119 33.93, SIREN 32.11, SplitNet 45 34.16, SplitNet 42 34.00 dB.');
   return `${lines.join('\n')}\n`;
 }
 
@@ -231,7 +242,8 @@ export function psnrChartSvg(report: Report, width = 640, height = 320): string 
     const c = COLOURS[i % COLOURS.length];
     const d = r.curve.map((p, k) => `${k === 0 ? 'M' : 'L'}${sx(p.iteration).toFixed(1)},${sy(p.testPSNR).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`);
-    for (const p of r.curve) parts.push(`<circle cx="${sx(p.iteration).toFixed(1)}" cy="${sy(p.testPSNR).toFixed(1)}" r="2.5" fill="${c}"/>`);
+    for (const p of r.curve)
+      parts.push(`<circle cx="${sx(p.iteration).toFixed(1)}" cy="${sy(p.testPSNR).toFixed(1)}" r="2.5" fill="${c}"/>`);
     const ly = pad.t + 12 + 16 * i;
     parts.push(`<line x1="${pad.l + W + 10}" x2="${pad.l + W + 30}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"/>`);
     parts.push(`<text x="${pad.l + W + 34}" y="${ly}">${escapeHtml(r.label)}</text>`);
@@ -254,7 +266,10 @@ export function sharedRenders(records: RunRecord[], max = 3): { view: number; im
   const views = pick[0].renders.map((x) => x.view).filter((v) => pick.every((r) => r.renders.some((x) => x.view === v)));
   views.sort((a, b) => a - b);
   const chosen = views.length <= max ? views : Array.from({ length: max }, (_, i) => views[Math.floor((i * views.length) / max)]);
-  return chosen.map((view) => ({ view, images: pick.map((r) => ({ label: r.entry, path: r.renders.find((x) => x.view === view)!.path })) }));
+  return chosen.map((view) => ({
+    view,
+    images: pick.map((r) => ({ label: r.entry, path: r.renders.find((x) => x.view === view)!.path })),
+  }));
 }
 
 /** report.html: self-contained (inline CSS, SVG and base64 PNGs). `loadImage` returns a file's bytes or null. */
@@ -263,13 +278,17 @@ export function reportHtml(report: Report, records: RunRecord[], loadImage: (pat
   const table = [
     '<table>',
     `<tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`,
-    ...rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<td>${escapeHtml(c)}</td>` : `<td class="n">${escapeHtml(c)}</td>`)).join('')}</tr>`),
+    ...rows.map(
+      (r) => `<tr>${r.map((c, i) => (i === 0 ? `<td>${escapeHtml(c)}</td>` : `<td class="n">${escapeHtml(c)}</td>`)).join('')}</tr>`,
+    ),
     '</table>',
   ].join('\n');
   const views = sharedRenders(records).map(({ view, images }) => {
     const figs = images.map(({ label, path }) => {
       const bytes = loadImage(path);
-      const img = bytes ? `<img src="data:image/png;base64,${Buffer.from(bytes).toString('base64')}" alt="${escapeHtml(label)} view ${view}">` : '<em>missing</em>';
+      const img = bytes
+        ? `<img src="data:image/png;base64,${Buffer.from(bytes).toString('base64')}" alt="${escapeHtml(label)} view ${view}">`
+        : '<em>missing</em>';
       return `<figure>${img}<figcaption>${escapeHtml(label)}</figcaption></figure>`;
     });
     return `<h3>Test view ${view}</h3>\n<p class="note">each image: render | ground truth | error</p>\n<div class="views">${figs.join('\n')}</div>`;

@@ -49,7 +49,9 @@ export function repeatedFrames(dir: string, frames: Frame[]): string[] {
     const p = framePath(dir, f.file);
     seen.set(p, [...(seen.get(p) ?? []), k]);
   });
-  return [...seen.values()].filter((ks) => ks.length > 1).map((ks) => `${ks.map((k) => `frames[${k}]`).join(' and ')} ${ks.length > 2 ? 'all' : 'both'} name ${frames[ks[0]].file}`);
+  return [...seen.values()]
+    .filter((ks) => ks.length > 1)
+    .map((ks) => `${ks.map((k) => `frames[${k}]`).join(' and ')} ${ks.length > 2 ? 'all' : 'both'} name ${frames[ks[0]].file}`);
 }
 
 /** Throws a one-line DatasetError saying where it looked and how to get the scene. */
@@ -94,11 +96,14 @@ export function readTransforms(dir: string, split: SplitName): { cameraAngleX: n
   const frames = (obj.frames as unknown[]).map((f, k): Frame => {
     if (typeof f !== 'object' || f === null || Array.isArray(f)) fail(`frames[${k}]`, `expected an object, got ${describe(f)}`);
     const fr = f as Record<string, unknown>;
-    if (typeof fr.file_path !== 'string' || fr.file_path === '') fail(`frames[${k}].file_path`, `expected a string, got ${describe(fr.file_path)}`);
+    if (typeof fr.file_path !== 'string' || fr.file_path === '')
+      fail(`frames[${k}].file_path`, `expected a string, got ${describe(fr.file_path)}`);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    if (/[\u0000-\u001f\u007f]/.test(fr.file_path as string)) fail(`frames[${k}].file_path`, 'expected a file path without control characters');
+    if (/[\u0000-\u001f\u007f]/.test(fr.file_path as string))
+      fail(`frames[${k}].file_path`, 'expected a file path without control characters');
     const file = fr.file_path as string;
-    if (isAbsolute(file) || normalize(file).split(/[\\/]/).includes('..')) fail(`frames[${k}].file_path`, `expected a path inside the scene folder, got '${file}'`);
+    if (isAbsolute(file) || normalize(file).split(/[\\/]/).includes('..'))
+      fail(`frames[${k}].file_path`, `expected a path inside the scene folder, got '${file}'`);
     return { file: fr.file_path as string, pose: parsePose(fr.transform_matrix, (what) => fail(`frames[${k}].transform_matrix`, what)) };
   });
   return { cameraAngleX: angle as number, frames };
@@ -195,11 +200,7 @@ export function evenlySpaced(n: number, count: number): number[] {
  * white and area-downscaled by `downscale`. Focal is computed at full resolution, then divided
  * by the downscale.
  */
-export function loadSplit(
-  dir: string,
-  split: SplitName,
-  opts: { downscale: number; indices?: number[] },
-): SceneSplit {
+export function loadSplit(dir: string, split: SplitName, opts: { downscale: number; indices?: number[] }): SceneSplit {
   const n = opts.downscale;
   if (!Number.isInteger(n) || n < 1) throw new DatasetError(`--downscale: expected an integer >= 1, got ${n}`);
   checkScene(dir);
@@ -226,7 +227,9 @@ export function loadSplit(
       firstFile = file;
       checkDownscale(n, fullW, fullH, file);
     } else if (png.width !== fullW || png.height !== fullH) {
-      throw new DatasetError(`${file}: image is ${png.width}x${png.height}, but ${firstFile} is ${fullW}x${fullH} (all images of a split must have one size)`);
+      throw new DatasetError(
+        `${file}: image is ${png.width}x${png.height}, but ${firstFile} is ${fullW}x${fullH} (all images of a split must have one size)`,
+      );
     }
     const rgb = compositeDownscale(png.data, png.maxValue, fullW, fullH, n);
     images.push(ndarray(rgb, [fullH / n, fullW / n, 3]));
@@ -269,13 +272,7 @@ export function checkDownscale(n: number, width: number, height: number, file: s
  * this equals averaging the premultiplied RGBA and compositing the result; it is NOT the same as
  * averaging straight (unpremultiplied) colours.
  */
-export function compositeDownscale(
-  data: ArrayLike<number>,
-  maxValue: number,
-  width: number,
-  height: number,
-  n: number,
-): Float32Array {
+export function compositeDownscale(data: ArrayLike<number>, maxValue: number, width: number, height: number, n: number): Float32Array {
   const ow = width / n;
   const oh = height / n;
   const out = new Float32Array(ow * oh * 3);

@@ -88,7 +88,9 @@ export class BatchSampler {
    */
   setState(s: SamplerState): void {
     if (s.total !== this.total || s.batch !== this.batch) {
-      throw new RangeError(`sampler state for ${s.total} rays in batches of ${s.batch}, this sampler has ${this.total} in batches of ${this.batch}`);
+      throw new RangeError(
+        `sampler state for ${s.total} rays in batches of ${s.batch}, this sampler has ${this.total} in batches of ${this.batch}`,
+      );
     }
     if (!Number.isInteger(s.cursor) || s.cursor < 0) throw new RangeError(`sampler cursor ${s.cursor} is not a valid position`);
     this.permRng = { ...s.permRng };

@@ -61,9 +61,18 @@ function writeCameraRays(
   offset: number,
 ): void {
   if (pose.length !== 16) throw new Error(`cameraRays: pose must have 16 values, got ${pose.length}`);
-  const r00 = pose[0], r01 = pose[1], r02 = pose[2], tx = pose[3];
-  const r10 = pose[4], r11 = pose[5], r12 = pose[6], ty = pose[7];
-  const r20 = pose[8], r21 = pose[9], r22 = pose[10], tz = pose[11];
+  const r00 = pose[0],
+    r01 = pose[1],
+    r02 = pose[2],
+    tx = pose[3];
+  const r10 = pose[4],
+    r11 = pose[5],
+    r12 = pose[6],
+    ty = pose[7];
+  const r20 = pose[8],
+    r21 = pose[9],
+    r22 = pose[10],
+    tz = pose[11];
   const inv = 1 / focal;
   let o = offset;
   for (let j = 0; j < height; j++) {

@@ -7,7 +7,6 @@ import { createSiren } from './siren';
 import { createSplitnet } from './splitnet';
 import type { Decoder, DecoderFactory, DecoderOptions } from './types';
 
-
 export const DECODERS: Record<string, DecoderFactory> = {
   mlp: createMlp,
   siren: createSiren,

@@ -55,7 +55,7 @@ const sigm = (x: number) => 1 / (1 + Math.exp(-x));
 /** h = act(z); z is [n, zc] (zc = 4k for split), h is [n, k]. */
 function activate(act: HiddenActivation, z: Float32Array, n: number, k: number): Float32Array {
   const h = new Float32Array(n * k);
-  if (act.kind === 'relu') for (let i = 0; i < h.length; i++) h[i] = Math.max(z[i] , 0);
+  if (act.kind === 'relu') for (let i = 0; i < h.length; i++) h[i] = Math.max(z[i], 0);
   else if (act.kind === 'sine') for (let i = 0; i < h.length; i++) h[i] = Math.sin(act.omega * z[i]);
   else {
     const m = act.m;

@@ -99,7 +99,12 @@ export function createSplitnet(opts: DecoderOptions, rng: Rng): Decoder {
         const pre = tf.tidy(() => linear(x, tf.tensor(w.data, w.shape), tf.tensor(b.data, b.shape)));
         const vars = branchVariances(pre.dataSync() as Float32Array, x.shape[0], width);
         pre.dispose();
-        scaleBranches(w, b, width, vars.map((v) => (v < 1e-12 ? 1 : 1 / Math.sqrt(v))));
+        scaleBranches(
+          w,
+          b,
+          width,
+          vars.map((v) => (v < 1e-12 ? 1 : 1 / Math.sqrt(v))),
+        );
         const next = tf.tidy(() => splitActivation(linear(x, tf.tensor(w.data, w.shape), tf.tensor(b.data, b.shape)), m));
         x.dispose();
         x = next;

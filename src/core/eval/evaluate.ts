@@ -15,7 +15,14 @@ export interface ViewScore {
 /** What renderRays needs besides the model (RenderSettings): mask, step ratio, chunk, optional device parameters. */
 export type RenderContext = RenderSettings;
 
-export function renderView(model: Model, ctx: RenderContext, pose: Float32Array, width: number, height: number, focal: number): Promise<RenderedRays> {
+export function renderView(
+  model: Model,
+  ctx: RenderContext,
+  pose: Float32Array,
+  width: number,
+  height: number,
+  focal: number,
+): Promise<RenderedRays> {
   const rays = cameraRays(pose, width, height, focal);
   return renderRays(model, rays.origins, rays.dirs, rays.count, ctx);
 }

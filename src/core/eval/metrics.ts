@@ -70,7 +70,11 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
     for (let y = 0; y < height; y++) {
       const row = y * width;
       for (let x = 0; x < ow; x++) {
-        let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+        let sa = 0,
+          sb = 0,
+          saa = 0,
+          sbb = 0,
+          sab = 0;
         for (let k = 0; k < K; k++) {
           const w = f[k];
           const va = ca[row + x + k];
@@ -93,7 +97,11 @@ export function ssim(a: Float32Array, b: Float32Array, width: number, height: nu
     }
     for (let y = 0; y < oh; y++) {
       for (let x = 0; x < ow; x++) {
-        let ma = 0, mb = 0, maa = 0, mbb = 0, mab = 0;
+        let ma = 0,
+          mb = 0,
+          maa = 0,
+          mbb = 0,
+          mab = 0;
         for (let k = 0; k < K; k++) {
           const w = f[k];
           const o = (y + k) * ow + x;
@@ -127,7 +135,7 @@ export function errorMap(a: Float32Array, b: Float32Array, width: number, height
   const n = width * height;
   if (a.length !== n * 3 || b.length !== a.length) throw new Error('errorMap: size mismatch');
   const out = new Float32Array(n * 3);
-  const clamp = (v: number) => (v < 0 ? 0 : Math.min(v , 1));
+  const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, 1));
   for (let i = 0; i < n; i++) {
     const j = i * 3;
     const e = (Math.abs(a[j] - b[j]) + Math.abs(a[j + 1] - b[j + 1]) + Math.abs(a[j + 2] - b[j + 2])) / 3;

@@ -67,9 +67,11 @@ export function readCheckpoint(path: string): { version: number; meta: unknown; 
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read checkpoint (${(e as Error).message})`);
   }
-  if (buf.length < 12 || buf.toString('ascii', 0, 7) !== CHECKPOINT_MAGIC) throw new CheckpointError(`${path}: not a checkpoint (bad magic)`);
+  if (buf.length < 12 || buf.toString('ascii', 0, 7) !== CHECKPOINT_MAGIC)
+    throw new CheckpointError(`${path}: not a checkpoint (bad magic)`);
   const version = buf.readUInt8(7);
-  if (!READABLE_VERSIONS.includes(version)) throw new CheckpointError(`${path}: checkpoint version ${version}, expected one of ${READABLE_VERSIONS.join(', ')}`);
+  if (!READABLE_VERSIONS.includes(version))
+    throw new CheckpointError(`${path}: checkpoint version ${version}, expected one of ${READABLE_VERSIONS.join(', ')}`);
   const hlen = buf.readUInt32LE(8);
   if (12 + hlen > buf.length) throw new CheckpointError(`${path}: truncated header`);
   let header: { meta: unknown; entries: Entry[]; bytes: number; sha256: string };
@@ -78,7 +80,8 @@ export function readCheckpoint(path: string): { version: number; meta: unknown; 
   } catch {
     throw new CheckpointError(`${path}: corrupt header`);
   }
-  if (header === null || typeof header !== 'object' || !Array.isArray(header.entries) || typeof header.bytes !== 'number') throw new CheckpointError(`${path}: corrupt header`);
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.entries) || typeof header.bytes !== 'number')
+    throw new CheckpointError(`${path}: corrupt header`);
   const body = buf.subarray(12 + hlen);
   if (body.length !== header.bytes) throw new CheckpointError(`${path}: truncated (${body.length} of ${header.bytes} data bytes)`);
   const hash = createHash('sha256');

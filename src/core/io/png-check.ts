@@ -70,12 +70,19 @@ export function parsePngHeader(bytes: Uint8Array, path: string): PngHeader {
     throw new DatasetError(`${path}: corrupt PNG (image size ${width}x${height})`);
   }
   const type = COLOR_TYPES[colorType];
-  if (!type) throw new DatasetError(`${path}: unsupported PNG (colour type ${colorType}; expected 0 grey, 2 RGB, 3 palette, 4 grey+alpha or 6 RGBA)`);
+  if (!type)
+    throw new DatasetError(
+      `${path}: unsupported PNG (colour type ${colorType}; expected 0 grey, 2 RGB, 3 palette, 4 grey+alpha or 6 RGBA)`,
+    );
   if (!type.depths.includes(depth)) {
-    throw new DatasetError(`${path}: unsupported PNG (bit depth ${depth} with colour type ${colorType} ${type.name}; expected ${type.depths.join(', ')})`);
+    throw new DatasetError(
+      `${path}: unsupported PNG (bit depth ${depth} with colour type ${colorType} ${type.name}; expected ${type.depths.join(', ')})`,
+    );
   }
   if (compression !== 0 || filter !== 0 || interlace > 1) {
-    throw new DatasetError(`${path}: corrupt PNG (compression method ${compression}, filter method ${filter}, interlace method ${interlace}; expected 0, 0, 0 or 1)`);
+    throw new DatasetError(
+      `${path}: corrupt PNG (compression method ${compression}, filter method ${filter}, interlace method ${interlace}; expected 0, 0, 0 or 1)`,
+    );
   }
   if (width * height > MAX_PNG_PIXELS) {
     throw new DatasetError(`${path}: unsupported PNG (image size ${width}x${height} is over the limit of ${MAX_PNG_PIXELS} pixels)`);
@@ -89,7 +96,15 @@ export function rawDataSize(h: PngHeader): number {
   const rows = (w: number, n: number) => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bits) / 8)) : 0);
   if (h.interlace === 0) return rows(h.width, h.height);
   // Adam7: [x0, y0, dx, dy] of the seven passes
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   let total = 0;
   for (const [x0, y0, dx, dy] of passes) total += rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy));
   return total;
@@ -119,7 +134,8 @@ export function checkPngFile(bytes: Uint8Array, path: string): PngHeader {
     if (length > 0x7fffffff) corrupt(`${type} chunk at byte ${pos} claims ${length} bytes`);
     const end = pos + 12 + length;
     if (end > bytes.length) throw new DatasetError(`${path}: truncated PNG (file ends inside the ${type} chunk at byte ${pos})`);
-    if (crc32(bytes, pos + 4, pos + 8 + length) !== view.getUint32(pos + 8 + length)) corrupt(`${type} chunk at byte ${pos}: checksum mismatch`);
+    if (crc32(bytes, pos + 4, pos + 8 + length) !== view.getUint32(pos + 8 + length))
+      corrupt(`${type} chunk at byte ${pos}: checksum mismatch`);
     const data = bytes.subarray(pos + 8, pos + 8 + length);
     if (type === 'IHDR') corrupt(`a second IHDR chunk at byte ${pos}`);
     else if (type === 'PLTE') {
@@ -129,7 +145,8 @@ export function checkPngFile(bytes: Uint8Array, path: string): PngHeader {
       const want = header.colorType === 0 ? 2 : header.colorType === 2 ? 6 : header.colorType === 3 ? -1 : 0;
       if (want === 0) corrupt(`tRNS chunk in a colour type ${header.colorType} image, which has an alpha channel`);
       if (want > 0 && length !== want) corrupt(`tRNS chunk of ${length} bytes; expected ${want}`);
-      if (want < 0 && (paletteEntries === 0 || length > paletteEntries)) corrupt(`tRNS chunk of ${length} bytes for a palette of ${paletteEntries} entries`);
+      if (want < 0 && (paletteEntries === 0 || length > paletteEntries))
+        corrupt(`tRNS chunk of ${length} bytes for a palette of ${paletteEntries} entries`);
     } else if (type === 'gAMA') {
       if (length !== 4) corrupt(`gAMA chunk of ${length} bytes; expected 4`);
     } else if (type === 'IDAT') idat.push(data);
@@ -147,10 +164,12 @@ export function checkPngFile(bytes: Uint8Array, path: string): PngHeader {
     raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') corrupt(`image data decompresses to more than the ${expected} bytes that ${header.width}x${header.height} needs`);
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      corrupt(`image data decompresses to more than the ${expected} bytes that ${header.width}x${header.height} needs`);
     corrupt(`image data does not decompress: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     throw e; // unreachable (corrupt throws)
   }
-  if (raw.length !== expected) corrupt(`image data decompresses to ${raw.length} bytes, expected ${expected} for ${header.width}x${header.height}`);
+  if (raw.length !== expected)
+    corrupt(`image data decompresses to ${raw.length} bytes, expected ${expected} for ${header.width}x${header.height}`);
   return header;
 }

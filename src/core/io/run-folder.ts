@@ -89,7 +89,8 @@ export class RunFolder {
     const lock = lockFolder(dir, what);
     try {
       if (!restartable(dir)) throw new RunFolderError(`${dir}: not a run folder stopped before its first checkpoint; nothing was changed`);
-      for (const name of readdirSync(dir)) if (name !== 'config.json' && name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
+      for (const name of readdirSync(dir))
+        if (name !== 'config.json' && name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
       mkdirSync(join(dir, 'renders'), { recursive: true });
     } catch (e) {
       lock.release();
@@ -151,7 +152,12 @@ function describeFsError(e: unknown, doing: string): string {
   return `${ERRNO_TEXT[code] ?? ERRNO_TEXT_MORE[code] ?? code.toLowerCase()} (${code}) ${doing} ${err.path ?? 'it'}`;
 }
 
-const ERRNO_TEXT_MORE: Record<string, string> = { ENOTDIR: 'not a folder', EEXIST: 'already exists', ENOENT: 'no such file or folder', ENAMETOOLONG: 'name too long' };
+const ERRNO_TEXT_MORE: Record<string, string> = {
+  ENOTDIR: 'not a folder',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or folder',
+  ENAMETOOLONG: 'name too long',
+};
 
 /**
  * Checks a new run's folder (`--out`, or the default under runs/) before anything is loaded, so a
@@ -175,15 +181,19 @@ export function checkRunTarget(dir: string, opts: { allowRestart?: boolean; flag
     if (names.length > 0) {
       const holder = lockHolder(dir);
       if (holder) throw new RunFolderError(lockedMessage(dir, holder));
-      if (names.includes('compare.json')) throw new RunFolderError(`${label}: already holds a comparison; use --resume ${dir} or another ${opts.flag ?? '--out'}`);
+      if (names.includes('compare.json'))
+        throw new RunFolderError(`${label}: already holds a comparison; use --resume ${dir} or another ${opts.flag ?? '--out'}`);
       if (names.includes('summary.json')) {
         const summary = readJsonOrNull(join(dir, 'summary.json')) as { complete?: unknown; stoppedAt?: unknown } | null;
         if (summary?.complete === true) throw new RunFolderError(`${label}: holds a finished run (summary.json says complete); ${another}`);
         if (names.includes(CHECKPOINT_FILE)) {
           const at = typeof summary?.stoppedAt === 'number' ? ` at iteration ${summary.stoppedAt}` : '';
-          throw new RunFolderError(`${label}: holds a run that stopped${at} with a checkpoint; continue it with --resume ${dir}, or ${another}`);
+          throw new RunFolderError(
+            `${label}: holds a run that stopped${at} with a checkpoint; continue it with --resume ${dir}, or ${another}`,
+          );
         }
-        if (summary !== null) throw new RunFolderError(`${label}: holds a run that failed before writing a checkpoint (summary.json); ${another}`);
+        if (summary !== null)
+          throw new RunFolderError(`${label}: holds a run that failed before writing a checkpoint (summary.json); ${another}`);
       } else if (names.includes(CHECKPOINT_FILE)) {
         throw new RunFolderError(`${label}: holds an interrupted run with a checkpoint; continue it with --resume ${dir}, or ${another}`);
       }
@@ -207,7 +217,9 @@ function probeWritable(dir: string, label: string): void {
     mkdirSync(probe);
   } catch (e) {
     const code = String((e as NodeJS.ErrnoException).code ?? 'error');
-    throw new RunFolderError(`${label}: cannot create folders in ${dir} (${ERRNO_TEXT[code] ?? ERRNO_TEXT_MORE[code] ?? code}, ${code}); choose another --out`);
+    throw new RunFolderError(
+      `${label}: cannot create folders in ${dir} (${ERRNO_TEXT[code] ?? ERRNO_TEXT_MORE[code] ?? code}, ${code}); choose another --out`,
+    );
   }
   rmSync(probe, { recursive: true, force: true });
 }
@@ -232,7 +244,11 @@ export function runFolderName(cfg: TrainConfig, runsDir = 'runs'): { name: strin
  * a run folder whose run ended before its first checkpoint is started again in place
  * (`restarted`). Returns the config as saved (name and out filled in), which is the one to train with.
  */
-export function createRunFolder(cfg: TrainConfig, runsDir = 'runs', what = 'train'): { run: RunFolder; cfg: TrainConfig; restarted: boolean } {
+export function createRunFolder(
+  cfg: TrainConfig,
+  runsDir = 'runs',
+  what = 'train',
+): { run: RunFolder; cfg: TrainConfig; restarted: boolean } {
   const { name, dir } = runFolderName(cfg, runsDir);
   const restarted = checkRunTarget(dir, { allowRestart: true }) === 'restart';
   const run = restarted ? RunFolder.restart(dir, what) : RunFolder.create(dir, what);

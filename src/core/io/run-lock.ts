@@ -71,7 +71,8 @@ function readOwner(path: string): { owner: LockOwner | null; text: string } | nu
 export function lockHolder(dir: string): LockOwner | null {
   const r = readOwner(join(dir, LOCK_FILE));
   if (!r) return null;
-  if (!r.owner) return freshUnreadable(join(dir, LOCK_FILE)) ? { pid: 0, host: hostname(), what: 'starting', since: '', procStart: null } : null;
+  if (!r.owner)
+    return freshUnreadable(join(dir, LOCK_FILE)) ? { pid: 0, host: hostname(), what: 'starting', since: '', procStart: null } : null;
   if (r.owner.host !== hostname()) return r.owner;
   return alive(r.owner) ? r.owner : null;
 }

@@ -27,11 +27,13 @@ export interface AdamScalars {
 }
 
 export function adamScalars(caller: string, o: AdamUpdateOptions): AdamScalars {
-  if (!(Number.isInteger(o.step) && o.step >= 1)) throw new Error(`${caller}: step must be an integer >= 1 (the update's 1-based count), got ${o.step}`);
+  if (!(Number.isInteger(o.step) && o.step >= 1))
+    throw new Error(`${caller}: step must be an integer >= 1 (the update's 1-based count), got ${o.step}`);
   for (const k of ['lr', 'beta1', 'beta2', 'eps'] as const) {
     if (!Number.isFinite(o[k])) throw new Error(`${caller}: ${k} must be finite, got ${o[k]}`);
   }
-  if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1)) throw new Error(`${caller}: betas must be in [0, 1), got ${o.beta1}, ${o.beta2}`);
+  if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1))
+    throw new Error(`${caller}: betas must be in [0, 1), got ${o.beta1}, ${o.beta2}`);
   return {
     beta1: o.beta1,
     oneMinusBeta1: 1 - o.beta1,
@@ -44,7 +46,11 @@ export function adamScalars(caller: string, o: AdamUpdateOptions): AdamScalars {
 }
 
 /** Throws unless param, m, v and grad have one shape and are float32. */
-export function checkAdamInputs(caller: string, param: { shape: number[]; dtype: string }, ...others: { shape: number[]; dtype: string }[]): void {
+export function checkAdamInputs(
+  caller: string,
+  param: { shape: number[]; dtype: string },
+  ...others: { shape: number[]; dtype: string }[]
+): void {
   const names = ['m', 'v', 'grad'];
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
   if (param.dtype !== 'float32') throw new Error(`${caller}: param must be float32, got ${param.dtype}`);

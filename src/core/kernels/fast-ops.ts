@@ -114,7 +114,8 @@ function splitLastAxis(args: Args, backend: CpuBackendLike): tf.TensorInfo[] | n
 function segmentSum(args: Args, backend: CpuBackendLike): tf.TensorInfo | null {
   const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const { numSegments } = args.attrs as unknown as { numSegments: number };
-  if (x.dtype !== 'float32' || segmentIds.dtype !== 'int32' || segmentIds.shape.length !== 1 || x.shape[0] !== segmentIds.shape[0]) return null;
+  if (x.dtype !== 'float32' || segmentIds.dtype !== 'int32' || segmentIds.shape.length !== 1 || x.shape[0] !== segmentIds.shape[0])
+    return null;
   const xv = backend.data.get(x.dataId).values;
   const ids = backend.data.get(segmentIds.dataId).values;
   const n = segmentIds.shape[0];
@@ -132,9 +133,18 @@ let registered = false;
 
 export function registerFastElementwise(): void {
   if (registered) return;
-  override(tf.Add, binary((x, y) => x + y));
-  override(tf.Sub, binary((x, y) => x - y));
-  override(tf.Multiply, binary((x, y) => x * y));
+  override(
+    tf.Add,
+    binary((x, y) => x + y),
+  );
+  override(
+    tf.Sub,
+    binary((x, y) => x - y),
+  );
+  override(
+    tf.Multiply,
+    binary((x, y) => x * y),
+  );
   override(tf.Sum, sumAxis0);
   override(tf.SplitV, splitLastAxis);
   override(tf.UnsortedSegmentSum, segmentSum);

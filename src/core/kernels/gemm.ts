@@ -2,6 +2,14 @@
 import { matmul } from './matmul';
 import { matmulWasm, wasmKernels } from './matmul-wasm';
 
-export function gemm(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false, transposeB = false): Float32Array {
+export function gemm(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA = false,
+  transposeB = false,
+): Float32Array {
   return wasmKernels() ? matmulWasm(a, b, m, k, n, transposeA, transposeB) : matmul(a, b, m, k, n, transposeA, transposeB);
 }

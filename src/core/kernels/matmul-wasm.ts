@@ -14,7 +14,7 @@ interface Kernels {
 let kernels: Kernels | null | undefined;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  if (typeof Buffer !== "undefined") return new Uint8Array(Buffer.from(b64, "base64"));
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

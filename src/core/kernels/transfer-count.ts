@@ -111,42 +111,59 @@ export function countTransfers(): TransferCounter {
     if (!g.GPUBuffer) throw new Error('transfer count: no global GPUBuffer class');
     const MAP_READ = g.GPUBufferUsage?.MAP_READ ?? 0x1;
     const UNIFORM = g.GPUBufferUsage?.UNIFORM ?? 0x40;
-    patch(patches, g.GPUBuffer.prototype, 'getMappedRange', (original) =>
-      function (this: { usage: number }, ...args: unknown[]) {
-        const range = original.apply(this, args) as ArrayBuffer;
-        if (paused === 0) {
-          if (this.usage & MAP_READ) counts.down += range.byteLength;
-          else counts.up += range.byteLength;
-        }
-        return range;
-      },
+    patch(
+      patches,
+      g.GPUBuffer.prototype,
+      'getMappedRange',
+      (original) =>
+        function (this: { usage: number }, ...args: unknown[]) {
+          const range = original.apply(this, args) as ArrayBuffer;
+          if (paused === 0) {
+            if (this.usage & MAP_READ) counts.down += range.byteLength;
+            else counts.up += range.byteLength;
+          }
+          return range;
+        },
     );
-    patch(patches, backend.queue as object, 'writeBuffer', (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        if (paused === 0) {
-          const n = writeBufferBytes(args[2], args[3], args[4]);
-          counts.up += n;
-          if ((args[0] as { usage: number }).usage & UNIFORM) counts.uniform += n;
-        }
-        return original.apply(this, args);
-      },
+    patch(
+      patches,
+      backend.queue as object,
+      'writeBuffer',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          if (paused === 0) {
+            const n = writeBufferBytes(args[2], args[3], args[4]);
+            counts.up += n;
+            if ((args[0] as { usage: number }).usage & UNIFORM) counts.uniform += n;
+          }
+          return original.apply(this, args);
+        },
     );
-    patch(patches, backend, 'readSync', (original) =>
-      function (this: unknown, dataId: unknown) {
-        const e = entry(dataId);
-        const size = e && e.values == null ? (e.resource?.size ?? 0) : 0;
-        const out = original.call(this, dataId);
-        if (paused === 0) counts.down += size;
-        return out;
-      },
+    patch(
+      patches,
+      backend,
+      'readSync',
+      (original) =>
+        function (this: unknown, dataId: unknown) {
+          const e = entry(dataId);
+          const size = e && e.values == null ? (e.resource?.size ?? 0) : 0;
+          const out = original.call(this, dataId);
+          if (paused === 0) counts.down += size;
+          return out;
+        },
     );
-    method = 'webgpu: GPUBuffer.getMappedRange (up unless MAP_READ, down for MAP_READ), queue.writeBuffer (up; uniform blocks counted apart), readSync of device-only tensors (down)';
+    method =
+      'webgpu: GPUBuffer.getMappedRange (up unless MAP_READ, down for MAP_READ), queue.writeBuffer (up; uniform blocks counted apart), readSync of device-only tensors (down)';
   } else {
-    patch(patches, backend, 'write', (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        if (paused === 0) counts.up += valueBytes(args[0]);
-        return original.apply(this, args);
-      },
+    patch(
+      patches,
+      backend,
+      'write',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          if (paused === 0) counts.up += valueBytes(args[0]);
+          return original.apply(this, args);
+        },
     );
     // tfjs-node's read() calls readSync(): a read in progress counts, not the readSync inside it
     const reading = new Set<unknown>();
@@ -157,28 +174,36 @@ export function countTransfers(): TransferCounter {
         return v;
       };
     };
-    patch(patches, backend, 'read', (original) =>
-      function (this: unknown, dataId: unknown) {
-        const count = counted(dataId);
-        reading.add(dataId);
-        const done = () => reading.delete(dataId);
-        return Promise.resolve(original.call(this, dataId)).then(
-          (v) => {
-            done();
-            return count(v);
-          },
-          (e) => {
-            done();
-            throw e;
-          },
-        );
-      },
+    patch(
+      patches,
+      backend,
+      'read',
+      (original) =>
+        function (this: unknown, dataId: unknown) {
+          const count = counted(dataId);
+          reading.add(dataId);
+          const done = () => reading.delete(dataId);
+          return Promise.resolve(original.call(this, dataId)).then(
+            (v) => {
+              done();
+              return count(v);
+            },
+            (e) => {
+              done();
+              throw e;
+            },
+          );
+        },
     );
-    patch(patches, backend, 'readSync', (original) =>
-      function (this: unknown, dataId: unknown) {
-        const count = reading.has(dataId) ? (v: unknown) => v : counted(dataId);
-        return count(original.call(this, dataId));
-      },
+    patch(
+      patches,
+      backend,
+      'readSync',
+      (original) =>
+        function (this: unknown, dataId: unknown) {
+          const count = reading.has(dataId) ? (v: unknown) => v : counted(dataId);
+          return count(original.call(this, dataId));
+        },
     );
     method = `${name}: write (up), read/readSync of tensors without host values (down)`;
   }

@@ -22,7 +22,10 @@ export function adamUpdateWebgpu<T extends tf.Tensor>(param: T, m: T, v: T, grad
   const backend = webgpuBackend('adamUpdateWebgpu', 'adamUpdateTf');
   checkAdamInputs('adamUpdateWebgpu', param, m, v, grad);
   const s = adamScalars('adamUpdateWebgpu', opts);
-  const uniforms: Uniform[] = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.stepSize, s.bc2, s.eps].map((x) => ({ type: 'float32', data: [x] }));
+  const uniforms: Uniform[] = [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.stepSize, s.bc2, s.eps].map((x) => ({
+    type: 'float32',
+    data: [x],
+  }));
   const vec4 = param.size % 4 === 0;
   const inputs: Record<string, T> = { param, mom1: m, mom2: v, grad };
   const run = (out: AdamOutput): T => {
@@ -38,7 +41,12 @@ export function adamUpdateWebgpu<T extends tf.Tensor>(param: T, m: T, v: T, grad
       outputComponent: vec4 ? 4 : 1,
       code: adamSource(MAIN, out, vec4),
     });
-    return runProgram(backend, program, ADAM_VARIABLES[out].map((n) => inputs[n]), uniforms) as T;
+    return runProgram(
+      backend,
+      program,
+      ADAM_VARIABLES[out].map((n) => inputs[n]),
+      uniforms,
+    ) as T;
   };
   return [run('param'), run('m'), run('v')];
 }

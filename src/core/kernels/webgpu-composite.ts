@@ -35,7 +35,8 @@ function checkDense(caller: string, sigma: tf.Tensor, delta: tf.Tensor): void {
 export function compositeWeightsBackwardWebgpu(sigma: tf.Tensor2D, delta: tf.Tensor2D, dw: tf.Tensor2D, scale: number): tf.Tensor2D {
   const backend = webgpuBackend('compositeWeightsBackwardWebgpu', 'compositeWeightsTf');
   checkDense('compositeWeightsBackwardWebgpu', sigma, delta);
-  if (!tf.util.arraysEqual(dw.shape, sigma.shape)) throw new Error(`compositeWeightsBackwardWebgpu: dw [${dw.shape}] must be [${sigma.shape}]`);
+  if (!tf.util.arraysEqual(dw.shape, sigma.shape))
+    throw new Error(`compositeWeightsBackwardWebgpu: dw [${dw.shape}] must be [${sigma.shape}]`);
   const program = new CompositeBackwardProgram({
     shaderKey: 'tensorf_composite_bwd',
     outputShape: sigma.shape,
@@ -107,7 +108,9 @@ export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tens
   const backend = webgpuBackend('accumulateWebgpu', 'accumulateTf');
   const [R, N] = w.shape;
   if (w.rank !== 2 || !tf.util.arraysEqual(mask.shape, [R, N]) || !tf.util.arraysEqual(rgb.shape, [R, N, 3])) {
-    throw new Error(`accumulateWebgpu: expected w and mask [${R}, ${N}] and rgb [${R}, ${N}, 3], got w [${w.shape}], mask [${mask.shape}], rgb [${rgb.shape}]`);
+    throw new Error(
+      `accumulateWebgpu: expected w and mask [${R}, ${N}] and rgb [${R}, ${N}, 3], got w [${w.shape}], mask [${mask.shape}], rgb [${rgb.shape}]`,
+    );
   }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [wt, rgbt] = args as [tf.Tensor2D, tf.Tensor3D];

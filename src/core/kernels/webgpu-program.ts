@@ -86,6 +86,11 @@ export function runProgram(backend: WebGPUBackend, program: WebGPUProgram, input
     if (t.dtype !== 'float32') throw new Error(`${program.shaderKey}: input ${program.variableNames[i]} must be float32, got ${t.dtype}`);
   }
   // tfjs may rewrite the uniform list (empty arrays become [1]); give it copies.
-  const info = backend.runWebGPUProgram(program, inputs, 'float32', uniforms?.map((u) => ({ type: u.type, data: [...u.data] })));
+  const info = backend.runWebGPUProgram(
+    program,
+    inputs,
+    'float32',
+    uniforms?.map((u) => ({ type: u.type, data: [...u.data] })),
+  );
   return tf.engine().makeTensorFromTensorInfo(info);
 }

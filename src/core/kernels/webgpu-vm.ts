@@ -39,7 +39,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MAT_MODE, VEC_MODE } from '../field/geometry';
-import { fixedDecodeSource, maxAbsSource, vmForwardSource, vmGradSource, WORKGROUP_SIZE, type KernelSource, type VMSampleMode } from './wgsl/vm-sample';
+import {
+  fixedDecodeSource,
+  maxAbsSource,
+  vmForwardSource,
+  vmGradSource,
+  WORKGROUP_SIZE,
+  type KernelSource,
+  type VMSampleMode,
+} from './wgsl/vm-sample';
 
 interface UniformValue {
   type: 'int32';
@@ -48,7 +56,13 @@ interface UniformValue {
 
 /** The part of tfjs-backend-webgpu's WebGPUBackend used here. */
 interface WebgpuBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms: UniformValue[], output?: tf.TensorInfo): tf.TensorInfo;
+  runWebGPUProgram(
+    program: object,
+    inputs: tf.TensorInfo[],
+    outputDtype: tf.DataType,
+    uniforms: UniformValue[],
+    output?: tf.TensorInfo,
+  ): tf.TensorInfo;
 }
 
 /** A tfjs-backend-webgpu program (the fields its runWebGPUProgram and makeShader read). */
@@ -111,17 +125,37 @@ interface Launch {
 
 function launch(l: Launch): tf.Tensor {
   const backend = tf.backend() as unknown as WebgpuBackendLike;
-  const program = new VMProgram(l.source, l.key, l.inputs.map(([n]) => n), l.outputShape, l.threads, l.into !== undefined);
+  const program = new VMProgram(
+    l.source,
+    l.key,
+    l.inputs.map(([n]) => n),
+    l.outputShape,
+    l.threads,
+    l.into !== undefined,
+  );
   const uniforms = l.source.uniformNames.map((n): UniformValue => {
     const v = l.uniforms[n];
     if (!Number.isInteger(v)) throw new Error(`vmSampleWebgpu: uniform ${n} of ${l.key} is ${v}`);
     return { type: 'int32', data: [v] };
   });
-  const info = backend.runWebGPUProgram(program, l.inputs.map(([, t]) => t), l.dtype, uniforms, l.into);
+  const info = backend.runWebGPUProgram(
+    program,
+    l.inputs.map(([, t]) => t),
+    l.dtype,
+    uniforms,
+    l.into,
+  );
   return l.into ?? (tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor);
 }
 
-function forward(planes: tf.Tensor[], linesFlat: tf.Tensor, lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMSampleMode, valid?: tf.Tensor1D): tf.Tensor {
+function forward(
+  planes: tf.Tensor[],
+  linesFlat: tf.Tensor,
+  lines: tf.Tensor[],
+  coords: tf.Tensor2D,
+  mode: VMSampleMode,
+  valid?: tf.Tensor1D,
+): tf.Tensor {
   const S = coords.shape[0];
   const C = planes[0].shape[2] as number;
   const hasValid = valid !== undefined;
@@ -140,7 +174,12 @@ function forward(planes: tf.Tensor[], linesFlat: tf.Tensor, lines: tf.Tensor[], 
     outputShape: mode === 'sum' ? [S] : [S, 3 * C],
     dtype: 'float32',
     threads: mode === 'sum' ? S : 3 * S,
-    uniforms: { threads: mode === 'sum' ? S : 3 * S, lineLen0: lines[0].shape[0], lineLen1: lines[1].shape[0], lineLen2: lines[2].shape[0] },
+    uniforms: {
+      threads: mode === 'sum' ? S : 3 * S,
+      lineLen0: lines[0].shape[0],
+      lineLen1: lines[1].shape[0],
+      lineLen2: lines[2].shape[0],
+    },
   });
 }
 
@@ -176,7 +215,15 @@ function scatterBounds(dy: tf.Tensor, linesFlat: tf.Tensor, planes: tf.Tensor[],
 }
 
 /** Gradients w.r.t. plane0..2, line0..2. */
-function backward(dy: tf.Tensor, planes: tf.Tensor[], lines: tf.Tensor[], linesFlat: tf.Tensor, coords: tf.Tensor2D, mode: VMSampleMode, valid?: tf.Tensor1D): tf.Tensor[] {
+function backward(
+  dy: tf.Tensor,
+  planes: tf.Tensor[],
+  lines: tf.Tensor[],
+  linesFlat: tf.Tensor,
+  coords: tf.Tensor2D,
+  mode: VMSampleMode,
+  valid?: tf.Tensor1D,
+): tf.Tensor[] {
   return tf.tidy(() => {
     const S = coords.shape[0];
     const C = planes[0].shape[2] as number;
@@ -240,7 +287,8 @@ function check(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mod
     throw new Error(`vmSampleWebgpu: ${msg}`);
   };
   if (tf.getBackend() !== 'webgpu') fail(`needs the webgpu backend, the active one is ${tf.getBackend()}`);
-  if (planes.length !== MAT_MODE.length || lines.length !== VEC_MODE.length) fail(`expected 3 planes and 3 lines, got ${planes.length} and ${lines.length}`);
+  if (planes.length !== MAT_MODE.length || lines.length !== VEC_MODE.length)
+    fail(`expected 3 planes and 3 lines, got ${planes.length} and ${lines.length}`);
   if (mode !== 'sum' && mode !== 'products') fail(`unknown mode ${String(mode)}`);
   if (coords.rank !== 2 || coords.shape[1] !== 3) fail(`coords must be [S, 3], got [${coords.shape}]`);
   const S = coords.shape[0];
@@ -248,10 +296,12 @@ function check(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mod
   for (let p = 0; p < 3; p++) {
     if (planes[p].rank !== 3 || planes[p].shape[2] !== C) fail(`plane ${p} must be [H, W, ${C}], got [${planes[p].shape}]`);
     if (lines[p].rank !== 2 || lines[p].shape[1] !== C) fail(`line ${p} must be [L, ${C}], got [${lines[p].shape}]`);
-    if (Math.min(planes[p].shape[0], planes[p].shape[1] as number, lines[p].shape[0]) < 2) fail(`every factor axis needs at least 2 texels (pair ${p})`);
+    if (Math.min(planes[p].shape[0], planes[p].shape[1] as number, lines[p].shape[0]) < 2)
+      fail(`every factor axis needs at least 2 texels (pair ${p})`);
   }
   if (valid && (valid.rank !== 1 || valid.shape[0] !== S)) fail(`valid must be [${S}], got [${valid.shape}]`);
-  for (const t of [...planes, ...lines, coords, ...(valid ? [valid] : [])]) if (t.dtype !== 'float32') fail(`every input must be float32, got ${t.dtype}`);
+  for (const t of [...planes, ...lines, coords, ...(valid ? [valid] : [])])
+    if (t.dtype !== 'float32') fail(`every input must be float32, got ${t.dtype}`);
   // Flat indices are i32 and every thread index must fit.
   if (3 * S * C >= 2 ** 31 || planes.some((p) => 2 * p.size >= 2 ** 31)) fail('too many samples or texels for 32-bit indices');
 }
@@ -265,7 +315,13 @@ function check(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mod
  *   cost nothing and scatter nothing back.
  * Differentiable w.r.t. planes and lines (tf.customGrad); coords and valid are constants.
  */
-export function vmSampleWebgpu(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMSampleMode, valid?: tf.Tensor1D): tf.Tensor {
+export function vmSampleWebgpu(
+  planes: tf.Tensor[],
+  lines: tf.Tensor[],
+  coords: tf.Tensor2D,
+  mode: VMSampleMode,
+  valid?: tf.Tensor1D,
+): tf.Tensor {
   check(planes, lines, coords, mode, valid);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ps = args.slice(0, 3) as tf.Tensor[];

@@ -69,13 +69,7 @@ export function weightsBackward(sigma: Float32Array, pk: Packing, scale: number,
  * rgbMap[r] = sum_{a: sample idx[a] on ray r} w[idx[a]] * rgb[a] + (1 - sum_{s on r} w[s])
  * (white background). `rayOf[s]` is the ray of packed sample s.
  */
-export function accumulateForward(
-  w: Float32Array,
-  rgb: Float32Array,
-  idx: Int32Array,
-  rayOf: Int32Array,
-  nRays: number,
-): Float32Array {
+export function accumulateForward(w: Float32Array, rgb: Float32Array, idx: Int32Array, rayOf: Int32Array, nRays: number): Float32Array {
   const out = new Float32Array(nRays * 3).fill(1);
   for (let s = 0; s < w.length; s++) {
     const r = rayOf[s] * 3;

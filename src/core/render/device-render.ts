@@ -86,7 +86,10 @@ export function slotColours(
     // contribution, so that tfjs returns (zero) gradients for them. A chain of adds, not addN:
     // WebGPU allows only 8 storage buffers per shader stage.
     const rest = [...p.appPlanes, ...p.appLines, p.basis, ...p.decoder];
-    const zero = tf.mul(rest.map((x) => tf.sum(x)).reduce((a, b) => tf.add(a, b)), 0);
+    const zero = tf.mul(
+      rest.map((x) => tf.sum(x)).reduce((a, b) => tf.add(a, b)),
+      0,
+    );
     return tf.clipByValue(tf.add(tf.add(tf.zeros([s.nRays, 3]), background), zero), 0, 1) as tf.Tensor2D;
   }
   const coords = tf.gather(s.coords, sel.idx) as tf.Tensor2D;
@@ -106,7 +109,10 @@ export function slotColours(
 export function scatterRows(idx: tf.Tensor1D, rows: tf.Tensor2D, total: number): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor2D;
-    return { value: tf.scatterND(tf.expandDims(idx, 1), x, [total, x.shape[1]]) as tf.Tensor2D, gradFunc: (dy: tf.Tensor) => tf.gather(dy, idx) };
+    return {
+      value: tf.scatterND(tf.expandDims(idx, 1), x, [total, x.shape[1]]) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor) => tf.gather(dy, idx),
+    };
   });
   return f(rows) as tf.Tensor2D;
 }

@@ -49,15 +49,19 @@ function linearWeights(f: tf.Tensor1D): tf.Tensor2D {
  */
 export function vmSampleTf(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: VMMode, valid?: tf.Tensor1D): tf.Tensor {
   if (planes.length !== MAT_MODE.length || lines.length !== VEC_MODE.length) {
-    throw new Error(`vmSampleTf: expected ${MAT_MODE.length} planes and ${VEC_MODE.length} lines, got ${planes.length} and ${lines.length}`);
+    throw new Error(
+      `vmSampleTf: expected ${MAT_MODE.length} planes and ${VEC_MODE.length} lines, got ${planes.length} and ${lines.length}`,
+    );
   }
   if (coords.rank !== 2 || coords.shape[1] !== 3) throw new Error(`vmSampleTf: coords must be [S, 3], got [${coords.shape}]`);
   const C = planes[0].shape[2] as number;
   for (let p = 0; p < planes.length; p++) {
-    if (planes[p].rank !== 3 || planes[p].shape[2] !== C) throw new Error(`vmSampleTf: plane ${p} must be [H, W, ${C}], got [${planes[p].shape}]`);
+    if (planes[p].rank !== 3 || planes[p].shape[2] !== C)
+      throw new Error(`vmSampleTf: plane ${p} must be [H, W, ${C}], got [${planes[p].shape}]`);
     if (lines[p].rank !== 2 || lines[p].shape[1] !== C) throw new Error(`vmSampleTf: line ${p} must be [L, ${C}], got [${lines[p].shape}]`);
   }
-  if (valid && (valid.rank !== 1 || valid.shape[0] !== coords.shape[0])) throw new Error(`vmSampleTf: valid must be [${coords.shape[0]}], got [${valid.shape}]`);
+  if (valid && (valid.rank !== 1 || valid.shape[0] !== coords.shape[0]))
+    throw new Error(`vmSampleTf: valid must be [${coords.shape[0]}], got [${valid.shape}]`);
   return tf.tidy(() => {
     const S = coords.shape[0];
     const axes = tf.unstack(coords, 1) as tf.Tensor1D[];

@@ -11,7 +11,15 @@ import { accumulateBackward, accumulateForward, type Packing, weightsBackward, w
 const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
 /** Samples the factors (3 planes then 3 lines) at packed normalised coords. */
-export function vmSample(planes: tf.Tensor[], lines: tf.Tensor[], comps: number, reso: Vec3, coords: Float32Array, n: number, mode: VMMode): tf.Tensor {
+export function vmSample(
+  planes: tf.Tensor[],
+  lines: tf.Tensor[],
+  comps: number,
+  reso: Vec3,
+  coords: Float32Array,
+  n: number,
+  mode: VMMode,
+): tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ts = args.slice(0, 6) as tf.Tensor[];
     const factors = { planes: ts.slice(0, 3).map(f32), lines: ts.slice(3, 6).map(f32), comps, reso };

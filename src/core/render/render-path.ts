@@ -55,7 +55,15 @@ class HostRenderPath implements RenderPath {
   }
 
   async renderChunk(c: ChunkInput): Promise<ChunkRender> {
-    const plan = planSamples(c.origins, c.dirs, c.count, { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: this.mask });
+    const plan = planSamples(c.origins, c.dirs, c.count, {
+      box: c.field.box,
+      step: c.step,
+      nSamples: c.nSamples,
+      near: NEAR_FAR[0],
+      far: NEAR_FAR[1],
+      jitter: null,
+      mask: this.mask,
+    });
     const out: ChunkRender = { rgb: new Float32Array(3 * c.count), depth: new Float32Array(c.count), acc: new Float32Array(c.count) };
     tf.tidy(() => {
       const b = renderBatch(c.field, c.decoder, c.params, plan, c.dirs, c.count);
@@ -90,7 +98,13 @@ class DeviceRenderPath implements RenderPath {
     const o = tf.tensor2d(c.origins, [n, 3]);
     const d = tf.tensor2d(c.dirs, [n, 3]);
     const u = tf.zeros([n]) as tf.Tensor1D;
-    const slots = placeSlots(o, d, u, { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] }, this.mask);
+    const slots = placeSlots(
+      o,
+      d,
+      u,
+      { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
+      this.mask,
+    );
     const w = slotWeights(this.ops, c.params, slots, RENDER_CONSTANTS);
     const sel = await selectSlots(w, RENDER_CONSTANTS.weightThreshold);
     const packed = tf.tidy(() => {

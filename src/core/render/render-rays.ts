@@ -20,7 +20,13 @@ export interface RenderSettings {
   params?: ParamGroups<tf.Tensor> | null;
 }
 
-export async function renderRays(model: Model, origins: Float32Array, dirs: Float32Array, count: number, s: RenderSettings): Promise<RenderedRays> {
+export async function renderRays(
+  model: Model,
+  origins: Float32Array,
+  dirs: Float32Array,
+  count: number,
+  s: RenderSettings,
+): Promise<RenderedRays> {
   const f = model.field;
   const step = stepSize(f.box, f.reso, s.stepRatio);
   const nSamples = nSamplesEval(f.box, step);

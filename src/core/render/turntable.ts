@@ -25,9 +25,21 @@ export function lookAt(eye: number[], target: number[], up: number[]): Float32Ar
   const right = norm(cross(up, back)); // camera +X
   const camUp = cross(back, right); // camera +Y
   return Float32Array.from([
-    right[0], camUp[0], back[0], eye[0],
-    right[1], camUp[1], back[1], eye[1],
-    right[2], camUp[2], back[2], eye[2],
-    0, 0, 0, 1,
+    right[0],
+    camUp[0],
+    back[0],
+    eye[0],
+    right[1],
+    camUp[1],
+    back[1],
+    eye[1],
+    right[2],
+    camUp[2],
+    back[2],
+    eye[2],
+    0,
+    0,
+    0,
+    1,
   ]);
 }

@@ -52,8 +52,12 @@ export interface Measurement {
 
 export async function measureSteps(trainer: Trainer, o: MeasureOptions): Promise<Measurement> {
   const total = trainer.cfg.iterations;
-  if (o.from < trainer.iteration) throw new ConfigError(`--from-iteration ${o.from}: the run starts at iteration ${trainer.iteration} (its checkpoint)`);
-  if (o.from + o.iters > total) throw new ConfigError(`--from-iteration ${o.from} --iters ${o.iters}: the run has ${total} iterations; steps ${o.from + 1}..${o.from + o.iters} do not exist`);
+  if (o.from < trainer.iteration)
+    throw new ConfigError(`--from-iteration ${o.from}: the run starts at iteration ${trainer.iteration} (its checkpoint)`);
+  if (o.from + o.iters > total)
+    throw new ConfigError(
+      `--from-iteration ${o.from} --iters ${o.iters}: the run has ${total} iterations; steps ${o.from + 1}..${o.from + o.iters} do not exist`,
+    );
   const host = trainer.path.name === 'host';
   const phaseTiming: PhaseTiming = host ? 'host' : o.syncPhases ? 'device' : 'dispatch';
   let counter: TransferCounter | null = null;
@@ -74,7 +78,14 @@ export async function measureSteps(trainer: Trainer, o: MeasureOptions): Promise
       if (e.type !== 'step') continue;
       if (counter && e.iteration > o.from) {
         const c = (counter as TransferCounter).take();
-        steps.push({ iteration: e.iteration, ms: e.stepSeconds * 1000, samples: e.samples, decoded: e.decoded, phases: timer.take(), ...c });
+        steps.push({
+          iteration: e.iteration,
+          ms: e.stepSeconds * 1000,
+          samples: e.samples,
+          decoded: e.decoded,
+          phases: timer.take(),
+          ...c,
+        });
       }
       if (e.iteration === o.from + o.iters) break;
       if (e.iteration === o.from) start();

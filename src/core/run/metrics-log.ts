@@ -48,6 +48,14 @@ export function truncateToCheckpoint(path: string, iteration: number): number {
     keep = later < 0 ? lines.length : later;
   }
   if (keep >= lines.length) return 0;
-  truncateSync(path, Buffer.byteLength(lines.slice(0, keep).map((l) => `${l}\n`).join('')));
+  truncateSync(
+    path,
+    Buffer.byteLength(
+      lines
+        .slice(0, keep)
+        .map((l) => `${l}\n`)
+        .join(''),
+    ),
+  );
   return lines.length - keep;
 }

@@ -56,37 +56,61 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
   const extra = Object.keys(partial).filter((k) => !(RESUME_FLAGS as string[]).includes(k));
   if (extra.length > 0) {
     const flag = OPTIONS[extra[0] as keyof TrainConfig]?.flag ?? extra[0];
-    throw new ConfigError(`--${flag}: not with --resume (the run's settings come from ${join(dir, 'config.json')}; only --backend and --iterations may be given)`);
+    throw new ConfigError(
+      `--${flag}: not with --resume (the run's settings come from ${join(dir, 'config.json')}; only --backend and --iterations may be given)`,
+    );
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunFolderError(`--resume ${dir}: no such run folder`);
   const cfgPath = join(dir, 'config.json');
   const saved = resolveConfig(readJson(cfgPath, 'config.json') as Record<string, unknown>, `${cfgPath}: `);
   const ckptPath = join(dir, CHECKPOINT_FILE);
   const summaryPath = join(dir, 'summary.json');
-  const summary = existsSync(summaryPath) ? (readJson(summaryPath, 'summary.json') as { complete?: unknown; testPSNR?: unknown; error?: unknown }) : null;
+  const summary = existsSync(summaryPath)
+    ? (readJson(summaryPath, 'summary.json') as { complete?: unknown; testPSNR?: unknown; error?: unknown })
+    : null;
   const given = partial.iterations as number | undefined;
   const backend = (partial.backend as TrainConfig['backend']) ?? saved.backend;
   if (!existsSync(ckptPath)) {
-    if (summary?.complete === true) throw new CheckpointError(`${ckptPath}: no checkpoint, though ${summaryPath} says the run is complete (was ${CHECKPOINT_FILE} moved or deleted?); nothing to continue`);
+    if (summary?.complete === true)
+      throw new CheckpointError(
+        `${ckptPath}: no checkpoint, though ${summaryPath} says the run is complete (was ${CHECKPOINT_FILE} moved or deleted?); nothing to continue`,
+      );
     if (summary !== null) {
       const why = typeof summary.error === 'string' ? `: ${summary.error.split('\n')[0]}` : '';
-      throw new CheckpointError(`${ckptPath}: no checkpoint; the run ended before writing one (${summaryPath}${why}), so there is nothing to continue; start a new run with another --out`);
+      throw new CheckpointError(
+        `${ckptPath}: no checkpoint; the run ended before writing one (${summaryPath}${why}), so there is nothing to continue; start a new run with another --out`,
+      );
     }
-    if (!restartable(dir)) throw new CheckpointError(`${ckptPath}: no checkpoint, and ${dir} holds files a run does not write; not starting it again there`);
+    if (!restartable(dir))
+      throw new CheckpointError(`${ckptPath}: no checkpoint, and ${dir} holds files a run does not write; not starting it again there`);
     const cfg: TrainConfig = { ...saved, iterations: given ?? saved.iterations, backend, out: dir };
-    return { dir, cfg, saved, ckpt: null, restart: true, complete: false, evaluateOnly: false, testPSNR: null, extended: cfg.iterations !== saved.iterations };
+    return {
+      dir,
+      cfg,
+      saved,
+      ckpt: null,
+      restart: true,
+      complete: false,
+      evaluateOnly: false,
+      testPSNR: null,
+      extended: cfg.iterations !== saved.iterations,
+    };
   }
   const ckpt = readTrainerCheckpoint(ckptPath);
   const conflicts = resumeConflicts(ckpt.config, saved);
   if (conflicts.length > 0) {
     const k = conflicts[0];
-    throw new CheckpointError(`${ckptPath}: saved with ${OPTIONS[k].flag} ${JSON.stringify(ckpt.config[k])}, but ${cfgPath} says ${JSON.stringify(saved[k])}`);
+    throw new CheckpointError(
+      `${ckptPath}: saved with ${OPTIONS[k].flag} ${JSON.stringify(ckpt.config[k])}, but ${cfgPath} says ${JSON.stringify(saved[k])}`,
+    );
   }
   const at = ckpt.meta.iteration;
   const iterations = given ?? saved.iterations;
   if (iterations < at) {
     if (given !== undefined) throw new ConfigError(`--iterations ${iterations}: the checkpoint is at iteration ${at} already`);
-    throw new ConfigError(`${cfgPath}: iterations ${iterations} is below the iteration of ${ckptPath} (${at}); was config.json edited? Put back its iterations, or give --iterations N with N >= ${at}`);
+    throw new ConfigError(
+      `${cfgPath}: iterations ${iterations} is below the iteration of ${ckptPath} (${at}); was config.json edited? Put back its iterations, or give --iterations N with N >= ${at}`,
+    );
   }
   const cfg: TrainConfig = { ...saved, iterations, backend, out: dir };
   const complete = summary?.complete === true && at >= cfg.iterations;

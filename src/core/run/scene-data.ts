@@ -31,7 +31,8 @@ function checkRaysReachBox(pool: RayPool, views: number, file: string): void {
   const [near, far] = NEAR_FAR;
   if (countRaysReachingBox(pool, LEGO_BOX, near, far) > 0) return;
   let nearest = Infinity;
-  for (let i = 0; i < pool.count; i++) nearest = Math.min(nearest, Math.hypot(pool.origins[3 * i], pool.origins[3 * i + 1], pool.origins[3 * i + 2]));
+  for (let i = 0; i < pool.count; i++)
+    nearest = Math.min(nearest, Math.hypot(pool.origins[3 * i], pool.origins[3 * i + 1], pool.origins[3 * i + 2]));
   const box = `[${LEGO_BOX.min[0]}, ${LEGO_BOX.max[0]}] on each axis`;
   throw new DatasetError(
     `${file}: no training ray hits the scene box (${box}) between near ${near} and far ${far} (${pool.count} rays of ${views} views; the nearest camera is ${nearest.toFixed(2)} from the origin); ` +
@@ -60,7 +61,9 @@ export function checkEvalSize(split: SceneSplit, n: number, dir: string): void {
   let largest = 0;
   for (let d = 1; d <= 64; d++) if (w % d === 0 && h % d === 0 && w / d >= K && h / d >= K) largest = d;
   const fix = largest > 0 ? `the largest factor that works is ${largest}` : 'the images are too small to evaluate';
-  throw new DatasetError(`--downscale ${n}: test image size ${w}x${h} of ${file} would leave ${split.width}x${split.height} pixels, fewer than ${K} on a side (${need}); ${fix}`);
+  throw new DatasetError(
+    `--downscale ${n}: test image size ${w}x${h} of ${file} would leave ${split.width}x${split.height} pixels, fewer than ${K} on a side (${need}); ${fix}`,
+  );
 }
 
 export function testViewCount(cfg: TrainConfig): number {
@@ -73,7 +76,8 @@ export function repeatedFrameWarnings(cfg: TrainConfig): string[] {
   for (const split of ['train', 'test'] as const) {
     let frames = readTransforms(cfg.data, split).frames;
     if (split === 'train' && cfg.trainViews > 0) frames = frames.slice(0, cfg.trainViews);
-    for (const r of repeatedFrames(cfg.data, frames)) lines.push(`warning: ${transformsPath(cfg.data, split)}: ${r}; that image is used as often as it is listed`);
+    for (const r of repeatedFrames(cfg.data, frames))
+      lines.push(`warning: ${transformsPath(cfg.data, split)}: ${r}; that image is used as often as it is listed`);
   }
   return lines;
 }

@@ -41,7 +41,13 @@ export interface RunOptions {
   resume?: TrainerCheckpoint;
 }
 
-export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions = {}): Promise<Outcome> {
+export async function trainRun(
+  cfg: TrainConfig,
+  run: RunFolder,
+  data: RunData,
+  backend: { name: string; reason: string },
+  o: RunOptions = {},
+): Promise<Outcome> {
   const saved = { iteration: o.resume ? o.resume.meta.iteration : -1 };
   try {
     return await drive(cfg, run, data, backend, o, saved);
@@ -58,7 +64,14 @@ export async function trainRun(cfg: TrainConfig, run: RunFolder, data: RunData, 
 /** Thrown out of the final evaluation's view callback when a stop is requested. */
 class EvaluationStopped extends Error {}
 
-async function drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: { name: string; reason: string }, o: RunOptions, saved: { iteration: number }): Promise<Outcome> {
+async function drive(
+  cfg: TrainConfig,
+  run: RunFolder,
+  data: RunData,
+  backend: { name: string; reason: string },
+  o: RunOptions,
+  saved: { iteration: number },
+): Promise<Outcome> {
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
   try {
     return await driveTrainer(trainer, cfg, run, data, backend, o, saved);
@@ -95,10 +108,16 @@ async function driveTrainer(
     saved.iteration = t.iteration;
     return ckpt;
   };
-  const keptNote = () => (saved.iteration >= 0 ? `; kept the last good checkpoint ${ckpt} (iteration ${saved.iteration})` : '; no checkpoint was written');
+  const keptNote = () =>
+    saved.iteration >= 0 ? `; kept the last good checkpoint ${ckpt} (iteration ${saved.iteration})` : '; no checkpoint was written';
   const fail = async (message: string): Promise<Outcome> => {
     const full = `${message}${keptNote()}`;
-    run.writeJson('summary.json', { ...trainer.summary(NaN, NaN, 0), complete: false, error: message, checkpointIteration: saved.iteration >= 0 ? saved.iteration : null });
+    run.writeJson('summary.json', {
+      ...trainer.summary(NaN, NaN, 0),
+      complete: false,
+      error: message,
+      checkpointIteration: saved.iteration >= 0 ? saved.iteration : null,
+    });
     await emit({ type: 'error', message: full });
     return 'failed';
   };
@@ -137,7 +156,8 @@ async function driveTrainer(
       if (trainer.control.stopRequested && done < total) throw new EvaluationStopped();
     });
   } catch (e) {
-    if (e instanceof EvaluationStopped) return stopped('evaluation', { stoppedDuring: 'evaluation', viewsEvaluated: done, viewsToEvaluate: total });
+    if (e instanceof EvaluationStopped)
+      return stopped('evaluation', { stoppedDuring: 'evaluation', viewsEvaluated: done, viewsToEvaluate: total });
     if (!isOutOfMemory(e)) throw e;
     return fail(`final evaluation: ${trainer.oomMessage(trainer.iteration)}`);
   }

@@ -17,8 +17,19 @@ import { planSamples } from '../render/samples';
 export async function decoderDataInit(model: Model, pool: RayPool, step: number, nSamples: number): Promise<string> {
   const f = model.field;
   const nRays = Math.min(1024, pool.count);
-  const rays = gatherRays(pool, Array.from({ length: nRays }, (_, i) => Math.floor((i * pool.count) / nRays)));
-  const plan = planSamples(rays.origins, rays.dirs, rays.count, { box: f.box, step, nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1], jitter: null, mask: null });
+  const rays = gatherRays(
+    pool,
+    Array.from({ length: nRays }, (_, i) => Math.floor((i * pool.count) / nRays)),
+  );
+  const plan = planSamples(rays.origins, rays.dirs, rays.count, {
+    box: f.box,
+    step,
+    nSamples,
+    near: NEAR_FAR[0],
+    far: NEAR_FAR[1],
+    jitter: null,
+    mask: null,
+  });
   const n = Math.min(8192, plan.count);
   const coords = new Float32Array(3 * n);
   const dirs = new Float32Array(3 * n);

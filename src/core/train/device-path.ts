@@ -59,10 +59,20 @@ export class DevicePath implements TrainPath {
     const K = RENDER_CONSTANTS;
     const batch = tf.tidy(() => {
       const idx = tf.tensor1d(Int32Array.from(s.indices), 'int32');
-      return { o: tf.gather(pool.origins, idx) as tf.Tensor2D, d: tf.gather(pool.dirs, idx) as tf.Tensor2D, target: tf.gather(pool.rgbs, idx) as tf.Tensor2D };
+      return {
+        o: tf.gather(pool.origins, idx) as tf.Tensor2D,
+        d: tf.gather(pool.dirs, idx) as tf.Tensor2D,
+        target: tf.gather(pool.rgbs, idx) as tf.Tensor2D,
+      };
     });
     const jitter = tf.tensor1d(u);
-    const slots = placeSlots(batch.o, batch.d, jitter, { box: f.box, step: s.stepSize, nSamples: s.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] }, mask);
+    const slots = placeSlots(
+      batch.o,
+      batch.d,
+      jitter,
+      { box: f.box, step: s.stepSize, nSamples: s.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
+      mask,
+    );
     await timer?.mark('upload+placement');
     const p = groupParams<tf.Tensor>(r.params);
     const w0 = slotWeights(this.ops, p, slots, K);

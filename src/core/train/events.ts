@@ -8,7 +8,7 @@
  * the run driver (../run/train-run.ts) adds resumed, evaluating, view, eval (final), stopped and
  * done around it.
  */
-import { arr, bool, type Check, type Fields, isObj, fail, num, numOrNaN, oneOf, optional, type Shape, str, typed, } from '../checks';
+import { arr, bool, type Check, type Fields, isObj, fail, num, numOrNaN, oneOf, optional, type Shape, str, typed } from '../checks';
 import type { TrainConfig } from '../config';
 import type { Box, Vec3 } from '../field/geometry';
 import type { ParamCounts } from '../model';
@@ -35,8 +35,7 @@ export const SCHEDULE_ACTIONS = ['decoder-init', 'upsample', 'alpha-mask', 'shri
 export const STOP_PHASES = ['training', 'evaluation'] as const;
 
 const count = num(0);
-const anObject =
-  <T>(what: string): Check<T> =>
+const anObject = <T>(what: string): Check<T> =>
   typed<T>((v, at) => {
     if (!isObj(v)) fail(at, what, v);
   });

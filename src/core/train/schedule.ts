@@ -7,9 +7,7 @@
 import type { TrainConfig } from '../config';
 import { upsampleVoxelCounts } from '../field/geometry';
 
-export type ScheduleAction =
-  | { kind: 'alpha-mask'; shrink: boolean; filterRays: boolean }
-  | { kind: 'upsample'; voxels: number };
+export type ScheduleAction = { kind: 'alpha-mask'; shrink: boolean; filterRays: boolean } | { kind: 'upsample'; voxels: number };
 
 export interface Schedule {
   at(iteration: number): ScheduleAction[];

@@ -19,7 +19,12 @@ export interface HostStepResult {
 }
 
 /** Loss, MSE and the gradient of every parameter (in modelParams order); parameters untouched. */
-export function hostGradients(model: Model, batch: RayPool, plan: SamplePlan, l1Weight: number): HostStepResult & { grads: Float32Array[] } {
+export function hostGradients(
+  model: Model,
+  batch: RayPool,
+  plan: SamplePlan,
+  l1Weight: number,
+): HostStepResult & { grads: Float32Array[] } {
   const params = modelParams(model);
   let decoded = 0;
   let mseValue = 0;

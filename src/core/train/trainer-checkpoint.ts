@@ -50,7 +50,18 @@ export interface CheckpointMetaV2 extends CheckpointMeta {
  * checkpoints and previews, how it renders, and the total iterations (to extend a run). Every
  * other field shapes the training state and must match.
  */
-export const RESUME_FREE_FIELDS: readonly (keyof TrainConfig)[] = ['backend', 'iterations', 'out', 'name', 'data', 'checkpointEvery', 'visEvery', 'visViews', 'evalViews', 'chunk'];
+export const RESUME_FREE_FIELDS: readonly (keyof TrainConfig)[] = [
+  'backend',
+  'iterations',
+  'out',
+  'name',
+  'data',
+  'checkpointEvery',
+  'visEvery',
+  'visViews',
+  'evalViews',
+  'chunk',
+];
 
 function cameraAngleOf(views: { width: number; focal: number }): { cameraAngleX?: number } {
   return views.width > 0 && views.focal > 0 ? { cameraAngleX: 2 * Math.atan((0.5 * views.width) / views.focal) } : {};
@@ -144,14 +155,18 @@ export interface TrainerCheckpoint {
 export function readTrainerCheckpoint(path: string): TrainerCheckpoint {
   const { version, meta: raw, arrays } = readCheckpoint(path);
   if (version < 2) {
-    throw new CheckpointError(`${path}: checkpoint format version ${version} has no ray-filter or batch-order state, so the run cannot be resumed exactly (npm run render can still use it)`);
+    throw new CheckpointError(
+      `${path}: checkpoint format version ${version} has no ray-filter or batch-order state, so the run cannot be resumed exactly (npm run render can still use it)`,
+    );
   }
   const meta = raw as CheckpointMetaV2;
-  if (!meta.sampler || !meta.pool || typeof meta.decoderInitDone !== 'boolean') throw new CheckpointError(`${path}: resume state missing from the metadata`);
+  if (!meta.sampler || !meta.pool || typeof meta.decoderInitDone !== 'boolean')
+    throw new CheckpointError(`${path}: resume state missing from the metadata`);
   const config = checkedConfig(path, meta);
   const names = Object.keys(meta.shapes);
   const bits = arrays['pool.keep'];
-  if (!(bits instanceof Uint8Array) || bits.length !== Math.ceil(meta.pool.source / 8)) throw new CheckpointError(`${path}: ray-filter flags missing or of the wrong size`);
+  if (!(bits instanceof Uint8Array) || bits.length !== Math.ceil(meta.pool.source / 8))
+    throw new CheckpointError(`${path}: ray-filter flags missing or of the wrong size`);
   const state: TrainerState = {
     iteration: meta.iteration,
     trainSeconds: meta.trainSeconds,
@@ -167,7 +182,12 @@ export function readTrainerCheckpoint(path: string): TrainerCheckpoint {
     mask: maskOf(path, meta, arrays),
     rng: meta.rng,
     sampler: meta.sampler,
-    pool: { source: meta.pool.source, fingerprint: meta.pool.fingerprint, count: meta.pool.count, keep: unpackFlags(bits, meta.pool.source) },
+    pool: {
+      source: meta.pool.source,
+      fingerprint: meta.pool.fingerprint,
+      count: meta.pool.count,
+      keep: unpackFlags(bits, meta.pool.source),
+    },
     nSamples: meta.nSamples,
     resoMask: meta.resoMask,
     decoderInitDone: meta.decoderInitDone,
@@ -177,7 +197,9 @@ export function readTrainerCheckpoint(path: string): TrainerCheckpoint {
 
 /** The fields (outside RESUME_FREE_FIELDS) in which two configs differ. */
 export function resumeConflicts(saved: TrainConfig, now: TrainConfig): (keyof TrainConfig)[] {
-  return (Object.keys(saved) as (keyof TrainConfig)[]).filter((k) => !RESUME_FREE_FIELDS.includes(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  return (Object.keys(saved) as (keyof TrainConfig)[]).filter(
+    (k) => !RESUME_FREE_FIELDS.includes(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]),
+  );
 }
 
 /** Puts a checkpoint into a fresh trainer built with a compatible config and the run's training rays. */
@@ -185,7 +207,9 @@ export function restoreTrainer(t: Trainer, ckpt: TrainerCheckpoint): void {
   const conflicts = resumeConflicts(ckpt.config, t.cfg);
   if (conflicts.length > 0) {
     const k = conflicts[0];
-    throw new CheckpointError(`${ckpt.path}: saved with ${k} = ${JSON.stringify(ckpt.config[k])}, resuming with ${JSON.stringify(t.cfg[k])}; a resumed run keeps the saved training settings`);
+    throw new CheckpointError(
+      `${ckpt.path}: saved with ${k} = ${JSON.stringify(ckpt.config[k])}, resuming with ${JSON.stringify(t.cfg[k])}; a resumed run keeps the saved training settings`,
+    );
   }
   t.restore(ckpt.state, ckpt.path);
 }

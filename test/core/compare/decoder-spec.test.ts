@@ -15,7 +15,13 @@ describe('--decoders parser', () => {
 
   it('maps options to config keys and labels entries', () => {
     const specs = parseDecoderSpecs('mlp,mlp:width=119,splitnet:width=42,siren:flic=2,initc=40,splitnet:m=10,init=lsuv');
-    expect(specs.map((s) => s.label)).toEqual(['mlp', 'mlp-width=119', 'splitnet-width=42', 'siren-flic=2-initc=40', 'splitnet-m=10-init=lsuv']);
+    expect(specs.map((s) => s.label)).toEqual([
+      'mlp',
+      'mlp-width=119',
+      'splitnet-width=42',
+      'siren-flic=2-initc=40',
+      'splitnet-m=10-init=lsuv',
+    ]);
     expect(specs[0].overrides).toEqual({ decoder: 'mlp' });
     expect(specs[1].overrides).toEqual({ decoder: 'mlp', decoderWidth: 119 });
     expect(specs[2].overrides).toEqual({ decoder: 'splitnet', decoderWidth: 42 });

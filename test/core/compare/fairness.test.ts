@@ -29,7 +29,8 @@ function tinyConfig(over: Partial<TrainConfig>): TrainConfig {
 }
 
 const pool = randomPool(500, 5);
-const make = (over: Partial<TrainConfig>) => new Trainer(tinyConfig(over), { train: pool, test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
+const make = (over: Partial<TrainConfig>) =>
+  new Trainer(tinyConfig(over), { train: pool, test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
 
 it('different decoders with the same seed see identical batches and jitter', async () => {
   await initBackend('cpu');
@@ -42,7 +43,11 @@ it('different decoders with the same seed see identical batches and jitter', asy
   expect(c.rng.getState()).toEqual(a.rng.getState());
   // the first batches (copies: the sampler hands out views of its permutation)
   const firstBatches = (t: Trainer) => [0, 1, 2].map(() => Array.from(t.sampler.next()));
-  const fresh = [make({ decoder: 'mlp', decoderWidth: 16 }), make({ decoder: 'splitnet', decoderWidth: 6 }), make({ decoder: 'siren', decoderWidth: 12 })];
+  const fresh = [
+    make({ decoder: 'mlp', decoderWidth: 16 }),
+    make({ decoder: 'splitnet', decoderWidth: 6 }),
+    make({ decoder: 'siren', decoderWidth: 12 }),
+  ];
   const batches = fresh.map(firstBatches);
   expect(batches[1]).toEqual(batches[0]);
   expect(batches[2]).toEqual(batches[0]);

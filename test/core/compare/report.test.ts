@@ -48,12 +48,21 @@ function fabricate(dir: string, f: Fake): void {
     };
     writeFileSync(join(run, 'summary.json'), JSON.stringify(summary));
   }
-  const lines = [{ type: 'step', iteration: 10 }, ...(f.curve ?? []).map(([iteration, testPSNR], i, a) => ({ type: 'eval', iteration, testPSNR, final: i === a.length - 1 }))];
+  const lines = [
+    { type: 'step', iteration: 10 },
+    ...(f.curve ?? []).map(([iteration, testPSNR], i, a) => ({ type: 'eval', iteration, testPSNR, final: i === a.length - 1 })),
+  ];
   writeFileSync(join(run, 'metrics.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-  for (const v of f.views ?? []) writePngRgb(join(run, 'renders', `test_${String(v).padStart(3, '0')}.png`), new Float32Array(6 * 2 * 3).fill(0.5), 6, 2);
+  for (const v of f.views ?? [])
+    writePngRgb(join(run, 'renders', `test_${String(v).padStart(3, '0')}.png`), new Float32Array(6 * 2 * 3).fill(0.5), 6, 2);
 }
 
-function makeComparison(name: string, preset: PresetName, fakes: Fake[], entries: { label: string; decoder: string; options: Record<string, string> }[]) {
+function makeComparison(
+  name: string,
+  preset: PresetName,
+  fakes: Fake[],
+  entries: { label: string; decoder: string; options: Record<string, string> }[],
+) {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   for (const f of fakes.filter((x) => !x.label.startsWith('absent'))) fabricate(dir, f);
@@ -77,11 +86,63 @@ describe('comparison report', () => {
     { label: 'splitnet-width=42', decoder: 'splitnet', options: { width: '42' } },
   ];
   const fakes: Fake[] = [
-    { label: 'mlp-s1', entry: 'mlp', seed: 1, psnr: 20, decoder: 'mlp', width: 128, params: 500, curve: [[50, 15], [100, 20]], views: [0, 5, 10, 15] },
-    { label: 'mlp-s2', entry: 'mlp', seed: 2, psnr: 22, decoder: 'mlp', width: 128, params: 500, curve: [[50, 17], [100, 22]], views: [0, 5, 10, 15] },
-    { label: 'siren-s1', entry: 'siren', seed: 1, psnr: 18, decoder: 'siren', width: 128, params: 400, curve: [[50, 14], [100, 18]], views: [0, 5, 10, 15] },
+    {
+      label: 'mlp-s1',
+      entry: 'mlp',
+      seed: 1,
+      psnr: 20,
+      decoder: 'mlp',
+      width: 128,
+      params: 500,
+      curve: [
+        [50, 15],
+        [100, 20],
+      ],
+      views: [0, 5, 10, 15],
+    },
+    {
+      label: 'mlp-s2',
+      entry: 'mlp',
+      seed: 2,
+      psnr: 22,
+      decoder: 'mlp',
+      width: 128,
+      params: 500,
+      curve: [
+        [50, 17],
+        [100, 22],
+      ],
+      views: [0, 5, 10, 15],
+    },
+    {
+      label: 'siren-s1',
+      entry: 'siren',
+      seed: 1,
+      psnr: 18,
+      decoder: 'siren',
+      width: 128,
+      params: 400,
+      curve: [
+        [50, 14],
+        [100, 18],
+      ],
+      views: [0, 5, 10, 15],
+    },
     { label: 'siren-s2', entry: 'siren', seed: 2, psnr: 7, complete: false, decoder: 'siren', width: 128, params: 400, curve: [[50, 3]] },
-    { label: 'splitnet-width=42-s1', entry: 'splitnet-width=42', seed: 1, psnr: 21, decoder: 'splitnet', width: 42, params: 300, curve: [[50, 16], [100, 21]], views: [0, 5, 15] },
+    {
+      label: 'splitnet-width=42-s1',
+      entry: 'splitnet-width=42',
+      seed: 1,
+      psnr: 21,
+      decoder: 'splitnet',
+      width: 42,
+      params: 300,
+      curve: [
+        [50, 16],
+        [100, 21],
+      ],
+      views: [0, 5, 15],
+    },
     { label: 'absent-splitnet-s2', entry: 'splitnet-width=42', seed: 2, decoder: 'splitnet', width: 42, params: 300 },
   ];
   const { dir, records, report } = makeComparison('a', 'smoke', fakes, entries);
@@ -151,7 +212,12 @@ describe('comparison report', () => {
   });
 
   it('a comparison with nothing finished still renders', () => {
-    const { records: r2, report: rep } = makeComparison('b', 'smoke', [{ label: 'mlp', entry: 'mlp', seed: 1, decoder: 'mlp', width: 128, params: 1 }], [entries[0]!]);
+    const { records: r2, report: rep } = makeComparison(
+      'b',
+      'smoke',
+      [{ label: 'mlp', entry: 'mlp', seed: 1, decoder: 'mlp', width: 128, params: 1 }],
+      [entries[0]!],
+    );
     expect(rep.rows[0].testPSNR.mean).toBeNull();
     expect(reportMarkdown(rep)).toContain('| mlp | – | – | missing |');
     const html = reportHtml(rep, r2, () => null);

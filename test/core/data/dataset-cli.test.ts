@@ -65,7 +65,14 @@ describe('dataset CLI', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(verifyScene(dest)).toBe(6);
-    expect(readdirSync(dest).sort()).toEqual(['test', 'train', 'transforms_test.json', 'transforms_train.json', 'transforms_val.json', 'val']);
+    expect(readdirSync(dest).sort()).toEqual([
+      'test',
+      'train',
+      'transforms_test.json',
+      'transforms_train.json',
+      'transforms_val.json',
+      'val',
+    ]);
     const bad = join(root, 'bad.zip');
     cpSync(join(scene.dir, 'transforms_train.json'), bad);
     const r2 = cli('--from', bad, '--dest', join(root, 'out3b'));
@@ -101,7 +108,10 @@ describe('dataset CLI', () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/iB of .* \(100%\)/);
       expect(verifyScene(dest)).toBe(6);
-      for (const [path, re] of [['short.zip', /broke off|cut short/], ['missing.zip', /HTTP 404/]] as const) {
+      for (const [path, re] of [
+        ['short.zip', /broke off|cut short/],
+        ['missing.zip', /HTTP 404/],
+      ] as const) {
         const d2 = join(root, `out-${path}`);
         const r2 = await cliAsync('--url', `${base}/${path}`, '--dest', d2);
         expect(r2.code).toBe(2);

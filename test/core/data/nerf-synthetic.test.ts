@@ -112,19 +112,41 @@ describe('loadSplit', () => {
     expect(framePath('s', './train/R_0.PNG')).toBe(join('s', 'train', 'R_0.PNG'));
     const s = fresh(4, 4, 1);
     writeRgbaPng(join(s.dir, 'train', 'frame.0000.png'), 4, 4, s.rgba.train[0]);
-    writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.69, frames: [{ file_path: './train/frame.0000', transform_matrix: IDENTITY }] }));
+    writeFileSync(
+      join(s.dir, 'transforms_train.json'),
+      JSON.stringify({ camera_angle_x: 0.69, frames: [{ file_path: './train/frame.0000', transform_matrix: IDENTITY }] }),
+    );
     const split = loadSplit(s.dir, 'train', { downscale: 1 }); // was: missing frame.0000
     expect(split.images[0].get(0, 0, 0)).toBeCloseTo(naive(s.rgba.train[0], 4, 4, 1)[0], 5);
   });
 
-  it('frames listed more than once are named (they are used as listed): repeatedFrames and the run loader\'s warning', () => {
+  it("frames listed more than once are named (they are used as listed): repeatedFrames and the run loader's warning", () => {
     const s = fresh(16, 16, 3);
-    const frame = (k: number) => ({ file_path: `./train/r_${k}`, transform_matrix: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]] });
-    writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ camera_angle_x: 0.69, frames: [frame(0), frame(1), frame(0), { ...frame(1), file_path: 'train/r_1.png' }, frame(2), frame(0)] }));
-    expect(repeatedFrames(s.dir, readTransforms(s.dir, 'train').frames)).toEqual(['frames[0] and frames[2] and frames[5] all name ./train/r_0', 'frames[1] and frames[3] both name ./train/r_1']);
+    const frame = (k: number) => ({
+      file_path: `./train/r_${k}`,
+      transform_matrix: [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 4],
+        [0, 0, 0, 1],
+      ],
+    });
+    writeFileSync(
+      join(s.dir, 'transforms_train.json'),
+      JSON.stringify({
+        camera_angle_x: 0.69,
+        frames: [frame(0), frame(1), frame(0), { ...frame(1), file_path: 'train/r_1.png' }, frame(2), frame(0)],
+      }),
+    );
+    expect(repeatedFrames(s.dir, readTransforms(s.dir, 'train').frames)).toEqual([
+      'frames[0] and frames[2] and frames[5] all name ./train/r_0',
+      'frames[1] and frames[3] both name ./train/r_1',
+    ]);
     expect(repeatedFrames(s.dir, readTransforms(s.dir, 'test').frames)).toEqual([]);
     const said: string[] = [];
-    loadRunData(resolveConfig({ preset: 'smoke', data: s.dir, downscale: 1, trainViews: 4, evalViews: 1, visEvery: 0 }), (l) => said.push(l));
+    loadRunData(resolveConfig({ preset: 'smoke', data: s.dir, downscale: 1, trainViews: 4, evalViews: 1, visEvery: 0 }), (l) =>
+      said.push(l),
+    );
     expect(said.filter((l) => l.startsWith('warning: '))).toEqual([
       `warning: ${join(s.dir, 'transforms_train.json')}: frames[0] and frames[2] both name ./train/r_0; that image is used as often as it is listed`,
       `warning: ${join(s.dir, 'transforms_train.json')}: frames[1] and frames[3] both name ./train/r_1; that image is used as often as it is listed`,
@@ -172,9 +194,41 @@ describe('readTransforms validation', () => {
     ['no frames', { camera_angle_x: 0.5 }, /transforms_val\.json: frames: expected a non-empty array/],
     ['empty frames', { camera_angle_x: 0.5, frames: [] }, /frames: expected a non-empty array/],
     ['bad file_path', { camera_angle_x: 0.5, frames: [frame(), frame(IDENTITY, 3)] }, /frames\[1\]\.file_path: expected a string/],
-    ['3x4 matrix', { camera_angle_x: 0.5, frames: [frame(), frame(), frame(IDENTITY.slice(0, 3))] }, /frames\[2\]\.transform_matrix: expected a 4x4 array of numbers/],
-    ['string entry', { camera_angle_x: 0.5, frames: [frame([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 'x'], [0, 0, 0, 1]])] }, /frames\[0\]\.transform_matrix: expected a 4x4/],
-    ['null entry', { camera_angle_x: 0.5, frames: [frame([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, null], [0, 0, 0, 1]])] }, /frames\[0\]\.transform_matrix/],
+    [
+      '3x4 matrix',
+      { camera_angle_x: 0.5, frames: [frame(), frame(), frame(IDENTITY.slice(0, 3))] },
+      /frames\[2\]\.transform_matrix: expected a 4x4 array of numbers/,
+    ],
+    [
+      'string entry',
+      {
+        camera_angle_x: 0.5,
+        frames: [
+          frame([
+            [1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [0, 0, 1, 'x'],
+            [0, 0, 0, 1],
+          ]),
+        ],
+      },
+      /frames\[0\]\.transform_matrix: expected a 4x4/,
+    ],
+    [
+      'null entry',
+      {
+        camera_angle_x: 0.5,
+        frames: [
+          frame([
+            [1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [0, 0, 1, null],
+            [0, 0, 0, 1],
+          ]),
+        ],
+      },
+      /frames\[0\]\.transform_matrix/,
+    ],
     ['frame not an object', { camera_angle_x: 0.5, frames: [frame(), 7] }, /frames\[1\]: expected an object/],
   ];
   it.each(cases)('%s -> names the file and field', (_, json, re) => {
@@ -185,7 +239,12 @@ describe('readTransforms validation', () => {
   });
 
   it('parses a valid file into row-major poses', () => {
-    const m = [[0, -1, 0, 1], [1, 0, 0, 2], [0, 0, 1, 3], [0, 0, 0, 1]];
+    const m = [
+      [0, -1, 0, 1],
+      [1, 0, 0, 2],
+      [0, 0, 1, 3],
+      [0, 0, 0, 1],
+    ];
     write({ camera_angle_x: 0.5, frames: [frame(m)] });
     const t = readTransforms(s.dir, 'val');
     expect(t.cameraAngleX).toBe(0.5);

@@ -37,8 +37,12 @@ describe('--downscale against the image size', () => {
     const s = fresh(24, 16);
     expect(loadSplit(s.dir, 'train', { downscale: 2 }).width).toBe(12); // 12x8: allowed
     const msg = messageOf(() => loadSplit(s.dir, 'train', { downscale: 4 }));
-    expect(msg).toMatch(/^--downscale 4: image size 24x16 of .*train[\\/]r_0\.png would leave 6x4 pixels, fewer than 8 on a side; the largest factor that works is 2$/);
-    expect(messageOf(() => loadSplit(s.dir, 'test', { downscale: 16, indices: [] }))).toMatch(/--downscale 16: image size 24x16 of .*test[\\/]r_0\.png is not divisible by 16; the largest factor that works is 2/);
+    expect(msg).toMatch(
+      /^--downscale 4: image size 24x16 of .*train[\\/]r_0\.png would leave 6x4 pixels, fewer than 8 on a side; the largest factor that works is 2$/,
+    );
+    expect(messageOf(() => loadSplit(s.dir, 'test', { downscale: 16, indices: [] }))).toMatch(
+      /--downscale 16: image size 24x16 of .*test[\\/]r_0\.png is not divisible by 16; the largest factor that works is 2/,
+    );
   });
 
   it('checkDownscale: the largest working factor for Lego-sized images; downscale 1 always works', () => {
@@ -112,13 +116,21 @@ describe('frames and files', () => {
 
   it('a frame pointing to a missing file, or to a folder, names the file', () => {
     const s = fresh();
-    const t = { camera_angle_x: 0.5, frames: [{ file_path: './train/r_0', transform_matrix: IDENTITY }, { file_path: './train/r_9', transform_matrix: IDENTITY }] };
+    const t = {
+      camera_angle_x: 0.5,
+      frames: [
+        { file_path: './train/r_0', transform_matrix: IDENTITY },
+        { file_path: './train/r_9', transform_matrix: IDENTITY },
+      ],
+    };
     writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify(t));
     expect(messageOf(() => loadSplit(s.dir, 'train', { downscale: 1 }))).toMatch(/train[\\/]r_9\.png: cannot read PNG \(no such file\)$/);
     expect(messageOf(() => verifyScene(s.dir))).toMatch(/train[\\/]r_9\.png: missing \(referenced by the transforms\)/);
     rmSync(join(s.dir, 'val', 'r_1.png'));
     mkdirSync(join(s.dir, 'val', 'r_1.png'));
-    expect(messageOf(() => loadSplit(s.dir, 'val', { downscale: 1 }))).toMatch(/val[\\/]r_1\.png: cannot read PNG \(is a directory, expected a PNG file\)/);
+    expect(messageOf(() => loadSplit(s.dir, 'val', { downscale: 1 }))).toMatch(
+      /val[\\/]r_1\.png: cannot read PNG \(is a directory, expected a PNG file\)/,
+    );
     writeFileSync(join(s.dir, 'transforms_train.json'), JSON.stringify({ ...t, frames: t.frames.slice(0, 1) }));
     expect(messageOf(() => verifyScene(s.dir))).toMatch(/val[\\/]r_1\.png: cannot open \(is a directory, expected a PNG file\)/);
   });
@@ -134,7 +146,9 @@ describe('frames and files', () => {
     const s = fresh();
     rmSync(join(s.dir, 'transforms_test.json'));
     mkdirSync(join(s.dir, 'transforms_test.json'));
-    expect(messageOf(() => readTransforms(s.dir, 'test'))).toMatch(/transforms_test\.json: cannot read \(is a directory, expected a file\)$/);
+    expect(messageOf(() => readTransforms(s.dir, 'test'))).toMatch(
+      /transforms_test\.json: cannot read \(is a directory, expected a file\)$/,
+    );
   });
 });
 
@@ -174,12 +188,25 @@ describe('transforms JSON', () => {
   });
 
   const frame = (m: unknown, file: unknown = './val/r_0') => ({ file_path: file, transform_matrix: m });
-  const rot = (v: unknown) => [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, v], [0, 0, 0, 1]];
+  const rot = (v: unknown) => [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, v],
+    [0, 0, 0, 1],
+  ];
   const cases: [string, string, RegExp][] = [
-    ['angle in degrees', JSON.stringify({ camera_angle_x: 40, frames: [frame(IDENTITY)] }), /camera_angle_x: expected a number of radians in \(0, pi\) .*got 40$/],
+    [
+      'angle in degrees',
+      JSON.stringify({ camera_angle_x: 40, frames: [frame(IDENTITY)] }),
+      /camera_angle_x: expected a number of radians in \(0, pi\) .*got 40$/,
+    ],
     ['angle 0', JSON.stringify({ camera_angle_x: 0, frames: [frame(IDENTITY)] }), /camera_angle_x: .*got 0$/],
     ['negative angle', JSON.stringify({ camera_angle_x: -0.5, frames: [frame(IDENTITY)] }), /camera_angle_x: .*got -0\.5$/],
-    ['angle so small the focal length overflows', JSON.stringify({ camera_angle_x: 1e-40, frames: [frame(IDENTITY)] }), /camera_angle_x: .*got 1e-40$/],
+    [
+      'angle so small the focal length overflows',
+      JSON.stringify({ camera_angle_x: 1e-40, frames: [frame(IDENTITY)] }),
+      /camera_angle_x: .*got 1e-40$/,
+    ],
     ['angle as a string', JSON.stringify({ camera_angle_x: '0.69', frames: [frame(IDENTITY)] }), /camera_angle_x: .*got "0\.69"$/],
     ['angle 1e400 (Infinity)', '{"camera_angle_x": 1e400, "frames": []}', /camera_angle_x: .*got Infinity$/],
     ['no angle', JSON.stringify({ frames: [frame(IDENTITY)] }), /camera_angle_x: .*got no value \(missing\)$/],
@@ -187,17 +214,81 @@ describe('transforms JSON', () => {
     ['frames an object', JSON.stringify({ camera_angle_x: 0.5, frames: { a: 1 } }), /frames: expected a non-empty array, got an object$/],
     ['frame an array', JSON.stringify({ camera_angle_x: 0.5, frames: [[1, 2]] }), /frames\[0\]: expected an object, got an array of 2$/],
     ['frame null', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY), null] }), /frames\[1\]: expected an object, got null$/],
-    ['no transform_matrix', JSON.stringify({ camera_angle_x: 0.5, frames: [{ file_path: './val/r_0' }] }), /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers/],
-    ['string entry', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(rot('1'))] }), /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers/],
-    ['flat 16 numbers', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY.flat())] }), /frames\[0\]\.transform_matrix: expected a 4x4/],
-    ['1e400 entry', `{"camera_angle_x": 0.5, "frames": [{"file_path": "./val/r_0", "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,1e400],[0,0,0,1]]}]}`, /transform_matrix: expected a 4x4 array of numbers \(finite in float32\)/],
-    ['float32 overflow', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(rot(1e39))] }), /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers \(finite in float32\)/],
-    ['zero rotation', JSON.stringify({ camera_angle_x: 0.5, frames: [frame([[0, 0, 0, 1], [0, 0, 0, 2], [0, 0, 0, 3], [0, 0, 0, 1]])] }), /frames\[0\]\.transform_matrix: expected an invertible rotation part \(its determinant is 0\)/],
-    ['rank-2 rotation', JSON.stringify({ camera_angle_x: 0.5, frames: [frame([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1]])] }), /expected an invertible rotation part/],
-    ['file_path a number', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, 7)] }), /frames\[0\]\.file_path: expected a string, got 7$/],
-    ['file_path with a newline', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/r_0\n.png')] }), /frames\[0\]\.file_path: expected a file path without control characters$/],
-    ['file_path leaving the scene folder', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/../../../etc/passwd')] }), /frames\[0\]\.file_path: expected a path inside the scene folder, got '\.\/val\/\.\.\/\.\.\/\.\.\/etc\/passwd'$/],
-    ['absolute file_path', JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, '/etc/passwd')] }), /frames\[0\]\.file_path: expected a path inside the scene folder/],
+    [
+      'no transform_matrix',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [{ file_path: './val/r_0' }] }),
+      /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers/,
+    ],
+    [
+      'string entry',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(rot('1'))] }),
+      /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers/,
+    ],
+    [
+      'flat 16 numbers',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY.flat())] }),
+      /frames\[0\]\.transform_matrix: expected a 4x4/,
+    ],
+    [
+      '1e400 entry',
+      `{"camera_angle_x": 0.5, "frames": [{"file_path": "./val/r_0", "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,1e400],[0,0,0,1]]}]}`,
+      /transform_matrix: expected a 4x4 array of numbers \(finite in float32\)/,
+    ],
+    [
+      'float32 overflow',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(rot(1e39))] }),
+      /frames\[0\]\.transform_matrix: expected a 4x4 array of numbers \(finite in float32\)/,
+    ],
+    [
+      'zero rotation',
+      JSON.stringify({
+        camera_angle_x: 0.5,
+        frames: [
+          frame([
+            [0, 0, 0, 1],
+            [0, 0, 0, 2],
+            [0, 0, 0, 3],
+            [0, 0, 0, 1],
+          ]),
+        ],
+      }),
+      /frames\[0\]\.transform_matrix: expected an invertible rotation part \(its determinant is 0\)/,
+    ],
+    [
+      'rank-2 rotation',
+      JSON.stringify({
+        camera_angle_x: 0.5,
+        frames: [
+          frame([
+            [1, 0, 0, 0],
+            [0, 1, 0, 0],
+            [1, 1, 0, 0],
+            [0, 0, 0, 1],
+          ]),
+        ],
+      }),
+      /expected an invertible rotation part/,
+    ],
+    [
+      'file_path a number',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, 7)] }),
+      /frames\[0\]\.file_path: expected a string, got 7$/,
+    ],
+    [
+      'file_path with a newline',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/r_0\n.png')] }),
+      /frames\[0\]\.file_path: expected a file path without control characters$/,
+    ],
+    [
+      'file_path leaving the scene folder',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, './val/../../../etc/passwd')] }),
+      /frames\[0\]\.file_path: expected a path inside the scene folder, got '\.\/val\/\.\.\/\.\.\/\.\.\/etc\/passwd'$/,
+    ],
+    [
+      'absolute file_path',
+      JSON.stringify({ camera_angle_x: 0.5, frames: [frame(IDENTITY, '/etc/passwd')] }),
+      /frames\[0\]\.file_path: expected a path inside the scene folder/,
+    ],
   ];
   it.each(cases)('%s', (_, text, re) => {
     writeFileSync(path, text);
@@ -222,7 +313,11 @@ describe('PNG formats other than 8-bit RGBA are converted (values hand-computed 
   const cases: [string, Buffer, number[]][] = [
     // (65535, 32768, 0, a=32768): a = 0.500008 -> (1, 0.500008*a + 1-a, 1-a) = (1, 0.750000, 0.499992)
     // (1000, 2000, 3000, 65535): opaque -> /65535
-    ['16-bit RGBA', encodePng(2, 1, 16, 6, [u16([65535, 32768, 0, 32768, 1000, 2000, 3000, 65535])]), [1, 0.75, 0.499992, 0.015259, 0.030518, 0.045777]],
+    [
+      '16-bit RGBA',
+      encodePng(2, 1, 16, 6, [u16([65535, 32768, 0, 32768, 1000, 2000, 3000, 65535])]),
+      [1, 0.75, 0.499992, 0.015259, 0.030518, 0.045777],
+    ],
     ['16-bit RGB', encodePng(2, 1, 16, 2, [u16([0, 65535, 13107, 52428, 26214, 6553])]), [0, 1, 0.2, 0.8, 0.4, 0.099992]],
     // grey 51 -> 0.2 on every channel; grey 255 -> 1
     ['8-bit grey', encodePng(2, 1, 8, 0, [Buffer.from([51, 255])]), [0.2, 0.2, 0.2, 1, 1, 1]],
@@ -231,7 +326,11 @@ describe('PNG formats other than 8-bit RGBA are converted (values hand-computed 
     // (g=13107 (0.2), a=0) -> white; (g=39321 (0.6), a=65535) -> 0.6
     ['16-bit grey+alpha', encodePng(2, 1, 16, 4, [u16([13107, 0, 39321, 65535])]), [1, 1, 1, 0.6, 0.6, 0.6]],
     // palette [(255,0,0) alpha 128, (0,0,255) opaque]: a = 0.501961 -> (1, 0.498039, 0.498039); (0, 0, 1)
-    ['palette + tRNS', encodePng(2, 1, 8, 3, [Buffer.from([0, 1])], [chunk('PLTE', Buffer.from([255, 0, 0, 0, 0, 255])), chunk('tRNS', Buffer.from([128]))]), [1, 0.498039, 0.498039, 0, 0, 1]],
+    [
+      'palette + tRNS',
+      encodePng(2, 1, 8, 3, [Buffer.from([0, 1])], [chunk('PLTE', Buffer.from([255, 0, 0, 0, 0, 255])), chunk('tRNS', Buffer.from([128]))]),
+      [1, 0.498039, 0.498039, 0, 0, 1],
+    ],
     ['1-bit grey', encodePng(2, 1, 1, 0, [Buffer.from([0b0100_0000])]), [0, 0, 0, 1, 1, 1]],
   ];
   it.each(cases)('%s', (_, bytes, want) => {

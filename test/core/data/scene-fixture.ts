@@ -104,12 +104,26 @@ export function ihdrChunk(width: number, height: number, depth: number, colorTyp
  */
 export function encodePng(width: number, height: number, depth: number, colorType: number, rows: Buffer[], extra: Buffer[] = []): Buffer {
   const raw = Buffer.concat(rows.map((r) => Buffer.concat([Buffer.from([0]), r])));
-  return Buffer.concat([PNG_SIGNATURE, ihdrChunk(width, height, depth, colorType), ...extra, chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdrChunk(width, height, depth, colorType),
+    ...extra,
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** An 8-bit RGBA image (H*W*4 bytes) encoded Adam7-interlaced (filter 0 on every row). */
 export function encodeInterlacedRgba(width: number, height: number, rgba: Uint8Array): Buffer {
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   const rows: Buffer[] = [];
   for (const [x0, y0, dx, dy] of passes) {
     if (x0 >= width || y0 >= height) continue;
@@ -119,10 +133,27 @@ export function encodeInterlacedRgba(width: number, height: number, rgba: Uint8A
       rows.push(Buffer.from(row));
     }
   }
-  return Buffer.concat([PNG_SIGNATURE, ihdrChunk(width, height, 8, 6, 1), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdrChunk(width, height, 8, 6, 1),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
-export const PNG_FORMATS = ['rgba8', 'rgba16', 'rgb8', 'rgb16', 'grey8', 'grey16', 'greyAlpha8', 'greyAlpha16', 'palette8', 'grey1', 'rgba8-interlaced'] as const;
+export const PNG_FORMATS = [
+  'rgba8',
+  'rgba16',
+  'rgb8',
+  'rgb16',
+  'grey8',
+  'grey16',
+  'greyAlpha8',
+  'greyAlpha16',
+  'palette8',
+  'grey1',
+  'rgba8-interlaced',
+] as const;
 export type PngFormat = (typeof PNG_FORMATS)[number];
 
 /**
@@ -134,11 +165,17 @@ export function decodedRgba(format: PngFormat, rgba: Uint8Array): Uint8Array {
   for (let p = 0; p < rgba.length; p += 4) {
     const [r, g, b, a] = [rgba[p], rgba[p + 1], rgba[p + 2], rgba[p + 3]];
     const px =
-      format.startsWith('rgba') || format === 'palette8' ? [r, g, b, a]
-      : format.startsWith('rgb') ? [r, g, b, 255]
-      : format.startsWith('greyAlpha') ? [r, r, r, a]
-      : format === 'grey1' ? (r >= 128 ? [255, 255, 255, 255] : [0, 0, 0, 255])
-      : [r, r, r, 255];
+      format.startsWith('rgba') || format === 'palette8'
+        ? [r, g, b, a]
+        : format.startsWith('rgb')
+          ? [r, g, b, 255]
+          : format.startsWith('greyAlpha')
+            ? [r, r, r, a]
+            : format === 'grey1'
+              ? r >= 128
+                ? [255, 255, 255, 255]
+                : [0, 0, 0, 255]
+              : [r, r, r, 255];
     out.set(px, p);
   }
   return out;
@@ -175,14 +212,22 @@ export function encodeAs(format: PngFormat, width: number, height: number, rgba:
   const rgb = (p: number) => [rgba[p], rgba[p + 1], rgba[p + 2]];
   const all = (p: number) => [...rgb(p), rgba[p + 3]];
   switch (format) {
-    case 'rgba8': return encodePng(width, height, 8, 6, b8(px(all)));
-    case 'rgba16': return encodePng(width, height, 16, 6, b16(px(all)));
-    case 'rgb8': return encodePng(width, height, 8, 2, b8(px(rgb)));
-    case 'rgb16': return encodePng(width, height, 16, 2, b16(px(rgb)));
-    case 'grey8': return encodePng(width, height, 8, 0, b8(px((p) => [rgba[p]])));
-    case 'grey16': return encodePng(width, height, 16, 0, b16(px((p) => [rgba[p]])));
-    case 'greyAlpha8': return encodePng(width, height, 8, 4, b8(px((p) => [rgba[p], rgba[p + 3]])));
-    case 'greyAlpha16': return encodePng(width, height, 16, 4, b16(px((p) => [rgba[p], rgba[p + 3]])));
+    case 'rgba8':
+      return encodePng(width, height, 8, 6, b8(px(all)));
+    case 'rgba16':
+      return encodePng(width, height, 16, 6, b16(px(all)));
+    case 'rgb8':
+      return encodePng(width, height, 8, 2, b8(px(rgb)));
+    case 'rgb16':
+      return encodePng(width, height, 16, 2, b16(px(rgb)));
+    case 'grey8':
+      return encodePng(width, height, 8, 0, b8(px((p) => [rgba[p]])));
+    case 'grey16':
+      return encodePng(width, height, 16, 0, b16(px((p) => [rgba[p]])));
+    case 'greyAlpha8':
+      return encodePng(width, height, 8, 4, b8(px((p) => [rgba[p], rgba[p + 3]])));
+    case 'greyAlpha16':
+      return encodePng(width, height, 16, 4, b16(px((p) => [rgba[p], rgba[p + 3]])));
     case 'palette8': {
       const colours = new Map<string, number>();
       const rows = px((p) => {
@@ -203,7 +248,8 @@ export function encodeAs(format: PngFormat, width: number, height: number, rgba:
       });
       return encodePng(width, height, 1, 0, rows);
     }
-    case 'rgba8-interlaced': return encodeInterlacedRgba(width, height, rgba);
+    case 'rgba8-interlaced':
+      return encodeInterlacedRgba(width, height, rgba);
   }
 }
 export function u16(values: number[]): Buffer {

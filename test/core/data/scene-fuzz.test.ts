@@ -43,8 +43,13 @@ const seeds = one !== undefined ? [Number(one)] : Array.from({ length: count }, 
 type FileState = { w: number; h: number; rgba: Uint8Array } | 'changed' | 'invalid';
 type State = Map<string, FileState>;
 type Mutation = (dir: string, r: Rng, state: State) => string;
-const pick = <T,>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)];
-const pngs = (dir: string) => SPLITS.flatMap((s) => readdirSync(join(dir, s)).filter((f) => f.endsWith('.png')).map((f) => join(s, f)));
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[r.int(xs.length)];
+const pngs = (dir: string) =>
+  SPLITS.flatMap((s) =>
+    readdirSync(join(dir, s))
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => join(s, f)),
+  );
 const jsons = SPLITS.map((s) => `transforms_${s}.json`);
 const anyFile = (dir: string, r: Rng) => (r.next() < 0.6 ? pick(r, pngs(dir)) : pick(r, jsons));
 
@@ -68,7 +73,27 @@ function flipInChunk(b: Buffer, r: Rng, type: string, repair: boolean): string {
   return `byte ${at}`;
 }
 
-const JUNK: unknown[] = [null, true, false, 0, -1, 1e-7, 3.5, 40, 1e39, 'x', '', './train/r_99', '/abs/r_0', [], [1, 2], [[1, 2, 3, 4]], {}, { a: 1 }, Array(4).fill([0, 0, 0, 0])];
+const JUNK: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e-7,
+  3.5,
+  40,
+  1e39,
+  'x',
+  '',
+  './train/r_99',
+  '/abs/r_0',
+  [],
+  [1, 2],
+  [[1, 2, 3, 4]],
+  {},
+  { a: 1 },
+  Array(4).fill([0, 0, 0, 0]),
+];
 /** Every [parent, key] place in a JSON value. */
 function places(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = []) {
   if (Array.isArray(v)) {
@@ -210,10 +235,17 @@ const MUTATIONS: Record<string, Mutation> = {
     const how = pick(r, ['utf8-bom', 'utf16le-bom', 'utf16le', 'bad-byte', 'nul', 'newline-junk']);
     const at = r.int(b.length);
     const out =
-      how === 'utf8-bom' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), b])
-      : how === 'utf16le-bom' ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(b.toString('utf8'), 'utf16le')])
-      : how === 'utf16le' ? Buffer.from(b.toString('utf8'), 'utf16le')
-      : Buffer.concat([b.subarray(0, at), Buffer.from(how === 'bad-byte' ? [0xc3, 0x28] : how === 'nul' ? [0] : [0x0a, 0x78, 0x0d]), b.subarray(at)]);
+      how === 'utf8-bom'
+        ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), b])
+        : how === 'utf16le-bom'
+          ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(b.toString('utf8'), 'utf16le')])
+          : how === 'utf16le'
+            ? Buffer.from(b.toString('utf8'), 'utf16le')
+            : Buffer.concat([
+                b.subarray(0, at),
+                Buffer.from(how === 'bad-byte' ? [0xc3, 0x28] : how === 'nul' ? [0] : [0x0a, 0x78, 0x0d]),
+                b.subarray(at),
+              ]);
     writeFileSync(join(dir, f), out);
     return `${f}: ${how}${how.startsWith('utf') ? '' : ` at ${at}`}`;
   },
@@ -271,7 +303,16 @@ const initialState = (): State =>
   new Map(SPLITS.flatMap((s) => scene.rgba[s].map((rgba, k): [string, FileState] => [join(s, `r_${k}.png`), { w: SIZE, h: SIZE, rgba }])));
 
 /** The loaded images against what their files hold (or must not load). */
-function checkPixels(dir: string, state: State, file: string, got: ArrayLike<number>, offset: number, size: [number, number], n: number, what: string) {
+function checkPixels(
+  dir: string,
+  state: State,
+  file: string,
+  got: ArrayLike<number>,
+  offset: number,
+  size: [number, number],
+  n: number,
+  what: string,
+) {
   const rel = relative(dir, framePath(dir, file));
   const s = state.get(rel);
   if (s === 'invalid') throw new Error(`${what}: ${rel} loaded, but a mutation made it invalid`);
@@ -279,7 +320,8 @@ function checkPixels(dir: string, state: State, file: string, got: ArrayLike<num
   expect([s.w / n, s.h / n], `${what}: ${rel} size`).toEqual(size);
   const want = compositeReference(s.rgba, s.w, s.h, n);
   for (let k = 0; k < want.length; k++) {
-    if (!(Math.abs(got[offset + k] - want[k]) < 1e-5)) throw new Error(`${what}: ${rel} value ${k} is ${got[offset + k]}, the file holds ${want[k]}`);
+    if (!(Math.abs(got[offset + k] - want[k]) < 1e-5))
+      throw new Error(`${what}: ${rel} value ${k} is ${got[offset + k]}, the file holds ${want[k]}`);
   }
 }
 
@@ -288,7 +330,8 @@ function checkLoaded(data: ReturnType<typeof loadRunData>, downscale: number, di
   expect(train.count).toBeGreaterThan(0);
   for (const a of [train.origins, train.dirs, train.rgbs]) expect(a.length).toBe(train.count * 3);
   for (let k = 0; k < train.count * 3; k++) {
-    if (!Number.isFinite(train.origins[k]) || !(train.rgbs[k] >= 0 && train.rgbs[k] <= 1)) throw new Error(`training ray value ${k} not sane`);
+    if (!Number.isFinite(train.origins[k]) || !(train.rgbs[k] >= 0 && train.rgbs[k] <= 1))
+      throw new Error(`training ray value ${k} not sane`);
   }
   for (let k = 0; k < train.count * 3; k += 3) {
     const len = Math.hypot(train.dirs[k], train.dirs[k + 1], train.dirs[k + 2]);
@@ -301,7 +344,9 @@ function checkLoaded(data: ReturnType<typeof loadRunData>, downscale: number, di
     for (const v of img) if (!(v >= 0 && v <= 1)) throw new Error(`test image value ${v} not in [0, 1]`);
   }
   for (const p of test.poses) for (const v of p) if (!Number.isFinite(v)) throw new Error('test pose not finite');
-  test.names.forEach((name, k) => checkPixels(dir, state, name, test.images[k], 0, [test.width, test.height], downscale, `test view ${test.ids[k]}`));
+  test.names.forEach((name, k) =>
+    checkPixels(dir, state, name, test.images[k], 0, [test.width, test.height], downscale, `test view ${test.ids[k]}`),
+  );
   const frames = readTransforms(dir, 'train').frames;
   const per = train.count / frames.length;
   expect(Number.isInteger(per)).toBe(true);
@@ -331,7 +376,12 @@ function attempt(f: () => void, dir: string, context: string): string {
 describe('scene loader fuzz: random corruptions of a valid scene give sane data or one DatasetError line', () => {
   it('the unchanged scene loads (control)', () => {
     const cfg = resolveConfig({ preset: 'smoke', data: base, downscale: 2, trainViews: 0, evalViews: 0 });
-    checkLoaded(loadRunData(cfg, () => {}), 2, base, initialState());
+    checkLoaded(
+      loadRunData(cfg, () => {}),
+      2,
+      base,
+      initialState(),
+    );
     expect(verifyScene(base)).toBe(9);
   });
 
@@ -354,7 +404,17 @@ describe('scene loader fuzz: random corruptions of a valid scene give sane data 
     const context = `seed ${seed} (TENSORF_FUZZ_SEED=${seed} to rerun), downscale ${downscale}, mutations: ${done.join('; ')}`;
     const cfg = resolveConfig({ preset: 'smoke', data: dir, downscale, trainViews: 0, evalViews: 0, visViews: 2 });
     const t0 = performance.now();
-    const loaded = attempt(() => checkLoaded(loadRunData(cfg, () => {}), downscale, dir, state), dir, context);
+    const loaded = attempt(
+      () =>
+        checkLoaded(
+          loadRunData(cfg, () => {}),
+          downscale,
+          dir,
+          state,
+        ),
+      dir,
+      context,
+    );
     attempt(() => void verifyScene(dir), dir, context);
     // vitest cannot interrupt synchronous code, so a slow path (a decompression bomb, a quadratic
     // scan) is caught here; cases take ~50 ms

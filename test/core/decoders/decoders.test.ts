@@ -40,7 +40,12 @@ describe('decoder registry', () => {
   it('names parameters decoder.lN.{w,b} in the network group, weights [in, out]', () => {
     const dec = createDecoder('mlp', opts(), new Rng(0));
     expect(dec.params.map((p) => p.name)).toEqual([
-      'decoder.l1.w', 'decoder.l1.b', 'decoder.l2.w', 'decoder.l2.b', 'decoder.l3.w', 'decoder.l3.b',
+      'decoder.l1.w',
+      'decoder.l1.b',
+      'decoder.l2.w',
+      'decoder.l2.b',
+      'decoder.l3.w',
+      'decoder.l3.b',
     ]);
     expect(dec.params.map((p) => p.shape)).toEqual([[150, 128], [128], [128, 128], [128], [128, 3], [3]]);
     expect(dec.params.every((p) => p.group === 'network')).toBe(true);
@@ -123,13 +128,16 @@ describe('initialisation', () => {
     expect(Array.from(b3.data)).toEqual([0, 0, 0]);
   });
 
-  for (const [flic, initc] of [[1, 6], [2, 40]]) {
+  for (const [flic, initc] of [
+    [1, 6],
+    [2, 40],
+  ]) {
     it(`siren flic ${flic} initc ${initc}: W bounds`, () => {
       const dec = createDecoder('siren', opts({ sirenFlic: flic, sirenInitc: initc }), new Rng(5));
       const [w1, b1, w2, b2, w3] = dec.params;
       const hidden = Math.sqrt(initc / 128) / 30;
       expect(maxAbs(w1.data)).toBeLessThanOrEqual(flic / 150);
-      expect(maxAbs(w1.data)).toBeGreaterThan(0.95 * flic / 150);
+      expect(maxAbs(w1.data)).toBeGreaterThan((0.95 * flic) / 150);
       expect(maxAbs(w2.data)).toBeLessThanOrEqual(hidden);
       expect(maxAbs(w2.data)).toBeGreaterThan(0.95 * hidden);
       expect(maxAbs(w3.data)).toBeLessThanOrEqual(hidden);
@@ -168,8 +176,10 @@ describe('initialisation', () => {
       const p1 = naiveLinear(naiveInput(f[r], d[r]), w1, b1);
       pre1.push(...p1);
       const k = 12;
-      const h1 = Array.from({ length: k }, (_, j) =>
-        10 * Math.tanh(p1[j]) * (1 / (1 + Math.exp(-p1[k + j]))) * Math.sin(p1[2 * k + j]) * Math.cos(p1[3 * k + j]));
+      const h1 = Array.from(
+        { length: k },
+        (_, j) => 10 * Math.tanh(p1[j]) * (1 / (1 + Math.exp(-p1[k + j]))) * Math.sin(p1[2 * k + j]) * Math.cos(p1[3 * k + j]),
+      );
       pre2.push(...naiveLinear(h1, w2, b2));
     }
     for (const v of branchVariances(Float32Array.from(pre1), f.length, 12)) expect(v).toBeCloseTo(1, 4);

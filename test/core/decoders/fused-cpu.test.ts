@@ -28,19 +28,27 @@ describe('fusedDecoder', () => {
       const rng = new Rng(7);
       const dec = createDecoder(name, { ...DEFAULT_DECODER_OPTIONS, width: 12 }, rng);
       const n = 37;
-      const feats = tf.tensor2d(Float32Array.from({ length: n * 27 }, () => rng.uniform(-1, 1)), [n, 27]);
+      const feats = tf.tensor2d(
+        Float32Array.from({ length: n * 27 }, () => rng.uniform(-1, 1)),
+        [n, 27],
+      );
       const dv = Float32Array.from({ length: n * 3 }, () => rng.normal());
       for (let r = 0; r < n; r++) {
         const l = Math.hypot(dv[3 * r], dv[3 * r + 1], dv[3 * r + 2]);
         for (let c = 0; c < 3; c++) dv[3 * r + c] /= l;
       }
       const dirs = tf.tensor2d(dv, [n, 3]);
-      const wts = tf.tensor2d(Float32Array.from({ length: n * 3 }, () => rng.normal()), [n, 3]);
+      const wts = tf.tensor2d(
+        Float32Array.from({ length: n * 3 }, () => rng.normal()),
+        [n, 3],
+      );
       const params = dec.params.map((p) => tf.tensor(p.data, p.shape));
-      const loss = (useFused: boolean) => (f: tf.Tensor, ...ps: tf.Tensor[]) => {
-        const out = useFused ? fusedDecoder(dec.fused!, ps, f as tf.Tensor2D, dirs) : dec.apply(ps, f as tf.Tensor2D, dirs);
-        return tf.sum(tf.mul(out, wts)) as tf.Scalar;
-      };
+      const loss =
+        (useFused: boolean) =>
+        (f: tf.Tensor, ...ps: tf.Tensor[]) => {
+          const out = useFused ? fusedDecoder(dec.fused!, ps, f as tf.Tensor2D, dirs) : dec.apply(ps, f as tf.Tensor2D, dirs);
+          return tf.sum(tf.mul(out, wts)) as tf.Scalar;
+        };
       const ref = tf.valueAndGrads(loss(false))([feats, ...params]);
       const got = tf.valueAndGrads(loss(true))([feats, ...params]);
       expect(got.value.dataSync()[0]).toBeCloseTo(ref.value.dataSync()[0], 4);

@@ -27,12 +27,23 @@ describe('gradients through apply match finite differences', () => {
       const dec = createDecoder(name, { ...DEFAULT_DECODER_OPTIONS, width: 6, splitnetM: 2 }, new Rng(3));
       const rng = new Rng(8);
       const n = 5;
-      const f = tf.tensor2d(Array.from({ length: n * 27 }, () => rng.uniform(-1, 1)), [n, 27]);
-      const d = tf.tensor2d(Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)), [n, 3]);
-      const target = tf.tensor2d(Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)), [n, 3]);
+      const f = tf.tensor2d(
+        Array.from({ length: n * 27 }, () => rng.uniform(-1, 1)),
+        [n, 27],
+      );
+      const d = tf.tensor2d(
+        Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)),
+        [n, 3],
+      );
+      const target = tf.tensor2d(
+        Array.from({ length: n * 3 }, () => rng.uniform(-1, 1)),
+        [n, 3],
+      );
       const loss = (...p: tf.Tensor[]) => tf.sum(tf.mul(dec.apply(p, f, d), target)) as tf.Scalar;
       const evalLoss = () => tf.tidy(() => loss(...paramTensors(dec.params)).dataSync()[0]);
-      const grads = tf.grads(loss)(paramTensors(dec.params)).map((g) => g.dataSync());
+      const grads = tf
+        .grads(loss)(paramTensors(dec.params))
+        .map((g) => g.dataSync());
       for (let k = 0; k < dec.params.length; k++) {
         const data = dec.params[k].data;
         // The entry with the largest analytic gradient (so the check is not dominated by rounding).

@@ -19,7 +19,11 @@ function naiveSsim(a: Float32Array, b: Float32Array, w: number, h: number): numb
   for (let ch = 0; ch < 3; ch++) {
     for (let y = 0; y + 11 <= h; y++) {
       for (let x = 0; x + 11 <= w; x++) {
-        let ma = 0, mb = 0, maa = 0, mbb = 0, mab = 0;
+        let ma = 0,
+          mb = 0,
+          maa = 0,
+          mbb = 0,
+          mab = 0;
         for (let i = 0; i < 11; i++) {
           for (let j = 0; j < 11; j++) {
             const wt = f[i] * f[j];

@@ -82,7 +82,11 @@ function naiveMaxPool(v: Float32Array, reso: Vec3): Float32Array {
 describe('maxPool3', () => {
   it('matches a naive 3x3x3 max pool (borders see only the inside)', () => {
     const rng = new Rng(6);
-    for (const reso of [[5, 4, 6], [1, 3, 2], [7, 7, 7]] as Vec3[]) {
+    for (const reso of [
+      [5, 4, 6],
+      [1, 3, 2],
+      [7, 7, 7],
+    ] as Vec3[]) {
       const v = Float32Array.from({ length: reso[0] * reso[1] * reso[2] }, () => rng.uniform(-1, 1));
       expect(Array.from(maxPool3(v, reso))).toEqual(Array.from(naiveMaxPool(v, reso)));
     }
@@ -139,7 +143,8 @@ describe('denseAlpha', () => {
   const field = createField({ box: BOX, reso: [4, 5, 3], densityComps: 2, appComps: 1, appDim: 3 }, new Rng(4));
   // make features around 10 so alpha spans (0, 1): planes and lines ~ U(0.5, 1.6)
   const rng = new Rng(12);
-  for (const p of [...field.densityPlanes, ...field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(0.5, 1.6);
+  for (const p of [...field.densityPlanes, ...field.densityLines])
+    for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(0.5, 1.6);
   const grid = densityGrid(densityFactors(field));
   const step = 0.05;
 

@@ -23,7 +23,8 @@ const appFeat = (f: VMField, pts: Vec3[]) => vmForward(appFactors(f), Float32Arr
 function lattice(reso: Vec3): Vec3[] {
   const pts: Vec3[] = [];
   for (let k = 0; k < reso[2]; k++)
-    for (let j = 0; j < reso[1]; j++) for (let i = 0; i < reso[0]; i++) pts.push([i, j, k].map((v, a) => (2 * v) / (reso[a] - 1) - 1) as Vec3);
+    for (let j = 0; j < reso[1]; j++)
+      for (let i = 0; i < reso[0]; i++) pts.push([i, j, k].map((v, a) => (2 * v) / (reso[a] - 1) - 1) as Vec3);
   return pts;
 }
 
@@ -44,7 +45,8 @@ describe('resizeAxis', () => {
       const got = resizeAxis(src, outer, n, inner, m);
       const want: number[] = [];
       for (let o = 0; o < outer; o++)
-        for (let i = 0; i < m; i++) for (let c = 0; c < inner; c++) want.push(lerpAt(src, o * n * inner + c, inner, n, (i * (n - 1)) / (m - 1)));
+        for (let i = 0; i < m; i++)
+          for (let c = 0; c < inner; c++) want.push(lerpAt(src, o * n * inner + c, inner, n, (i * (n - 1)) / (m - 1)));
       expect(maxAbsDiff(got, want)).toBeLessThan(1e-6);
     }
   });
@@ -53,7 +55,10 @@ describe('resizeAxis', () => {
 describe('upsampleField', () => {
   it('planes and lines = aligned-corner bilinear / linear of the old ones ([C, H, W] layout)', () => {
     const f = field([4, 3, 5], 2);
-    const old = { planes: f.densityPlanes.map((p) => ({ data: p.data, shape: p.shape })), lines: f.densityLines.map((p) => ({ data: p.data, shape: p.shape })) };
+    const old = {
+      planes: f.densityPlanes.map((p) => ({ data: p.data, shape: p.shape })),
+      lines: f.densityLines.map((p) => ({ data: p.data, shape: p.shape })),
+    };
     const reso: Vec3 = [7, 6, 8];
     upsampleField(f, reso);
     expect(f.reso).toEqual(reso);
@@ -74,10 +79,19 @@ describe('upsampleField', () => {
       const [L] = f.densityLines[p].shape;
       const lsrc = toCL(old.lines[p].data, l, C);
       const lgot = toCL(f.densityLines[p].data, L, C);
-      for (let c = 0; c < C; c++) for (let i = 0; i < L; i++) expect(Math.abs(lgot[c * L + i] - linear(lsrc, l, c, (2 * i) / (L - 1) - 1))).toBeLessThan(1e-6);
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < L; i++) expect(Math.abs(lgot[c * L + i] - linear(lsrc, l, c, (2 * i) / (L - 1) - 1))).toBeLessThan(1e-6);
     }
-    expect(f.densityPlanes.map((p) => p.shape)).toEqual([[6, 7, 3], [8, 7, 3], [8, 6, 3]]);
-    expect(f.densityLines.map((p) => p.shape)).toEqual([[8, 3], [6, 3], [7, 3]]);
+    expect(f.densityPlanes.map((p) => p.shape)).toEqual([
+      [6, 7, 3],
+      [8, 7, 3],
+      [8, 6, 3],
+    ]);
+    expect(f.densityLines.map((p) => p.shape)).toEqual([
+      [8, 3],
+      [6, 3],
+      [7, 3],
+    ]);
   });
 
   it('5 -> 9: density and appearance at the old lattice points are unchanged', () => {
@@ -100,7 +114,12 @@ describe('upsampleField', () => {
     upsampleField(f, reso);
     const pts = lattice(reso);
     const got = density(f, pts);
-    expect(maxAbsDiff(got, pts.map((x) => trilinear(g, x)))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        got,
+        pts.map((x) => trilinear(g, x)),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });
 
@@ -125,7 +144,11 @@ describe('shrinkField', () => {
     [-0.5, -1.125, 0].forEach((v, a) => expect(f.box.min[a]).toBeCloseTo(v, 12));
     [1, 1.125, 1.5].forEach((v, a) => expect(f.box.max[a]).toBeCloseTo(v, 12));
     // plane 0 (XY): [H = y, W = x]; crop rows tl_y..br_y, cols tl_x..br_x
-    const mat = [[0, 1], [0, 2], [1, 2]];
+    const mat = [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ];
     const vec = [2, 1, 0];
     for (let p = 0; p < 3; p++) {
       const [m0, m1] = mat[p];
@@ -153,11 +176,33 @@ describe('shrinkField', () => {
     const snapped: Box = { min: [-0.5, -1.125, 0], max: [1, 1.125, 1.5] };
     for (let i = 0; i < 60; i++) world.push([0, 1, 2].map((a) => rng.uniform(snapped.min[a], snapped.max[a])) as Vec3);
     world.push([...snapped.min], [...snapped.max]);
-    const d0 = density(f, world.map((x) => normalised(oldBox, x)));
-    const a0 = appFeat(f, world.map((x) => normalised(oldBox, x)));
+    const d0 = density(
+      f,
+      world.map((x) => normalised(oldBox, x)),
+    );
+    const a0 = appFeat(
+      f,
+      world.map((x) => normalised(oldBox, x)),
+    );
     shrinkField(f, newBox, true);
-    expect(maxAbsDiff(density(f, world.map((x) => normalised(f.box, x))), d0)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(appFeat(f, world.map((x) => normalised(f.box, x))), a0)).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        density(
+          f,
+          world.map((x) => normalised(f.box, x)),
+        ),
+        d0,
+      ),
+    ).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        appFeat(
+          f,
+          world.map((x) => normalised(f.box, x)),
+        ),
+        a0,
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('without snapping the box is the given one (same mask and field grid: it is lattice-aligned)', () => {
@@ -166,11 +211,22 @@ describe('shrinkField', () => {
     const rng = new Rng(10);
     const world: Vec3[] = [];
     for (let i = 0; i < 30; i++) world.push([0, 1, 2].map((a) => rng.uniform(aligned.min[a], aligned.max[a])) as Vec3);
-    const d0 = density(f, world.map((x) => normalised(f.box, x)));
+    const d0 = density(
+      f,
+      world.map((x) => normalised(f.box, x)),
+    );
     shrinkField(f, aligned, false);
     expect(f.box).toEqual(aligned);
     expect(f.reso).toEqual([4, 7, 3]);
-    expect(maxAbsDiff(density(f, world.map((x) => normalised(f.box, x))), d0)).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        density(
+          f,
+          world.map((x) => normalised(f.box, x)),
+        ),
+        d0,
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('a box reaching the far faces clamps br to reso', () => {

@@ -106,7 +106,16 @@ describe('vmForward vs naive references', () => {
     const f = randomFactors(new Rng(5), reso, 2);
     const dense = densityGrid(f);
     const [nx, ny] = reso;
-    const v = vmForward(f, pack([[1, 1, 1], [-1, -1, -1], [1, -1, 1]]), 3, 'sum');
+    const v = vmForward(
+      f,
+      pack([
+        [1, 1, 1],
+        [-1, -1, -1],
+        [1, -1, 1],
+      ]),
+      3,
+      'sum',
+    );
     expect(v[0]).toBeCloseTo(dense.data[dense.data.length - 1], 5);
     expect(v[1]).toBeCloseTo(dense.data[0], 5);
     expect(v[2]).toBeCloseTo(dense.data[nx - 1 + nx * (0 + ny * 2)], 5);

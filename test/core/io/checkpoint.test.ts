@@ -18,7 +18,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
 import { resolveConfig } from '../../../src/core/config';
 import { LEGO_BOX } from '../../../src/core/field/geometry';
-import { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, encodeCheckpoint, readCheckpoint, writeCheckpoint, type ArrayData } from '../../../src/core/io/checkpoint';
+import {
+  CHECKPOINT_MAGIC,
+  CHECKPOINT_VERSION,
+  encodeCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+  type ArrayData,
+} from '../../../src/core/io/checkpoint';
 import { loadModel, readTrainerCheckpoint, saveTrainer } from '../../../src/core/train/trainer-checkpoint';
 import { modelParams, paramCounts } from '../../../src/core/model';
 import { renderRays } from '../../../src/core/render/render-rays';
@@ -72,7 +79,10 @@ describe('checkpoint encode / read', () => {
       expect(got[name].constructor, name).toBe(a.constructor);
       expect(got[name].length, name).toBe(a.length);
       // byte-exact (NaN and -0 included)
-      expect(Buffer.from(got[name].buffer, got[name].byteOffset, got[name].byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength)), name).toBe(true);
+      expect(
+        Buffer.from(got[name].buffer, got[name].byteOffset, got[name].byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+        name,
+      ).toBe(true);
     }
     // each array owns its bytes (not a view into the file buffer) and is aligned
     for (const a of Object.values(got)) expect(a.byteOffset % 4).toBe(0);
@@ -251,7 +261,9 @@ describe('saveTrainer / loadModel', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(CheckpointError);
-    expect((err as Error).message).toMatch(new RegExp(`^${v1}: checkpoint format version 1 has no ray-filter or batch-order state.*cannot be resumed.*npm run render`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${v1}: checkpoint format version 1 has no ray-filter or batch-order state.*cannot be resumed.*npm run render`),
+    );
     expect(readTrainerCheckpoint(file).meta.iteration).toBe(4);
 
     // non-finite parameters are never written over a good file

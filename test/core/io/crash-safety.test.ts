@@ -98,7 +98,7 @@ describe('what a killed writer leaves behind', () => {
     return r.pid!;
   };
 
-  it('a stale temporary file does not disturb reading or the next write; RunFolder.open removes it, not a live process\'s', () => {
+  it("a stale temporary file does not disturb reading or the next write; RunFolder.open removes it, not a live process's", () => {
     const d = folder('stale');
     const file = join(d, 'checkpoint.trf');
     writeCheckpoint(file, { iteration: 1 }, { a: big(1) });

@@ -12,7 +12,18 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_PNG_PIXELS, rawDataSize } from '../../../src/core/io/png-check';
 import { readPng, readPngHeader } from '../../../src/core/io/png';
-import { chunk, crc32, decodedRgba, encodeAs, encodePng, ihdrChunk, pattern, PNG_FORMATS, PNG_SIGNATURE, tempDir } from '../data/scene-fixture';
+import {
+  chunk,
+  crc32,
+  decodedRgba,
+  encodeAs,
+  encodePng,
+  ihdrChunk,
+  pattern,
+  PNG_FORMATS,
+  PNG_SIGNATURE,
+  tempDir,
+} from '../data/scene-fixture';
 
 const dir = tempDir('png-check');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +53,13 @@ const load = (bytes: Uint8Array) => {
 const W = 5;
 const H = 3;
 const RGBA = pattern(W, H, 3);
-const good = encodePng(W, H, 8, 6, Array.from({ length: H }, (_, j) => Buffer.from(RGBA.subarray(j * W * 4, (j + 1) * W * 4))));
+const good = encodePng(
+  W,
+  H,
+  8,
+  6,
+  Array.from({ length: H }, (_, j) => Buffer.from(RGBA.subarray(j * W * 4, (j + 1) * W * 4))),
+);
 /** Offsets of the chunks of `good`: [type, start of length field, data length]. */
 function chunks(bytes: Buffer): [string, number, number][] {
   const out: [string, number, number][] = [];
@@ -137,16 +154,29 @@ describe('readPng rejects bad files with one line naming the file', () => {
     expect(errorOf(png(8, 5))).toMatch(/unsupported PNG \(colour type 5; expected 0 grey, 2 RGB/);
     expect(errorOf(png(3, 0))).toMatch(/bit depth 3 with colour type 0 grey/);
     const ihdr = ihdrChunk(2, 1, 8, 6, 2);
-    expect(errorOf(Buffer.concat([PNG_SIGNATURE, ihdr, chunk('IEND', Buffer.alloc(0))]))).toMatch(/interlace method 2; expected 0, 0, 0 or 1/);
+    expect(errorOf(Buffer.concat([PNG_SIGNATURE, ihdr, chunk('IEND', Buffer.alloc(0))]))).toMatch(
+      /interlace method 2; expected 0, 0, 0 or 1/,
+    );
   });
 
   it('a header claiming a huge image is refused before decoding (pngjs would abort the process)', () => {
-    for (const [w, h] of [[0x7fffffff, 1], [100000, 100000], [8193, 8192]]) {
-      const bytes = Buffer.concat([PNG_SIGNATURE, ihdrChunk(w, h, 8, 6), chunk('IDAT', deflateSync(Buffer.alloc(10))), chunk('IEND', Buffer.alloc(0))]);
+    for (const [w, h] of [
+      [0x7fffffff, 1],
+      [100000, 100000],
+      [8193, 8192],
+    ]) {
+      const bytes = Buffer.concat([
+        PNG_SIGNATURE,
+        ihdrChunk(w, h, 8, 6),
+        chunk('IDAT', deflateSync(Buffer.alloc(10))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]);
       expect(errorOf(bytes)).toMatch(new RegExp(`image size ${w}x${h} is over the limit of ${MAX_PNG_PIXELS} pixels`));
       expect(errorOf(bytes, readPngHeader)).toMatch(/is over the limit/);
     }
-    expect(errorOf(Buffer.concat([PNG_SIGNATURE, ihdrChunk(0, 4, 8, 6), chunk('IEND', Buffer.alloc(0))]))).toMatch(/corrupt PNG \(image size 0x4\)/);
+    expect(errorOf(Buffer.concat([PNG_SIGNATURE, ihdrChunk(0, 4, 8, 6), chunk('IEND', Buffer.alloc(0))]))).toMatch(
+      /corrupt PNG \(image size 0x4\)/,
+    );
   });
 
   it('palette: no PLTE, bad PLTE length, index outside the palette, tRNS longer than the palette', () => {
@@ -156,8 +186,12 @@ describe('readPng rejects bad files with one line naming the file', () => {
     expect(errorOf(png([0, 1], chunk('PLTE', Buffer.from([1, 2, 3, 4]))))).toMatch(/PLTE chunk of 4 bytes/);
     expect(errorOf(png([0, 5], plte))).toMatch(/corrupt PNG \(index 5 not in palette\)/);
     expect(errorOf(png([0, 1], plte, chunk('tRNS', Buffer.from([1, 2, 3]))))).toMatch(/tRNS chunk of 3 bytes for a palette of 2 entries/);
-    expect(errorOf(encodePng(1, 1, 8, 2, [Buffer.from([1, 2, 3])], [chunk('tRNS', Buffer.from([0]))]))).toMatch(/tRNS chunk of 1 bytes; expected 6/);
-    expect(errorOf(encodePng(1, 1, 8, 6, [Buffer.from([1, 2, 3, 4])], [chunk('tRNS', Buffer.from([0, 0]))]))).toMatch(/tRNS chunk in a colour type 6 image/);
+    expect(errorOf(encodePng(1, 1, 8, 2, [Buffer.from([1, 2, 3])], [chunk('tRNS', Buffer.from([0]))]))).toMatch(
+      /tRNS chunk of 1 bytes; expected 6/,
+    );
+    expect(errorOf(encodePng(1, 1, 8, 6, [Buffer.from([1, 2, 3, 4])], [chunk('tRNS', Buffer.from([0, 0]))]))).toMatch(
+      /tRNS chunk in a colour type 6 image/,
+    );
   });
 });
 

@@ -55,7 +55,13 @@ describe('readPng', () => {
   });
 
   it('a truncated PNG throws a one-line DatasetError naming the file', () => {
-    const good = encodePng(16, 16, 8, 6, Array.from({ length: 16 }, (_, j) => Buffer.alloc(64, j * 7 + 1)));
+    const good = encodePng(
+      16,
+      16,
+      8,
+      6,
+      Array.from({ length: 16 }, (_, j) => Buffer.alloc(64, j * 7 + 1)),
+    );
     const file = join(dir, 'truncated.png');
     writeFileSync(file, good.subarray(0, Math.floor(good.length / 2)));
     expect(() => readPng(file)).toThrow(DatasetError);
@@ -73,7 +79,13 @@ describe('readPng', () => {
   });
 
   it('a corrupt, non-PNG, empty or missing file throws a DatasetError naming the file', () => {
-    const good = encodePng(4, 4, 8, 2, Array.from({ length: 4 }, () => Buffer.alloc(12, 9)));
+    const good = encodePng(
+      4,
+      4,
+      8,
+      2,
+      Array.from({ length: 4 }, () => Buffer.alloc(12, 9)),
+    );
     const bad = Buffer.from(good);
     bad[bad.length - 20] ^= 0xff; // inside IDAT: CRC mismatch
     const corrupt = join(dir, 'corrupt.png');

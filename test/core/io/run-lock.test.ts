@@ -23,7 +23,11 @@ const folder = () => {
   return d;
 };
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
-const writeLock = (d: string, o: Record<string, unknown>) => writeFileSync(join(d, LOCK_FILE), JSON.stringify({ host: hostname(), what: 'train:lego', since: '2024-01-01T00:00:00.000Z', procStart: null, ...o }));
+const writeLock = (d: string, o: Record<string, unknown>) =>
+  writeFileSync(
+    join(d, LOCK_FILE),
+    JSON.stringify({ host: hostname(), what: 'train:lego', since: '2024-01-01T00:00:00.000Z', procStart: null, ...o }),
+  );
 
 describe('folder locks', () => {
   it('one holder: a second lock is refused naming the process; release frees it', () => {
@@ -33,7 +37,9 @@ describe('folder locks', () => {
     expect(saved).toMatchObject({ pid: process.pid, host: hostname(), what: 'train:lego' });
     expect(lockHolder(d)).toMatchObject({ pid: process.pid });
     expect(() => lockFolder(d, 'resume')).toThrow(RunFolderError);
-    expect(() => lockFolder(d, 'resume')).toThrow(`${d}: in use by process ${process.pid} (train:lego, since ${saved.since}, this process); wait for it to end or stop it (Ctrl-C, or kill ${process.pid}; it saves a checkpoint)`);
+    expect(() => lockFolder(d, 'resume')).toThrow(
+      `${d}: in use by process ${process.pid} (train:lego, since ${saved.since}, this process); wait for it to end or stop it (Ctrl-C, or kill ${process.pid}; it saves a checkpoint)`,
+    );
     expect(() => checkUnlocked(d)).toThrow('in use by process');
     lock.release();
     lock.release(); // idempotent
@@ -62,7 +68,9 @@ describe('folder locks', () => {
   it('a lock from another host is never taken over; the message says which file to delete', () => {
     const d = folder();
     writeLock(d, { pid: 4242, host: 'elsewhere' });
-    expect(() => lockFolder(d, 'resume')).toThrow(`${d}: in use by process 4242 on host elsewhere (train:lego, since 2024-01-01T00:00:00.000Z); if that process has ended, delete ${join(d, LOCK_FILE)}`);
+    expect(() => lockFolder(d, 'resume')).toThrow(
+      `${d}: in use by process 4242 on host elsewhere (train:lego, since 2024-01-01T00:00:00.000Z); if that process has ended, delete ${join(d, LOCK_FILE)}`,
+    );
     expect(JSON.parse(readFileSync(join(d, LOCK_FILE), 'utf8')).host).toBe('elsewhere');
   });
 
@@ -107,7 +115,10 @@ describe('folder locks', () => {
           }),
       ),
     );
-    expect(outs.filter((o) => o === 'got'), outs.join('\n')).toHaveLength(1);
+    expect(
+      outs.filter((o) => o === 'got'),
+      outs.join('\n'),
+    ).toHaveLength(1);
     expect(outs.filter((o) => o.startsWith('refused: ') && o.includes('in use by process'))).toHaveLength(3);
   }, 60_000);
 });

@@ -6,7 +6,11 @@ import { initBackend } from '../../../src/core/backend';
 import { Rng } from '../../../src/core/random';
 
 const rng = new Rng(11);
-const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)), shape);
+const rand = (shape: number[]) =>
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-2, 2)),
+    shape,
+  );
 
 // reference values computed with plain loops over broadcast indices
 function broadcast(a: tf.Tensor, b: tf.Tensor, op: (x: number, y: number) => number): Float32Array {
@@ -43,13 +47,22 @@ beforeAll(async () => {
 
 describe('fast cpu kernels', () => {
   const cases: [number[], number[]][] = [
-    [[5, 7], [5, 7]],
+    [
+      [5, 7],
+      [5, 7],
+    ],
     [[5, 7], [7]],
     [[7], [5, 7]],
-    [[5, 7], [1, 7]],
+    [
+      [5, 7],
+      [1, 7],
+    ],
     [[5, 7], []],
     [[], [5, 7]],
-    [[3, 1, 4], [2, 4]], // falls back to tfjs
+    [
+      [3, 1, 4],
+      [2, 4],
+    ], // falls back to tfjs
   ];
   for (const [sa, sb] of cases) {
     it(`add/sub/mul ${JSON.stringify(sa)} with ${JSON.stringify(sb)}`, () => {
@@ -83,7 +96,11 @@ describe('fast cpu kernels', () => {
       }
     }
     const rows = tf.sum(x, 1).dataSync() as Float32Array;
-    for (let i = 0; i < 6; i++) expect(rows[i]).toBeCloseTo(Array.from(v.slice(i * 5, i * 5 + 5)).reduce((a, b) => a + b, 0), 5);
+    for (let i = 0; i < 6; i++)
+      expect(rows[i]).toBeCloseTo(
+        Array.from(v.slice(i * 5, i * 5 + 5)).reduce((a, b) => a + b, 0),
+        5,
+      );
   });
 
   it('split along the last axis (sizes, -1 and equal parts)', () => {
@@ -119,7 +136,11 @@ describe('fast cpu kernels', () => {
   });
 
   it('unsortedSegmentSum (the gradient of gather) equals a plain loop in double, dropping ids out of range', () => {
-    for (const [rows, n, c, segments] of [[7, 40, 3, 9], [1, 5, 1, 1], [50, 300, 16, 50]] as const) {
+    for (const [rows, n, c, segments] of [
+      [7, 40, 3, 9],
+      [1, 5, 1, 1],
+      [50, 300, 16, 50],
+    ] as const) {
       const x = rand([n, c]);
       const idv = Int32Array.from({ length: n }, (_, i) => (i % 11 === 5 ? -1 : Math.floor(rng.next() * rows)));
       const got = tf.unsortedSegmentSum(x, tf.tensor1d(idv, 'int32'), segments).dataSync();
@@ -130,7 +151,9 @@ describe('fast cpu kernels', () => {
     }
     // and through tf.grad of gather: each row's gradient is the sum of dy over the indices that read it
     const table = rand([4, 2]);
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 3], 'int32')), tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]))))(table);
+    const g = tf.grad((t: tf.Tensor) =>
+      tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 3], 'int32')), tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]))),
+    )(table);
     expect(Array.from(g.dataSync())).toEqual([3, 4, 0, 0, 0, 0, 1 + 5 + 7, 2 + 6 + 8]);
   });
 });

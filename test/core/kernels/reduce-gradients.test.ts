@@ -11,12 +11,30 @@ beforeAll(async () => {
   await initBackend('cpu'); // registers the gradients
 });
 
-const x = () => tf.tensor3d(Array.from({ length: 24 }, (_, i) => i * 0.25 - 2), [2, 3, 4]);
+const x = () =>
+  tf.tensor3d(
+    Array.from({ length: 24 }, (_, i) => i * 0.25 - 2),
+    [2, 3, 4],
+  );
 // a weight per output entry, so the gradient of sum(w * reduce(x)) w.r.t. x is w broadcast back
-const weighted = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.tensor(Array.from({ length: y.size }, (_, i) => i + 1), y.shape)));
+const weighted = (y: tf.Tensor) =>
+  tf.sum(
+    tf.mul(
+      y,
+      tf.tensor(
+        Array.from({ length: y.size }, (_, i) => i + 1),
+        y.shape,
+      ),
+    ),
+  );
 
 describe('Sum and Mean gradients on the device', () => {
-  for (const [axis, keepDims] of [[1, false], [[0, 2], false], [2, true], [undefined, false]] as const) {
+  for (const [axis, keepDims] of [
+    [1, false],
+    [[0, 2], false],
+    [2, true],
+    [undefined, false],
+  ] as const) {
     it(`sum and mean over ${JSON.stringify(axis)}${keepDims ? ' (keepDims)' : ''}`, () => {
       const a = axis as number | number[] | undefined;
       const gs = tf.grad((t: tf.Tensor) => weighted(tf.sum(t, a, keepDims)))(x());

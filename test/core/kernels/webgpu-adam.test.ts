@@ -12,7 +12,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/core/backend';
 import { adamUpdateWebgpu } from '../../../src/core/kernels/webgpu-adam';
 import { adamUpdateTf, type AdamUpdateOptions } from '../../../src/core/train/adam-tf';
-import { adamCase, type AdamCase, type AdamState3, hostAdam, hostOptions, maxUlps, scaledUlps, stateBefore, stateRelErr, termScales } from '../train/adam-fixture';
+import {
+  adamCase,
+  type AdamCase,
+  type AdamState3,
+  hostAdam,
+  hostOptions,
+  maxUlps,
+  scaledUlps,
+  stateBefore,
+  stateRelErr,
+  termScales,
+} from '../train/adam-fixture';
 import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
 import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
 
@@ -94,7 +105,12 @@ describe('adamUpdateWebgpu', () => {
       for (let t = 0; t < STEPS; t++) {
         const prev = stateBefore(c, hosts[i], t);
         const sc = termScales(prev, c.grads[t], hosts[i][t]);
-        const outs = tf.tidy(() => adamUpdateWebgpu(...([prev.p, prev.m, prev.v, c.grads[t]].map((d) => tf.tensor(d, c.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]), hostOptions(LR, t + 1)));
+        const outs = tf.tidy(() =>
+          adamUpdateWebgpu(
+            ...([prev.p, prev.m, prev.v, c.grads[t]].map((d) => tf.tensor(d, c.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]),
+            hostOptions(LR, t + 1),
+          ),
+        );
         const [p, m, v] = await Promise.all(outs.map((o) => o.data()));
         tf.dispose(outs);
         worst = Math.max(worst, scaledUlps(p, hosts[i][t].p, sc.p), scaledUlps(m, hosts[i][t].m, sc.m), scaledUlps(v, hosts[i][t].v, sc.v));
@@ -119,8 +135,10 @@ describe('adamUpdateWebgpu', () => {
       const other = await trajectory(c, adamUpdateWebgpu, OTHER);
       worst.otherCpu = Math.max(worst.otherCpu, ...other.map((s, t) => stateRelErr(s, cpuOther[i][t])));
     }
-    console.log(`adamUpdateWebgpu, ${STEPS}-step trajectories, in ulps of the terms: vs adamUpdateTf webgpu ${worst.tfWebgpu.toFixed(2)}, ` +
-      `cpu ${worst.tfCpu.toFixed(2)}; rel err vs adamStep ${worst.host.toExponential(2)}, other constants vs adamUpdateTf cpu ${worst.otherCpu.toExponential(2)}`);
+    console.log(
+      `adamUpdateWebgpu, ${STEPS}-step trajectories, in ulps of the terms: vs adamUpdateTf webgpu ${worst.tfWebgpu.toFixed(2)}, ` +
+        `cpu ${worst.tfCpu.toFixed(2)}; rel err vs adamStep ${worst.host.toExponential(2)}, other constants vs adamUpdateTf cpu ${worst.otherCpu.toExponential(2)}`,
+    );
     expect(worst.tfWebgpu).toBeLessThanOrEqual(1);
     expect(worst.tfCpu).toBeLessThanOrEqual(2);
     expect(worst.host).toBeLessThan(1e-6);
@@ -147,7 +165,12 @@ describe('adamUpdateWebgpu', () => {
   it('leaves its inputs as they were', async (ctx) => {
     requireWebgpu(gpu, ctx);
     const c = cases[7];
-    const ins = [c.p0, c.p0, c.p0.map(Math.abs), c.grads[0]].map((d) => tf.tensor(d, c.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const ins = [c.p0, c.p0, c.p0.map(Math.abs), c.grads[0]].map((d) => tf.tensor(d, c.shape)) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
     const outs = adamUpdateWebgpu(...ins, hostOptions(LR, 2));
     const data = await Promise.all(ins.map((t) => t.data()));
     expect(maxUlps(data[0], c.p0)).toBe(0);

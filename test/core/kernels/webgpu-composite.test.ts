@@ -10,9 +10,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/core/backend';
-import { accumulateWebgpu, compositeWeightsBackwardWebgpu, compositeWeightsWebgpu, expm1Webgpu } from '../../../src/core/kernels/webgpu-composite';
+import {
+  accumulateWebgpu,
+  compositeWeightsBackwardWebgpu,
+  compositeWeightsWebgpu,
+  expm1Webgpu,
+} from '../../../src/core/kernels/webgpu-composite';
 import { T_EPS_WGSL } from '../../../src/core/kernels/wgsl/composite';
-import { accumulateBackward, accumulateForward, T_EPS, weightsBackward, weightsForward, type Packing } from '../../../src/core/render/composite';
+import {
+  accumulateBackward,
+  accumulateForward,
+  T_EPS,
+  weightsBackward,
+  weightsForward,
+  type Packing,
+} from '../../../src/core/render/composite';
 import { accumulateTf, compositeWeightsTf } from '../../../src/core/render/ops-tf';
 import { Rng } from '../../../src/core/random';
 import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
@@ -21,7 +33,17 @@ import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
 const SCALE = 25;
 
 /** [R, N] in a row: vec-unfriendly sizes, one sample, one ray, more rays than a workgroup, N = 443 (Lego at 128^3), and the first shape again. */
-const SHAPES: [number, number][] = [[7, 12], [5, 6], [5, 9], [1, 1], [3, 443], [130, 17], [65, 2], [1, 40], [7, 12]];
+const SHAPES: [number, number][] = [
+  [7, 12],
+  [5, 6],
+  [5, 9],
+  [1, 1],
+  [3, 443],
+  [130, 17],
+  [65, 2],
+  [1, 40],
+  [7, 12],
+];
 
 interface Case {
   R: number;
@@ -207,8 +229,10 @@ describe('compositeWeightsWebgpu and accumulateWebgpu', () => {
       // missing samples get weight exactly 0
       for (let j = 0; j < w.length; j++) if (c.sigma[j] === 0) expect(w[j]).toBe(0);
     }
-    console.log(`compositeWeightsWebgpu, largest errors: vs compositeWeightsTf w ${worst.tf.toExponential(2)}, d/dsigma ${worst.tfGrad.toExponential(2)}; ` +
-      `vs host w ${worst.host.toExponential(2)} (per element ${worst.hostElem.toExponential(2)}), d/dsigma ${worst.hostGrad.toExponential(2)}`);
+    console.log(
+      `compositeWeightsWebgpu, largest errors: vs compositeWeightsTf w ${worst.tf.toExponential(2)}, d/dsigma ${worst.tfGrad.toExponential(2)}; ` +
+        `vs host w ${worst.host.toExponential(2)} (per element ${worst.hostElem.toExponential(2)}), d/dsigma ${worst.hostGrad.toExponential(2)}`,
+    );
     expect(worst.tf).toBeLessThan(1e-5);
     expect(worst.tfGrad).toBeLessThan(1e-5);
     expect(worst.host).toBeLessThan(1e-6);
@@ -246,7 +270,9 @@ describe('compositeWeightsWebgpu and accumulateWebgpu', () => {
     const g = await grad.data();
     const fd = Float64Array.from({ length: N }, (_, k) => (l[2 * k] - l[2 * k + 1]) / (2 * h));
     const err = relErr(g, fd);
-    console.log(`finite differences: rel err ${err.toExponential(2)} (max |grad| ${Math.max(...Array.from(fd, Math.abs)).toExponential(2)})`);
+    console.log(
+      `finite differences: rel err ${err.toExponential(2)} (max |grad| ${Math.max(...Array.from(fd, Math.abs)).toExponential(2)})`,
+    );
     expect(err).toBeLessThan(1e-3);
     tf.dispose([L, grad]);
   });
@@ -274,7 +300,9 @@ describe('compositeWeightsWebgpu and accumulateWebgpu', () => {
         worstHost = Math.max(worstHost, relErr(g, host[k]));
       });
     }
-    console.log(`accumulateWebgpu, largest rel err over rgb, d/dw, d/drgb: vs accumulateTf ${worstTf.toExponential(2)}, vs host ${worstHost.toExponential(2)}`);
+    console.log(
+      `accumulateWebgpu, largest rel err over rgb, d/dw, d/drgb: vs accumulateTf ${worstTf.toExponential(2)}, vs host ${worstHost.toExponential(2)}`,
+    );
     expect(worstTf).toBeLessThan(1e-5);
     expect(worstHost).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
@@ -283,8 +311,21 @@ describe('compositeWeightsWebgpu and accumulateWebgpu', () => {
   it('reads float32 tensors whose buffer is int32 (zero-copy casts from int32 and bool)', async (ctx) => {
     requireWebgpu(gpu, ctx);
     const [w, wRef, acc, accRef] = tf.tidy(() => {
-      const sigmaInt = tf.cast(tf.tensor2d([[0, 1, 2, 3], [4, 0, 1, 7]], [2, 4], 'int32'), 'float32') as tf.Tensor2D;
-      const sigma = tf.tensor2d([[0, 1, 2, 3], [4, 0, 1, 7]]);
+      const sigmaInt = tf.cast(
+        tf.tensor2d(
+          [
+            [0, 1, 2, 3],
+            [4, 0, 1, 7],
+          ],
+          [2, 4],
+          'int32',
+        ),
+        'float32',
+      ) as tf.Tensor2D;
+      const sigma = tf.tensor2d([
+        [0, 1, 2, 3],
+        [4, 0, 1, 7],
+      ]);
       const delta = tf.fill([2, 4], 0.01) as tf.Tensor2D;
       const wt = compositeWeightsWebgpu(sigma, delta, SCALE);
       const maskBool = tf.cast(tf.greater(wt, 0.2), 'float32') as tf.Tensor2D;

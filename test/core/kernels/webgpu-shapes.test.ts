@@ -42,52 +42,117 @@ const ints = (values: number[]) => tf.tensor1d(values, 'int32');
 const indices = (n: number, rows: number) => Array.from({ length: n }, (_, i) => (i * 7 + (i >> 2)) % rows);
 
 /** A fixed boolean pattern (a constant, so not on the gradient tape). */
-const pattern = (s: number[]) => tf.tensor(Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => (i * 5) % 3 === 0), s, 'bool');
+const pattern = (s: number[]) =>
+  tf.tensor(
+    Array.from({ length: s.reduce((a, b) => a * b, 1) }, (_, i) => (i * 5) % 3 === 0),
+    s,
+    'bool',
+  );
 
 const cumsumCases = (): Case[] =>
   [false, true].flatMap((exclusive) =>
     [false, true].flatMap((reverse) =>
-      [6, 9, 4, 17, 2, 33].map((n) => ({ name: `cumsum exclusive=${exclusive} reverse=${reverse} [3, ${n}]`, shapes: [[3, n]], f: (x: tf.Tensor) => tf.cumsum(x, 1, exclusive, reverse), grad: true })),
+      [6, 9, 4, 17, 2, 33].map((n) => ({
+        name: `cumsum exclusive=${exclusive} reverse=${reverse} [3, ${n}]`,
+        shapes: [[3, n]],
+        f: (x: tf.Tensor) => tf.cumsum(x, 1, exclusive, reverse),
+        grad: true,
+      })),
     ),
   );
 
 const FAMILIES: Record<string, Case[]> = {
   cumsum: [
     ...cumsumCases(),
-    ...[[5, 6], [5, 9], [7, 4], [3, 30], [40, 27]].map(([r, n]) => ({
+    ...[
+      [5, 6],
+      [5, 9],
+      [7, 4],
+      [3, 30],
+      [40, 27],
+    ].map(([r, n]) => ({
       name: `compositeWeightsTf [${r}, ${n}]`,
-      shapes: [[r, n], [r, n]],
+      shapes: [
+        [r, n],
+        [r, n],
+      ],
       positive: true,
       f: (sigma: tf.Tensor, delta: tf.Tensor) => compositeWeightsTf(sigma as tf.Tensor2D, delta as tf.Tensor2D, 25),
       grad: true,
     })),
   ],
   gather: [
-    ...[[20, 4, 50], [35, 4, 80], [12, 6, 30], [64, 2, 500], [9, 3, 2000]].map(([rows, c, n]) => ({
+    ...[
+      [20, 4, 50],
+      [35, 4, 80],
+      [12, 6, 30],
+      [64, 2, 500],
+      [9, 3, 2000],
+    ].map(([rows, c, n]) => ({
       name: `gather [${rows}, ${c}] x ${n} (grad: unsortedSegmentSum)`,
       shapes: [[rows, c]],
       f: (t: tf.Tensor) => tf.gather(t, ints(indices(n, rows))),
       grad: true,
     })),
-    ...[[100, 40], [37, 60], [1000, 7]].map(([rows, n]) => ({ name: `gather 1-D [${rows}] x ${n}`, shapes: [[rows]], f: (t: tf.Tensor) => tf.gather(t, ints(indices(n, rows))), grad: true })),
+    ...[
+      [100, 40],
+      [37, 60],
+      [1000, 7],
+    ].map(([rows, n]) => ({
+      name: `gather 1-D [${rows}] x ${n}`,
+      shapes: [[rows]],
+      f: (t: tf.Tensor) => tf.gather(t, ints(indices(n, rows))),
+      grad: true,
+    })),
   ],
-  unsortedSegmentSum: [[50, 8], [120, 16], [33, 5], [2000, 40]].map(([n, segs]) => ({
+  unsortedSegmentSum: [
+    [50, 8],
+    [120, 16],
+    [33, 5],
+    [2000, 40],
+  ].map(([n, segs]) => ({
     name: `unsortedSegmentSum [${n}, 3] -> ${segs} (grad: gather)`,
     shapes: [[n, 3]],
     f: (x: tf.Tensor) => tf.unsortedSegmentSum(x, ints(indices(n, segs)), segs),
     grad: true,
   })),
   matMul: [
-    [3, 50, 5], [8, 20, 8], // reduce (output <= 128)
-    [40, 30, 27], [100, 150, 8], [117, 27, 3], // small output size
-    [144, 2500, 27], [128, 3000, 3], // split-K (inner >= 2000), as the basis and last-layer weight gradients
-    [300, 150, 128], [256, 128, 128], [301, 129, 33], [96, 27, 150], // packed: vec4 or not, tiles fitting or not
-  ].map(([m, k, n]) => ({ name: `matMul [${m}, ${k}] x [${k}, ${n}] (grads: transposed matmuls)`, shapes: [[m, k], [k, n]], f: (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), grad: true })),
+    [3, 50, 5],
+    [8, 20, 8], // reduce (output <= 128)
+    [40, 30, 27],
+    [100, 150, 8],
+    [117, 27, 3], // small output size
+    [144, 2500, 27],
+    [128, 3000, 3], // split-K (inner >= 2000), as the basis and last-layer weight gradients
+    [300, 150, 128],
+    [256, 128, 128],
+    [301, 129, 33],
+    [96, 27, 150], // packed: vec4 or not, tiles fitting or not
+  ].map(([m, k, n]) => ({
+    name: `matMul [${m}, ${k}] x [${k}, ${n}] (grads: transposed matmuls)`,
+    shapes: [
+      [m, k],
+      [k, n],
+    ],
+    f: (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    grad: true,
+  })),
   reduce: [
-    ...[[5, 7], [9, 130], [3, 5000], [2, 40000]].map(([r, n]) => ({ name: `sum axis 1 [${r}, ${n}]`, shapes: [[r, n]], f: (x: tf.Tensor) => tf.sum(x, 1, true), grad: true })),
-    ...[[4, 3, 5], [4, 50, 16]].map((s) => ({ name: `sum axis 0 [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.sum(x, 0), grad: true })),
+    ...[
+      [5, 7],
+      [9, 130],
+      [3, 5000],
+      [2, 40000],
+    ].map(([r, n]) => ({ name: `sum axis 1 [${r}, ${n}]`, shapes: [[r, n]], f: (x: tf.Tensor) => tf.sum(x, 1, true), grad: true })),
+    ...[
+      [4, 3, 5],
+      [4, 50, 16],
+    ].map((s) => ({ name: `sum axis 0 [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.sum(x, 0), grad: true })),
     ...[[6], [130, 3], [5000], [40001]].map((s) => ({ name: `mean [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.mean(x), grad: true })),
-    ...[[7, 3], [300, 27]].map((s) => ({ name: `mean abs [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.mean(tf.abs(x)), grad: true })),
+    ...[
+      [7, 3],
+      [300, 27],
+    ].map((s) => ({ name: `mean abs [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.mean(tf.abs(x)), grad: true })),
   ],
   unary: (
     [
@@ -104,7 +169,9 @@ const FAMILIES: Record<string, Case[]> = {
       ['step (forward)', (x) => tf.step(x)],
       ['floor + cast (forward)', (x) => tf.cast(tf.cast(tf.floor(tf.mul(x, 5)), 'int32'), 'float32')],
     ] as [string, (x: tf.Tensor) => tf.Tensor][]
-  ).flatMap(([op, f]) => [[5], [130], [1001], [4096], [33, 12]].map((s) => ({ name: `${op} [${s}]`, shapes: [s], f, grad: !op.includes('forward') }))),
+  ).flatMap(([op, f]) =>
+    [[5], [130], [1001], [4096], [33, 12]].map((s) => ({ name: `${op} [${s}]`, shapes: [s], f, grad: !op.includes('forward') })),
+  ),
   // [op, f, gradient with broadcasting]: tfjs's Minimum and SquaredDifference gradients do not
   // reduce over broadcast dimensions (training uses them without broadcasting or without gradient)
   binary: (
@@ -118,22 +185,139 @@ const FAMILIES: Record<string, Case[]> = {
     ] as [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, boolean][]
   ).flatMap(([op, f, broadcastGrad]) =>
     [
-      [[6, 3], [6, 3]], [[9, 8], [9, 8]], [[20, 130], [20, 130]], // same shape, scalar and vec4
-      [[6, 3], [3]], [[5, 120], [120]], [[4, 200], [200]], [[7, 8], [8]], // 1-D operand (shared memory under 128)
-      [[3], [6, 3]], [[6, 3], [6, 1]], [[30, 8], [30, 1]], [[4, 50, 6], [4, 50, 1]], [[1, 50], [4, 1]], [[4, 1, 6], [1, 50, 1]], [[50], []],
+      [
+        [6, 3],
+        [6, 3],
+      ],
+      [
+        [9, 8],
+        [9, 8],
+      ],
+      [
+        [20, 130],
+        [20, 130],
+      ], // same shape, scalar and vec4
+      [[6, 3], [3]],
+      [[5, 120], [120]],
+      [[4, 200], [200]],
+      [[7, 8], [8]], // 1-D operand (shared memory under 128)
+      [[3], [6, 3]],
+      [
+        [6, 3],
+        [6, 1],
+      ],
+      [
+        [30, 8],
+        [30, 1],
+      ],
+      [
+        [4, 50, 6],
+        [4, 50, 1],
+      ],
+      [
+        [1, 50],
+        [4, 1],
+      ],
+      [
+        [4, 1, 6],
+        [1, 50, 1],
+      ],
+      [[50], []],
     ].map(([a, b]) => ({ name: `${op} [${a}] [${b}]`, shapes: [a, b], f, grad: broadcastGrad || a.join() === b.join() })),
   ),
-  clip: [[6], [8], [400], [117, 3], [64, 3], [5, 4]].map((s) => ({ name: `clipByValue [${s}] (grad: select)`, shapes: [s], f: (x: tf.Tensor) => tf.clipByValue(tf.mul(x, 1.5), 0, 1), grad: true })),
+  clip: [[6], [8], [400], [117, 3], [64, 3], [5, 4]].map((s) => ({
+    name: `clipByValue [${s}] (grad: select)`,
+    shapes: [s],
+    f: (x: tf.Tensor) => tf.clipByValue(tf.mul(x, 1.5), 0, 1),
+    grad: true,
+  })),
   layout: [
-    ...[[10, 4], [117, 4], [33, 16]].map(([s, c]) => ({ name: `concat 3 x [${s}, ${c}] axis 1`, shapes: [[s, c], [s, c], [s, c]], f: (...xs: tf.Tensor[]) => tf.concat(xs, 1), grad: true })),
-    ...[[7, 2], [30, 9]].map(([s, c]) => ({ name: `concat [${s}, ${c}] [${s}, 1] axis 1`, shapes: [[s, c], [s, 1]], f: (a: tf.Tensor, b: tf.Tensor) => tf.concat([a, b], 1), grad: true })),
-    ...[[5], [64], [301]].map((s) => ({ name: `stack 2 x [${s}]`, shapes: [s, s], f: (a: tf.Tensor, b: tf.Tensor) => tf.stack([a, b]), grad: true })),
-    ...[[5, 3], [64, 3], [301, 3]].map((s) => ({ name: `unstack [${s}] axis 1`, shapes: [s], f: (x: tf.Tensor) => tf.stack(tf.unstack(x, 1).map((u, i) => tf.mul(u, i + 1))), grad: true })),
-    ...[[[12, 27], [2, 3], [7, 20]], [[40, 150], [5, 0], [30, 27]], [[9, 4], [0, 1], [9, 2]]].map(([s, b, e]) => ({ name: `slice [${s}] from [${b}] size [${e}]`, shapes: [s], f: (x: tf.Tensor) => tf.slice(x, b, e), grad: true })),
-    ...[[3, 117], [16, 3], [40, 50], [150, 128]].map((s) => ({ name: `transpose [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.transpose(x), grad: true })),
-    ...[[4, 6, 2], [3, 40, 5]].map((s) => ({ name: `transpose [${s}] perm 1,2,0`, shapes: [s], f: (x: tf.Tensor) => tf.transpose(x, [1, 2, 0]), grad: true })),
-    ...[[6, 3], [200, 3], [9]].map((s) => ({ name: `where [${s}]`, shapes: [s, s], f: (a: tf.Tensor, b: tf.Tensor) => tf.where(pattern(s), a, tf.mul(b, 2)), grad: true })),
-    ...[[4, 3], [100, 27], [7]].map((s) => ({ name: `zeros + ones [${s}] (fill)`, shapes: [s], f: (x: tf.Tensor) => tf.add(tf.add(x, tf.zeros(s)), tf.ones(s)), grad: true })),
+    ...[
+      [10, 4],
+      [117, 4],
+      [33, 16],
+    ].map(([s, c]) => ({
+      name: `concat 3 x [${s}, ${c}] axis 1`,
+      shapes: [
+        [s, c],
+        [s, c],
+        [s, c],
+      ],
+      f: (...xs: tf.Tensor[]) => tf.concat(xs, 1),
+      grad: true,
+    })),
+    ...[
+      [7, 2],
+      [30, 9],
+    ].map(([s, c]) => ({
+      name: `concat [${s}, ${c}] [${s}, 1] axis 1`,
+      shapes: [
+        [s, c],
+        [s, 1],
+      ],
+      f: (a: tf.Tensor, b: tf.Tensor) => tf.concat([a, b], 1),
+      grad: true,
+    })),
+    ...[[5], [64], [301]].map((s) => ({
+      name: `stack 2 x [${s}]`,
+      shapes: [s, s],
+      f: (a: tf.Tensor, b: tf.Tensor) => tf.stack([a, b]),
+      grad: true,
+    })),
+    ...[
+      [5, 3],
+      [64, 3],
+      [301, 3],
+    ].map((s) => ({
+      name: `unstack [${s}] axis 1`,
+      shapes: [s],
+      f: (x: tf.Tensor) => tf.stack(tf.unstack(x, 1).map((u, i) => tf.mul(u, i + 1))),
+      grad: true,
+    })),
+    ...[
+      [
+        [12, 27],
+        [2, 3],
+        [7, 20],
+      ],
+      [
+        [40, 150],
+        [5, 0],
+        [30, 27],
+      ],
+      [
+        [9, 4],
+        [0, 1],
+        [9, 2],
+      ],
+    ].map(([s, b, e]) => ({
+      name: `slice [${s}] from [${b}] size [${e}]`,
+      shapes: [s],
+      f: (x: tf.Tensor) => tf.slice(x, b, e),
+      grad: true,
+    })),
+    ...[
+      [3, 117],
+      [16, 3],
+      [40, 50],
+      [150, 128],
+    ].map((s) => ({ name: `transpose [${s}]`, shapes: [s], f: (x: tf.Tensor) => tf.transpose(x), grad: true })),
+    ...[
+      [4, 6, 2],
+      [3, 40, 5],
+    ].map((s) => ({ name: `transpose [${s}] perm 1,2,0`, shapes: [s], f: (x: tf.Tensor) => tf.transpose(x, [1, 2, 0]), grad: true })),
+    ...[[6, 3], [200, 3], [9]].map((s) => ({
+      name: `where [${s}]`,
+      shapes: [s, s],
+      f: (a: tf.Tensor, b: tf.Tensor) => tf.where(pattern(s), a, tf.mul(b, 2)),
+      grad: true,
+    })),
+    ...[[4, 3], [100, 27], [7]].map((s) => ({
+      name: `zeros + ones [${s}] (fill)`,
+      shapes: [s],
+      f: (x: tf.Tensor) => tf.add(tf.add(x, tf.zeros(s)), tf.ones(s)),
+      grad: true,
+    })),
   ],
 };
 
@@ -150,7 +334,10 @@ async function runCase(c: Case, seed: number): Promise<Float32Array[]> {
     const xs = data.map((d, i) => tf.tensor(d, c.shapes[i]));
     const y = c.f(...xs);
     if (!c.grad) return [y];
-    const w = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.cos(i * 0.37) + 0.5), y.shape);
+    const w = tf.tensor(
+      Float32Array.from({ length: y.size }, (_, i) => Math.cos(i * 0.37) + 0.5),
+      y.shape,
+    );
     const grads = tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(c.f(...ts), w)))(xs);
     return [y, ...grads];
   });

@@ -28,10 +28,14 @@ function makeCoords(rng: Rng, reso: Vec3, S: number): Float32Array {
     const kind = s % 5;
     for (let a = 0; a < 3; a++) {
       let x: number;
-      if (kind === 0) x = ((s >> 3) + a) & 1 ? 1 : -1; // corners
-      else if (kind === 1) x = a === s % 3 ? (s & 8 ? 1 : -1) : rng.uniform(-1, 1); // faces
-      else if (kind === 2) x = -1 + (2 * Math.floor(rng.uniform(0, reso[a]))) / (reso[a] - 1); // texel boundaries
-      else if (kind === 3) x = rng.uniform(-1.4, 1.4); // partly outside (clamped)
+      if (kind === 0)
+        x = ((s >> 3) + a) & 1 ? 1 : -1; // corners
+      else if (kind === 1)
+        x = a === s % 3 ? (s & 8 ? 1 : -1) : rng.uniform(-1, 1); // faces
+      else if (kind === 2)
+        x = -1 + (2 * Math.floor(rng.uniform(0, reso[a]))) / (reso[a] - 1); // texel boundaries
+      else if (kind === 3)
+        x = rng.uniform(-1.4, 1.4); // partly outside (clamped)
       else x = rng.uniform(-1, 1);
       c[3 * s + a] = x;
     }
@@ -71,7 +75,10 @@ async function evaluate(f: Sampler, d: Data, mode: Mode, dy: Float32Array): Prom
     const valid = d.valid ? tf.tensor1d(d.valid) : undefined;
     const dyT = tf.tensor(dy, mode === 'sum' ? [d.S] : [d.S, 3 * d.C]);
     const y = f(planes, lines, coords, mode, valid);
-    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(xs.slice(0, 3), xs.slice(3), coords, mode, valid), dyT)))([...planes, ...lines]);
+    const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(xs.slice(0, 3), xs.slice(3), coords, mode, valid), dyT)))([
+      ...planes,
+      ...lines,
+    ]);
     return [y, ...grads];
   });
   const values = await Promise.all(outs.map(async (t) => Float32Array.from((await t.data()) as Float32Array)));
@@ -186,7 +193,8 @@ describe('vmSampleWebgpu', () => {
         // Padding: the output is 0 where valid = 0.
         if (d.valid) {
           const cols = mode === 'sum' ? 1 : 3 * d.C;
-          for (let i = 0; i < got[0].length; i++) if (d.valid[Math.floor(i / cols)] === 0 && got[0][i] !== 0) problems.push(`${name}: output ${i} is not 0 at valid = 0`);
+          for (let i = 0; i < got[0].length; i++)
+            if (d.valid[Math.floor(i / cols)] === 0 && got[0][i] !== 0) problems.push(`${name}: output ${i} is not 0 at valid = 0`);
         }
       }
     }
@@ -223,7 +231,9 @@ describe('vmSampleWebgpu', () => {
             return { ...d, planes: factors.slice(0, 3), lines: factors.slice(3) };
           };
           const fd = ((await loss(shifted(h))) - (await loss(shifted(-h)))) / (2 * h);
-          expect(Math.abs(fd - g[i]), `${mode} factor ${k} entry ${i}: fd ${fd} vs ${g[i]}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(g[i])));
+          expect(Math.abs(fd - g[i]), `${mode} factor ${k} entry ${i}: fd ${fd} vs ${g[i]}`).toBeLessThan(
+            2e-3 * Math.max(1, Math.abs(g[i])),
+          );
         }
       }
     }
@@ -302,7 +312,9 @@ describe('vmSampleWebgpu', () => {
     let f32 = 0;
     for (const v of dyValues) f32 = Math.fround(f32 + v); // a float32 running sum, for comparison
     const bound = (S * quantum(maxDy)) / 2;
-    console.log(`sum ${exact.toExponential(6)}: fixed-point error ${Math.abs(gp - exact).toExponential(2)} (bound k q / 2 = ${bound.toExponential(2)}), float32 running sum error ${Math.abs(f32 - exact).toExponential(2)}`);
+    console.log(
+      `sum ${exact.toExponential(6)}: fixed-point error ${Math.abs(gp - exact).toExponential(2)} (bound k q / 2 = ${bound.toExponential(2)}), float32 running sum error ${Math.abs(f32 - exact).toExponential(2)}`,
+    );
     for (const g of [gp, gl]) {
       expect(Math.abs(g - fixed)).toBeLessThanOrEqual(2 ** -22 * Math.abs(fixed)); // only the read-back's float32 rounding
       expect(Math.abs(g - exact)).toBeLessThanOrEqual(bound + 2 ** -22 * Math.abs(exact));

@@ -3,13 +3,7 @@
  * against finite differences.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  accumulateBackward,
-  accumulateForward,
-  type Packing,
-  weightsBackward,
-  weightsForward,
-} from '../../../src/core/render/composite';
+import { accumulateBackward, accumulateForward, type Packing, weightsBackward, weightsForward } from '../../../src/core/render/composite';
 import { Rng } from '../../../src/core/random';
 import { maxAbs, maxAbsDiff, naiveComposite } from '../naive';
 
@@ -150,7 +144,13 @@ describe('accumulate', () => {
 
   it('hand example: one ray, w [0.5, 0.25], colours red and blue -> [0.75, 0.25, 0.5]', () => {
     // 0.5 (1,0,0) + 0.25 (0,0,1) + (1 - 0.75) (1,1,1) = (0.75, 0.25, 0.5)
-    const out = accumulateForward(Float32Array.from([0.5, 0.25]), Float32Array.from([1, 0, 0, 0, 0, 1]), Int32Array.from([0, 1]), Int32Array.from([0, 0]), 1);
+    const out = accumulateForward(
+      Float32Array.from([0.5, 0.25]),
+      Float32Array.from([1, 0, 0, 0, 0, 1]),
+      Int32Array.from([0, 1]),
+      Int32Array.from([0, 0]),
+      1,
+    );
     expect(Array.from(out)).toEqual([0.75, 0.25, 0.5]);
   });
 

@@ -10,13 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Vec3 } from '../../../src/core/field/geometry';
 import { lineShape, planeShape, vmBackward, vmForward, type VMMode } from '../../../src/core/field/vm-kernels';
-import {
-  accumulateBackward,
-  accumulateForward,
-  type Packing,
-  weightsBackward,
-  weightsForward,
-} from '../../../src/core/render/composite';
+import { accumulateBackward, accumulateForward, type Packing, weightsBackward, weightsForward } from '../../../src/core/render/composite';
 import { accumulateTf, compositeWeightsTf, decodeMaskTf, vmSampleTf } from '../../../src/core/render/ops-tf';
 import { Rng } from '../../../src/core/random';
 
@@ -66,8 +60,18 @@ describe('vmSampleTf matches the JS kernels', () => {
   for (const mode of ['sum', 'products'] as VMMode[]) {
     it(`${mode}: forward and gradients w.r.t. planes and lines`, () => {
       const rng = new Rng(11);
-      const planes = [0, 1, 2].map((p) => randn(rng, planeShape(RESO, p, C).reduce((x, y) => x * y)));
-      const lines = [0, 1, 2].map((p) => randn(rng, lineShape(RESO, p, C).reduce((x, y) => x * y)));
+      const planes = [0, 1, 2].map((p) =>
+        randn(
+          rng,
+          planeShape(RESO, p, C).reduce((x, y) => x * y),
+        ),
+      );
+      const lines = [0, 1, 2].map((p) =>
+        randn(
+          rng,
+          lineShape(RESO, p, C).reduce((x, y) => x * y),
+        ),
+      );
       const coords = testCoords(rng);
       const factors = { planes, lines, comps: C, reso: RESO };
 
@@ -83,12 +87,17 @@ describe('vmSampleTf matches the JS kernels', () => {
       const out = vmSampleTf(pT, lT, cT, mode);
       expect(out.shape).toEqual(mode === 'sum' ? [S] : [S, 3 * C]);
       const fwdErr = relErr(out.dataSync(), ref);
-      const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(vmSampleTf(xs.slice(0, 3), xs.slice(3, 6), cT, mode), dT)))([...pT, ...lT]);
+      const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(vmSampleTf(xs.slice(0, 3), xs.slice(3, 6), cT, mode), dT)))([
+        ...pT,
+        ...lT,
+      ]);
       const gErr = [
         ...grads.slice(0, 3).map((g, p) => relErr(g.dataSync(), gRef.planes[p])),
         ...grads.slice(3, 6).map((g, p) => relErr(g.dataSync(), gRef.lines[p])),
       ];
-      console.log(`vmSampleTf ${mode}: forward rel err ${fwdErr.toExponential(2)}, gradient rel err max ${Math.max(...gErr).toExponential(2)}`);
+      console.log(
+        `vmSampleTf ${mode}: forward rel err ${fwdErr.toExponential(2)}, gradient rel err max ${Math.max(...gErr).toExponential(2)}`,
+      );
       expect(fwdErr).toBeLessThan(1e-5);
       for (const e of gErr) expect(e).toBeLessThan(1e-5);
 
@@ -99,8 +108,24 @@ describe('vmSampleTf matches the JS kernels', () => {
 
   it('gives the texel values exactly at the grid corners', () => {
     const rng = new Rng(2);
-    const planes = [0, 1, 2].map((p) => tf.tensor3d(randn(rng, planeShape(RESO, p, C).reduce((x, y) => x * y)), planeShape(RESO, p, C)));
-    const lines = [0, 1, 2].map((p) => tf.tensor2d(randn(rng, lineShape(RESO, p, C).reduce((x, y) => x * y)), lineShape(RESO, p, C)));
+    const planes = [0, 1, 2].map((p) =>
+      tf.tensor3d(
+        randn(
+          rng,
+          planeShape(RESO, p, C).reduce((x, y) => x * y),
+        ),
+        planeShape(RESO, p, C),
+      ),
+    );
+    const lines = [0, 1, 2].map((p) =>
+      tf.tensor2d(
+        randn(
+          rng,
+          lineShape(RESO, p, C).reduce((x, y) => x * y),
+        ),
+        lineShape(RESO, p, C),
+      ),
+    );
     // (x, y, z) = (+1, -1, +1): plane 0 (XY) texel (y=0, x=W-1), line 0 (Z) texel L-1, ...
     const out = vmSampleTf(planes, lines, tf.tensor2d([1, -1, 1], [1, 3]), 'products').dataSync();
     const p0 = planes[0].arraySync() as number[][][];
@@ -170,7 +195,9 @@ describe('compositeWeightsTf and accumulateTf match the packed JS compositing', 
     for (let i = 0; i < R * N; i++) if (!present.includes(i)) expect(w[i]).toBe(0);
     const [g] = tf.grads((s: tf.Tensor) => tf.sum(tf.mul(compositeWeightsTf(s as tf.Tensor2D, dT, SCALE), GT)))([sT]);
     const gErr = relErr(pick(g.dataSync()), gRef);
-    console.log(`compositeWeightsTf: forward rel err ${fwdErr.toExponential(2)} (per element ${elemErr.toExponential(2)}), d/dsigma rel err ${gErr.toExponential(2)}`);
+    console.log(
+      `compositeWeightsTf: forward rel err ${fwdErr.toExponential(2)} (per element ${elemErr.toExponential(2)}), d/dsigma rel err ${gErr.toExponential(2)}`,
+    );
     expect(fwdErr).toBeLessThan(1e-5);
     expect(gErr).toBeLessThan(1e-5);
     // some of the case is saturated and some transparent
@@ -203,7 +230,9 @@ describe('compositeWeightsTf and accumulateTf match the packed JS compositing', 
     const out = accumulateTf(wT, rT, mT);
     expect(out.shape).toEqual([R, 3]);
     const fwdErr = relErr(out.dataSync(), ref);
-    const [gW, gRgb] = tf.grads((w: tf.Tensor, rgb: tf.Tensor) => tf.sum(tf.mul(accumulateTf(w as tf.Tensor2D, rgb as tf.Tensor3D, mT), dT)))([wT, rT]);
+    const [gW, gRgb] = tf.grads((w: tf.Tensor, rgb: tf.Tensor) =>
+      tf.sum(tf.mul(accumulateTf(w as tf.Tensor2D, rgb as tf.Tensor3D, mT), dT)),
+    )([wT, rT]);
     const gWErr = relErr(pick(gW.dataSync()), gRef.dW);
     const gRgbDense = gRgb.dataSync();
     const gRgbPacked = new Float32Array(idx.length * 3);
@@ -211,8 +240,12 @@ describe('compositeWeightsTf and accumulateTf match the packed JS compositing', 
     const gRgbErr = relErr(gRgbPacked, gRef.dRgb);
     // undecoded samples get no colour gradient
     let outside = 0;
-    for (let i = 0; i < R * N; i++) if (maskDense[i] === 0) outside = Math.max(outside, Math.abs(gRgbDense[3 * i]), Math.abs(gRgbDense[3 * i + 1]), Math.abs(gRgbDense[3 * i + 2]));
-    console.log(`accumulateTf: forward rel err ${fwdErr.toExponential(2)}, d/dw ${gWErr.toExponential(2)}, d/drgb ${gRgbErr.toExponential(2)}`);
+    for (let i = 0; i < R * N; i++)
+      if (maskDense[i] === 0)
+        outside = Math.max(outside, Math.abs(gRgbDense[3 * i]), Math.abs(gRgbDense[3 * i + 1]), Math.abs(gRgbDense[3 * i + 2]));
+    console.log(
+      `accumulateTf: forward rel err ${fwdErr.toExponential(2)}, d/dw ${gWErr.toExponential(2)}, d/drgb ${gRgbErr.toExponential(2)}`,
+    );
     expect(outside).toBe(0);
     expect(fwdErr).toBeLessThan(1e-5);
     expect(gWErr).toBeLessThan(1e-5);

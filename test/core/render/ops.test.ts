@@ -58,7 +58,8 @@ describe('vmSample', () => {
         const y = vmSample(planes, lines, C, reso, coords, n, mode);
         expect(y.shape).toEqual(mode === 'sum' ? [n] : [n, 3 * C]);
         expect(maxAbsDiff(y.dataSync(), vmForward(factors, coords, n, mode))).toBe(0);
-        const f = (...ts: tf.Tensor[]) => tf.sum(tf.mul(vmSample(ts.slice(0, 3), ts.slice(3, 6), C, reso, coords, n, mode), tf.tensor(R, y.shape)));
+        const f = (...ts: tf.Tensor[]) =>
+          tf.sum(tf.mul(vmSample(ts.slice(0, 3), ts.slice(3, 6), C, reso, coords, n, mode), tf.tensor(R, y.shape)));
         const gs = tf.grads(f)([...planes, ...lines]);
         const want = vmBackward(factors, coords, n, mode, R);
         [...want.planes, ...want.lines].forEach((w, i) => {
@@ -71,7 +72,10 @@ describe('vmSample', () => {
 });
 
 describe('compositeWeights', () => {
-  const pk: Packing = { rayStart: Int32Array.from([0, 4, 4, 9]), delta: Float32Array.from([0.01, 0.01, 0.01, 0, 0.02, 0.02, 0.02, 0.02, 0]) };
+  const pk: Packing = {
+    rayStart: Int32Array.from([0, 4, 4, 9]),
+    delta: Float32Array.from([0.01, 0.01, 0.01, 0, 0.02, 0.02, 0.02, 0.02, 0]),
+  };
   const sigma = rand(9, 0, 4);
 
   it('value = weightsForward, tf.grads = weightsBackward', () => {

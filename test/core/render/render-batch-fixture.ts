@@ -27,7 +27,8 @@ export function setup() {
   // long rays turn opaque, so only part of their samples pass the 1e-4 weight threshold, and the
   // rays that clip a corner of the box stay partly transparent
   const rng = new Rng(8);
-  for (const p of [...field.densityPlanes, ...field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(0.3, 2.2);
+  for (const p of [...field.densityPlanes, ...field.densityLines])
+    for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(0.3, 2.2);
   for (const p of [...field.appPlanes, ...field.appLines]) for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(-1, 1);
   const decoder = createDecoder('mlp', { ...DEFAULT_DECODER_OPTIONS, width: 8 }, new Rng(1));
   const model: Model = { field, decoder };
@@ -47,7 +48,7 @@ export function setup() {
   // two rays clipping an edge / a corner of the box (short paths), then one that misses it
   const s2 = Math.SQRT1_2;
   const s3 = 1 / Math.sqrt(3);
-    // through (1.45, 1.45, 1.45) along (1, -1, 0) / sqrt2 (about 0.14 inside), and through (1.4, -1.4, 0)
+  // through (1.45, 1.45, 1.45) along (1, -1, 0) / sqrt2 (about 0.14 inside), and through (1.4, -1.4, 0)
   // along (1, 1, 1) / sqrt3 (about 0.17 inside); origins 4 back
   origins.push(1.45 - 4 * s2, 1.45 + 4 * s2, 1.45, 1.4 - 4 * s3, -1.4 - 4 * s3, -4 * s3, 0, 3, 4);
   dirs.push(s2, -s2, 0, s3, s3, s3, 0, 0, -1);
@@ -142,7 +143,9 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
       const tensors = paramTensors(modelParams(model));
       const before = tf.memory().numTensors;
       tf.tidy(() => {
-        const { grads } = tf.valueAndGrads((...ts: tf.Tensor[]) => tf.mean(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb) as tf.Scalar)(tensors);
+        const { grads } = tf.valueAndGrads(
+          (...ts: tf.Tensor[]) => tf.mean(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb) as tf.Scalar,
+        )(tensors);
         grads.forEach((g, i) => {
           expect(g.shape).toEqual(tensors[i].shape);
           const d = g.dataSync();
@@ -161,7 +164,10 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
       const params = modelParams(model);
       const rng = new Rng(99);
       const R = Float32Array.from({ length: nRays * 3 }, () => rng.uniform(-1, 1));
-      const loss = (ts: tf.Tensor[]) => tf.sum(tf.mul(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb, tf.tensor2d(R, [nRays, 3]))) as tf.Scalar;
+      const loss = (ts: tf.Tensor[]) =>
+        tf.sum(
+          tf.mul(renderBatch(model.field, model.decoder, groupParams(ts), plan, D, nRays).rgb, tf.tensor2d(R, [nRays, 3])),
+        ) as tf.Scalar;
       // the loss in float64 from the float32 rgb
       const L = () =>
         tf.tidy(() => {
@@ -170,7 +176,11 @@ export function renderBatchSuite(title: string, decodeFor: (m: Model) => Decode)
           for (let i = 0; i < rgb.length; i++) l += rgb[i] * R[i];
           return l;
         });
-      const grads = tf.tidy(() => tf.grads((...ts: tf.Tensor[]) => loss(ts))(paramTensors(params)).map((g) => g.dataSync().slice()));
+      const grads = tf.tidy(() =>
+        tf
+          .grads((...ts: tf.Tensor[]) => loss(ts))(paramTensors(params))
+          .map((g) => g.dataSync().slice()),
+      );
       // every appearance plane and line, the basis and every decoder tensor: the entry with the
       // largest gradient (so that float32 noise in the differences stays small beside it)
       const picks = [...params.keys()].filter((pi) => pi >= 6);

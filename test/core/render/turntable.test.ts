@@ -32,8 +32,15 @@ describe('turntable', () => {
       const [x, y, z] = [col(m, 0), col(m, 1), col(m, 2)];
       expect(dot(x, y)).toBeCloseTo(0, 6);
       expect(dot(x, x)).toBeCloseTo(1, 6);
-      expect(cross(x, y).map((v, k) => v - z[k]).every((d) => Math.abs(d) < 1e-6)).toBe(true);
-      expect(Math.atan2(eye[1], eye[0])).toBeCloseTo(Math.atan2(Math.sin(Math.atan2(-2, 3) + (2 * Math.PI * i) / 8), Math.cos(Math.atan2(-2, 3) + (2 * Math.PI * i) / 8)), 5);
+      expect(
+        cross(x, y)
+          .map((v, k) => v - z[k])
+          .every((d) => Math.abs(d) < 1e-6),
+      ).toBe(true);
+      expect(Math.atan2(eye[1], eye[0])).toBeCloseTo(
+        Math.atan2(Math.sin(Math.atan2(-2, 3) + (2 * Math.PI * i) / 8), Math.cos(Math.atan2(-2, 3) + (2 * Math.PI * i) / 8)),
+        5,
+      );
     });
   });
 });

@@ -13,7 +13,20 @@ import { NO_VIEWS, randomPool } from '../train/synthetic';
 import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
 
 const B = 48;
-const cfg = resolveConfig({ preset: 'smoke', backend: 'webgpu', gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [], densityComps: 2, appComps: 3, batchSize: B, iterations: 6, visEvery: 0, seed: 2 });
+const cfg = resolveConfig({
+  preset: 'smoke',
+  backend: 'webgpu',
+  gridStart: 8,
+  gridEnd: 8,
+  upsampleAt: [],
+  alphaMaskAt: [],
+  densityComps: 2,
+  appComps: 3,
+  batchSize: B,
+  iterations: 6,
+  visEvery: 0,
+  seed: 2,
+});
 
 let s: WebgpuSession;
 beforeAll(async () => {

@@ -51,9 +51,14 @@ describe('measureSteps', () => {
 
     const t = trainer();
     const seen: number[] = [];
-    const m = await measureSteps(t, { from: 2, iters: 3, syncPhases: false, onEvent: (e) => {
+    const m = await measureSteps(t, {
+      from: 2,
+      iters: 3,
+      syncPhases: false,
+      onEvent: (e) => {
         if (e.type === 'step') seen[e.iteration] = e.loss;
-      } });
+      },
+    });
     expect(t.iteration).toBe(5);
     expect(t.cfg.iterations).toBe(cfg.iterations);
     expect(m.steps.map((s) => s.iteration)).toEqual([3, 4, 5]);
@@ -73,9 +78,14 @@ describe('measureSteps', () => {
     const resumed = trainer();
     resumed.restore(first.state());
     const again: number[] = [];
-    const m2 = await measureSteps(resumed, { from: 4, iters: 2, syncPhases: true, onEvent: (e) => {
+    const m2 = await measureSteps(resumed, {
+      from: 4,
+      iters: 2,
+      syncPhases: true,
+      onEvent: (e) => {
         if (e.type === 'step') again[e.iteration] = e.loss;
-      } });
+      },
+    });
     expect(m2.steps.map((s) => s.iteration)).toEqual([5, 6]);
     for (let i = 4; i <= 6; i++) expect(again[i]).toBe(full[i]);
     expect(m2.phaseTiming).toBe('host'); // nothing to sync on the host path

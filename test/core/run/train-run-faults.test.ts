@@ -41,8 +41,22 @@ const DATA: RunData = { train: randomPool(256, 2), test: NO_VIEWS, testCount: 0,
 
 function config(name: string, over: Partial<TrainConfig> = {}): TrainConfig {
   return resolveConfig({
-    preset: 'smoke', backend: 'cpu', iterations: 6, batchSize: 64, gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [],
-    densityComps: 2, appComps: 3, decoderWidth: 6, visEvery: 0, seed: 4, checkpointEvery: 1, out: join(tmp, name), ...over,
+    preset: 'smoke',
+    backend: 'cpu',
+    iterations: 6,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    decoderWidth: 6,
+    visEvery: 0,
+    seed: 4,
+    checkpointEvery: 1,
+    out: join(tmp, name),
+    ...over,
   });
 }
 
@@ -87,7 +101,9 @@ describe('non-finite values never replace the last good checkpoint', () => {
     expect(outcome).toBe('failed');
     const errors = said.filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^error: iteration 3: field\.\w+ is no longer finite \(Inf or NaN\) although the loss was; the learning rates \(--lr-factors [\d.]+e\+3[89], --lr-network [\d.]+e\+3[89]\) are the likely cause; kept the last good checkpoint .*checkpoint\.trf \(iteration 2\)$/);
+    expect(errors[0]).toMatch(
+      /^error: iteration 3: field\.\w+ is no longer finite \(Inf or NaN\) although the loss was; the learning rates \(--lr-factors [\d.]+e\+3[89], --lr-network [\d.]+e\+3[89]\) are the likely cause; kept the last good checkpoint .*checkpoint\.trf \(iteration 2\)$/,
+    );
     const file = run.path(CHECKPOINT_FILE);
     expect(good).not.toBeNull();
     expect(readFileSync(file).equals(good!)).toBe(true);
@@ -111,7 +127,9 @@ describe('non-finite values never replace the last good checkpoint', () => {
     });
     expect(outcome).toBe('failed');
     expect(said.filter((l) => l.startsWith('error:'))).toEqual([
-      expect.stringMatching(/^error: iteration 5: loss is NaN; the learning rates \(.*\) are the likely cause; kept the last good checkpoint .*\(iteration 4\)$/),
+      expect.stringMatching(
+        /^error: iteration 5: loss is NaN; the learning rates \(.*\) are the likely cause; kept the last good checkpoint .*\(iteration 4\)$/,
+      ),
     ]);
     expect(readFileSync(run.path(CHECKPOINT_FILE)).equals(good!)).toBe(true);
   });
@@ -140,7 +158,9 @@ describe('output write errors', () => {
       };
     });
     await expect(failing).rejects.toThrow(OutputWriteError);
-    await expect(failing).rejects.toThrow(`no space left on device (ENOSPC) writing ${file}; the files written before are intact, checkpoint: checkpoint.trf (iteration 2)`);
+    await expect(failing).rejects.toThrow(
+      `no space left on device (ENOSPC) writing ${file}; the files written before are intact, checkpoint: checkpoint.trf (iteration 2)`,
+    );
     const message = await failing.catch((e: Error) => e.message);
     expect(message).not.toContain('\n');
     expect(sent).toBe(3000); // the new checkpoint was partly written before the disk was full
@@ -172,7 +192,9 @@ describe('output write errors', () => {
     };
     const steps: number[] = [];
     const failing = train(cfg, again, (e) => void (e.type === 'step' && steps.push(e.iteration)), { resume });
-    await expect(failing).rejects.toThrow(`input/output error (EIO) writing ${summaryPath}; the files written before are intact, checkpoint: checkpoint.trf (iteration 6)`);
+    await expect(failing).rejects.toThrow(
+      `input/output error (EIO) writing ${summaryPath}; the files written before are intact, checkpoint: checkpoint.trf (iteration 6)`,
+    );
     expect(steps).toEqual([4, 5, 6]);
     expect(readFileSync(summaryPath, 'utf8')).toBe(stopped);
     expect(readTrainerCheckpoint(run.path(CHECKPOINT_FILE)).meta.iteration).toBe(6);

@@ -41,12 +41,32 @@ const DATA: RunData = { train: randomPool(256, 2), test: randomViews(4), testCou
 
 function config(name: string, over: Partial<TrainConfig> = {}): TrainConfig {
   return resolveConfig({
-    preset: 'smoke', backend: 'cpu', iterations: 6, batchSize: 64, gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [],
-    densityComps: 2, appComps: 3, decoderWidth: 6, visEvery: 0, seed: 4, checkpointEvery: 0, chunk: 64, out: join(tmp, name), ...over,
+    preset: 'smoke',
+    backend: 'cpu',
+    iterations: 6,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    decoderWidth: 6,
+    visEvery: 0,
+    seed: 4,
+    checkpointEvery: 0,
+    chunk: 64,
+    out: join(tmp, name),
+    ...over,
   });
 }
 
-async function train(cfg: TrainConfig, run: RunFolder, onEvent: (e: TrainEvent, t: Trainer) => void = () => {}, extra: Partial<RunOptions> = {}) {
+async function train(
+  cfg: TrainConfig,
+  run: RunFolder,
+  onEvent: (e: TrainEvent, t: Trainer) => void = () => {},
+  extra: Partial<RunOptions> = {},
+) {
   const events: TrainEvent[] = [];
   const outcome = await trainRun(cfg, run, DATA, BACKEND, {
     onEvent: (e, t) => {
@@ -75,7 +95,13 @@ describe('a stop during the final evaluation', () => {
     expect(first.events.filter((e) => e.type === 'view')).toHaveLength(1);
     expect(first.events.at(-1)).toEqual({ type: 'stopped', iteration: 6, checkpoint: run.path(CHECKPOINT_FILE), phase: 'evaluation' });
     expect(first.events.some((e) => e.type === 'done')).toBe(false);
-    expect(json(run.path('summary.json'))).toMatchObject({ complete: false, stoppedAt: 6, stoppedDuring: 'evaluation', viewsEvaluated: 1, viewsToEvaluate: 4 });
+    expect(json(run.path('summary.json'))).toMatchObject({
+      complete: false,
+      stoppedAt: 6,
+      stoppedDuring: 'evaluation',
+      viewsEvaluated: 1,
+      viewsToEvaluate: 4,
+    });
     const ckpt = run.path(CHECKPOINT_FILE);
     expect(readTrainerCheckpoint(ckpt).meta.iteration).toBe(6);
     expect(existsSync(join(run.dir, LOCK_FILE))).toBe(false); // released when the run ended
@@ -92,7 +118,19 @@ describe('a stop during the final evaluation', () => {
     expect(json(run.path('summary.json'))).toMatchObject({ complete: true, iterations: 6, evalViews: 4 });
     // the partial evaluation and its stop were cut from the record: one evaluation, four views
     const m = metrics(run.dir);
-    expect(m.map((r) => r.type)).toEqual(['started', 'step', 'checkpoint', 'resumed', 'evaluating', 'view', 'view', 'view', 'view', 'eval', 'done']);
+    expect(m.map((r) => r.type)).toEqual([
+      'started',
+      'step',
+      'checkpoint',
+      'resumed',
+      'evaluating',
+      'view',
+      'view',
+      'view',
+      'view',
+      'eval',
+      'done',
+    ]);
   });
 
   it('a stop that arrives with the last view finishes the run', async () => {
@@ -113,7 +151,11 @@ describe('resuming from an older checkpoint', () => {
       if (e.type === 'checkpoint' && e.iteration === 10) copyFileSync(e.path, older);
       if (e.type === 'step' && e.iteration === 25) t.control.stopRequested = true;
     });
-    expect(metrics(run.dir).filter((r) => r.type === 'step').map((r) => r.iteration)).toEqual([10, 20]);
+    expect(
+      metrics(run.dir)
+        .filter((r) => r.type === 'step')
+        .map((r) => r.iteration),
+    ).toEqual([10, 20]);
     copyFileSync(older, run.path(CHECKPOINT_FILE)); // e.g. the newer checkpoint was lost; resume from 10
     const plan = planResume(run.dir, {});
     expect(plan.ckpt!.meta.iteration).toBe(10);
@@ -127,7 +169,14 @@ describe('resuming from an older checkpoint', () => {
     expect(its('resumed')).toEqual([10]);
     expect(m.filter((x) => x.type === 'stopped')).toEqual([]);
     const history = readHistory(run.dir);
-    expect(history.map((p) => `${p.iteration}${p.trainPSNR === undefined ? 'e' : 's'}`)).toEqual(['10s', '10e', '20s', '20e', '30s', '30e']);
+    expect(history.map((p) => `${p.iteration}${p.trainPSNR === undefined ? 'e' : 's'}`)).toEqual([
+      '10s',
+      '10e',
+      '20s',
+      '20e',
+      '30s',
+      '30e',
+    ]);
   });
 
   it('truncateToCheckpoint: after the last record of the checkpoint, else before the first later record', () => {
@@ -158,7 +207,11 @@ describe('resuming from an older checkpoint', () => {
       { type: 'eval', iteration: 20, testPSNR: 13.5 },
     ];
     writeFileSync(join(dir, 'metrics.jsonl'), l.map((x) => `${JSON.stringify(x)}\n`).join(''));
-    expect(readHistory(dir)).toEqual([{ iteration: 10, trainPSNR: 11 }, { iteration: 20, trainPSNR: 12.5 }, { iteration: 20, testPSNR: 13.5 }]);
+    expect(readHistory(dir)).toEqual([
+      { iteration: 10, trainPSNR: 11 },
+      { iteration: 20, trainPSNR: 12.5 },
+      { iteration: 20, testPSNR: 13.5 },
+    ]);
   });
 });
 
@@ -220,14 +273,18 @@ describe('a run killed before its first checkpoint', () => {
     const a = killedEarly('killed-foreign');
     writeFileSync(join(a.out, 'notes.txt'), 'mine');
     expect(restartable(a.out)).toBe(false);
-    expect(() => checkRunTarget(a.out, { allowRestart: true })).toThrow(`--out ${a.out}: folder exists and is not empty; choose another --out (nothing was overwritten)`);
+    expect(() => checkRunTarget(a.out, { allowRestart: true })).toThrow(
+      `--out ${a.out}: folder exists and is not empty; choose another --out (nothing was overwritten)`,
+    );
     expect(() => planResume(a.out, {})).toThrow('holds files a run does not write');
     expect(() => RunFolder.restart(a.out)).toThrow(RunFolderError);
     expect(readFileSync(join(a.out, 'notes.txt'), 'utf8')).toBe('mine');
     const b = killedEarly('killed-failed');
     writeFileSync(join(b.out, 'summary.json'), JSON.stringify({ complete: false, error: 'iteration 3: loss is NaN' }));
     expect(restartable(b.out)).toBe(false);
-    expect(() => planResume(b.out, {})).toThrow(/no checkpoint; the run ended before writing one \(.*summary\.json: iteration 3: loss is NaN\)/);
+    expect(() => planResume(b.out, {})).toThrow(
+      /no checkpoint; the run ended before writing one \(.*summary\.json: iteration 3: loss is NaN\)/,
+    );
     expect(() => checkRunTarget(b.out, { allowRestart: true })).toThrow('holds a run that failed before writing a checkpoint');
   });
 });
@@ -239,7 +296,9 @@ describe('the run folder lock', () => {
     const lock = json(join(run.dir, LOCK_FILE));
     expect(lock).toMatchObject({ pid: process.pid, what: 'train' });
     expect(() => RunFolder.open(run.dir)).toThrow(RunFolderError);
-    expect(() => RunFolder.open(run.dir)).toThrow(`${run.dir}: in use by process ${process.pid} (train, since ${lock.since}, this process)`);
+    expect(() => RunFolder.open(run.dir)).toThrow(
+      `${run.dir}: in use by process ${process.pid} (train, since ${lock.since}, this process)`,
+    );
     expect(() => checkRunTarget(run.dir)).toThrow(`in use by process ${process.pid}`);
     let during = false;
     await train(cfg, run, (e) => {

@@ -34,7 +34,9 @@ export function adamCase(shape: number[], steps: number, seed: number): AdamCase
   const n = shape.reduce((a, b) => a * b, 1);
   const p0 = Float32Array.from({ length: n }, () => rng.normal());
   const grads = Array.from({ length: steps }, () =>
-    Float32Array.from({ length: n }, (_, i) => (i % 11 === 3 ? 0 : i % 13 === 5 ? 1e-6 * rng.normal() : i % 17 === 7 ? 40 * rng.normal() : rng.normal())),
+    Float32Array.from({ length: n }, (_, i) =>
+      i % 11 === 3 ? 0 : i % 13 === 5 ? 1e-6 * rng.normal() : i % 17 === 7 ? 40 * rng.normal() : rng.normal(),
+    ),
   );
   return { shape, p0, grads };
 }

@@ -48,9 +48,16 @@ describe('adamUpdateTf', () => {
         const prev = stateBefore(c, host, t);
         const scales = termScales(prev, g, host[t]);
         const grad = tf.tensor(g, shape);
-        const [p1, m1, v1] = tf.tidy(() => adamUpdateTf(tf.tensor(prev.p, shape), tf.tensor(prev.m, shape), tf.tensor(prev.v, shape), grad, hostOptions(0.02, t + 1)));
+        const [p1, m1, v1] = tf.tidy(() =>
+          adamUpdateTf(tf.tensor(prev.p, shape), tf.tensor(prev.m, shape), tf.tensor(prev.v, shape), grad, hostOptions(0.02, t + 1)),
+        );
         const got = await Promise.all([p1.data(), m1.data(), v1.data()]);
-        oneStep = Math.max(oneStep, scaledUlps(got[0], host[t].p, scales.p), scaledUlps(got[1], host[t].m, scales.m), scaledUlps(got[2], host[t].v, scales.v));
+        oneStep = Math.max(
+          oneStep,
+          scaledUlps(got[0], host[t].p, scales.p),
+          scaledUlps(got[1], host[t].m, scales.m),
+          scaledUlps(got[2], host[t].v, scales.v),
+        );
         const next = adamUpdateTf(p, m, v, grad, hostOptions(0.02, t + 1));
         tf.dispose([p, m, v, grad, p1, m1, v1]);
         [p, m, v] = next;
@@ -59,7 +66,9 @@ describe('adamUpdateTf', () => {
       }
       tf.dispose([p, m, v]);
     }
-    console.log(`adamUpdateTf vs adamStep, one step in ulps of the terms ${oneStep.toFixed(2)}; 5-step trajectory rel err ${trajectory.toExponential(2)}`);
+    console.log(
+      `adamUpdateTf vs adamStep, one step in ulps of the terms ${oneStep.toFixed(2)}; 5-step trajectory rel err ${trajectory.toExponential(2)}`,
+    );
     expect(oneStep).toBeLessThanOrEqual(2);
     expect(trajectory).toBeLessThan(1e-6);
     expect(tf.memory().numTensors).toBe(before);

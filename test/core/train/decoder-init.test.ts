@@ -13,8 +13,21 @@ beforeAll(async () => {
 
 async function firstEvents(init: SplitnetInit): Promise<{ events: TrainEvent[]; before: Float32Array; afterInit: Float32Array | null }> {
   const cfg = resolveConfig({
-    preset: 'smoke', backend: 'cpu', decoder: 'splitnet', splitnetInit: init, iterations: 1, batchSize: 64,
-    gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [], densityComps: 2, appComps: 3, decoderWidth: 6, visEvery: 0, seed: 4,
+    preset: 'smoke',
+    backend: 'cpu',
+    decoder: 'splitnet',
+    splitnetInit: init,
+    iterations: 1,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    decoderWidth: 6,
+    visEvery: 0,
+    seed: 4,
   });
   const trainer = new Trainer(cfg, { train: randomPool(256, 2), test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
   const before = trainer.model.decoder.params[0].data.slice();

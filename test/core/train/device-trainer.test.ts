@@ -38,8 +38,22 @@ interface Trace {
 
 describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)', () => {
   const cfg: TrainConfig = resolveConfig({
-    preset: 'smoke', data: DATA, backend: 'cpu', downscale: 32, trainViews: 20, batchSize: 32, iterations: 24,
-    gridStart: 8, gridEnd: 10, alphaMaskAt: [10, 18], upsampleAt: [14, 20], lrDecayRatio: 0.3, visEvery: 0, evalViews: 5, seed: 1, checkpointEvery: 6,
+    preset: 'smoke',
+    data: DATA,
+    backend: 'cpu',
+    downscale: 32,
+    trainViews: 20,
+    batchSize: 32,
+    iterations: 24,
+    gridStart: 8,
+    gridEnd: 10,
+    alphaMaskAt: [10, 18],
+    upsampleAt: [14, 20],
+    lrDecayRatio: 0.3,
+    visEvery: 0,
+    evalViews: 5,
+    seed: 1,
+    checkpointEvery: 6,
   });
   const nTest = testViewCount(cfg);
   const ids = evenlySpaced(nTest, 5);
@@ -47,7 +61,8 @@ describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)',
 
   async function trace(t: Trainer, name: string): Promise<Trace> {
     // a denser start (as in step-paths.test.ts), so that samples pass the weight threshold from the first step
-    for (const p of [...t.model.field.densityPlanes, ...t.model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 0.4;
+    for (const p of [...t.model.field.densityPlanes, ...t.model.field.densityLines])
+      for (let i = 0; i < p.data.length; i++) p.data[i] += 0.4;
     const out: Trace = { losses: [], schedule: [], psnr: NaN, checkpoint: join(dir, `${name}.trf`) };
     const save = (tr: Trainer) => {
       if (tr.iteration === 18) saveTrainer(out.checkpoint, tr);
@@ -58,7 +73,12 @@ describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)',
       if (e.type === 'step') out.losses.push(e.loss);
       if (e.type === 'schedule') out.schedule.push(`${e.iteration}:${e.action}`);
     }
-    out.psnr = (await t.evaluate(t.data.test.ids.map((_, i) => i), false)).psnr;
+    out.psnr = (
+      await t.evaluate(
+        t.data.test.ids.map((_, i) => i),
+        false,
+      )
+    ).psnr;
     await t.release();
     return out;
   }
@@ -88,7 +108,10 @@ describe.skipIf(skip)('DevicePath through the trainer = HostPath (cpu backend)',
     const d = readTrainerCheckpoint(device.checkpoint);
     expect(d.meta.iteration).toBe(18);
     expect(d.meta.adam.step).toBe(h.meta.adam.step);
-    const arrays = (c: typeof h) => [...c.state.params.map((p) => [p.name, p.data] as const), ...c.state.adam.m.map((m, i) => [`m${i}`, m] as const)];
+    const arrays = (c: typeof h) => [
+      ...c.state.params.map((p) => [p.name, p.data] as const),
+      ...c.state.adam.m.map((m, i) => [`m${i}`, m] as const),
+    ];
     const other = new Map(arrays(d));
     for (const [name, a] of arrays(h)) {
       const b = other.get(name)!;

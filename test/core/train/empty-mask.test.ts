@@ -39,7 +39,10 @@ it('an empty alpha mask stops the run with an error instead of training on no ra
   expect(events[events.length - 1].type).toBe('error');
   const steps = events.flatMap((e) => (e.type === 'step' ? [e] : []));
   const emptySteps = steps.filter((s) => !(s.raysPerSecond > 0) || !Number.isFinite(s.trainPSNR));
-  expect(emptySteps.map((s) => s.iteration), 'steps on an empty batch').toEqual([]);
+  expect(
+    emptySteps.map((s) => s.iteration),
+    'steps on an empty batch',
+  ).toEqual([]);
   const error = events.find((e) => e.type === 'error');
   expect(error, 'an error event').toBeDefined();
   expect(error && error.type === 'error' && error.message).toMatch(/alpha-mask update found no occupied cell/);

@@ -46,7 +46,11 @@ describe('no tensor leaks while training', () => {
   for (const decoder of ['mlp', 'siren', 'splitnet'] as const) {
     it(`host-kernel path (Trainer.run, ${decoder}): same numTensors after iteration 10 and 50`, async () => {
       expect(hostKernelsActive()).toBe(true);
-      const trainer = new Trainer(tinyConfig(decoder, 50), { train: randomPool(512, 11), test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
+      const trainer = new Trainer(
+        tinyConfig(decoder, 50),
+        { train: randomPool(512, 11), test: NO_VIEWS, testCount: 0 },
+        { name: 'cpu', reason: 'test' },
+      );
       const counts = new Map<number, number>();
       let decoded = 0;
       for await (const e of trainer.run()) {

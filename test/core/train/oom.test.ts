@@ -26,9 +26,12 @@ describe('isOutOfMemory', () => {
     expect(isOutOfMemory(msg)).toBe(true);
   });
 
-  it.each(['loss is NaN', 'shapes [3,4] and [5] are incompatible', 'a zoom into the room', 'ENOSPC: no space left on device'])('not: %s', (msg) => {
-    expect(isOutOfMemory(new Error(msg))).toBe(false);
-  });
+  it.each(['loss is NaN', 'shapes [3,4] and [5] are incompatible', 'a zoom into the room', 'ENOSPC: no space left on device'])(
+    'not: %s',
+    (msg) => {
+      expect(isOutOfMemory(new Error(msg))).toBe(false);
+    },
+  );
 });
 
 describe('outOfMemoryMessage', () => {
@@ -40,17 +43,39 @@ describe('outOfMemoryMessage', () => {
       'the tensorflow backend ran out of GPU memory at iteration 7 (batch 1024, grid 120x128x96); lower --batch, --chunk or --grid-end',
     );
     expect(outOfMemoryMessage('cpu', 3, 64, [8, 8, 8])).toMatch(/^the cpu backend ran out of memory at iteration 3/);
-    expect(renderOutOfMemoryMessage('webgpu', 4096)).toBe('the webgpu backend ran out of GPU memory while rendering (chunk 4096 rays); lower --chunk');
+    expect(renderOutOfMemoryMessage('webgpu', 4096)).toBe(
+      'the webgpu backend ran out of GPU memory while rendering (chunk 4096 rays); lower --chunk',
+    );
   });
 });
 
 it('an out-of-memory error while rendering the running test PSNR stops the trainer with that line', async () => {
   await initBackend('cpu');
   const cfg = resolveConfig({
-    preset: 'smoke', backend: 'cpu', iterations: 4, batchSize: 64, gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [],
-    densityComps: 2, appComps: 3, decoderWidth: 6, visEvery: 2, visViews: 1, seed: 4,
+    preset: 'smoke',
+    backend: 'cpu',
+    iterations: 4,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    decoderWidth: 6,
+    visEvery: 2,
+    visViews: 1,
+    seed: 4,
   });
-  const view: ViewSet = { width: 2, height: 2, focal: 2, poses: [new Float32Array(16)], images: [new Float32Array(12)], names: ['r_0'], ids: [0] };
+  const view: ViewSet = {
+    width: 2,
+    height: 2,
+    focal: 2,
+    poses: [new Float32Array(16)],
+    images: [new Float32Array(12)],
+    names: ['r_0'],
+    ids: [0],
+  };
   class TightGpu extends Trainer {
     override evaluate(): never {
       throw new Error('Failed to allocate buffer of size 268435456');

@@ -18,7 +18,18 @@ import type { TrainPath } from '../../../src/core/train/train-path';
 import { Trainer } from '../../../src/core/train/trainer';
 import { NO_VIEWS, randomPool } from './synthetic';
 
-const cfg = resolveConfig({ preset: 'smoke', backend: 'cpu', gridStart: 8, gridEnd: 8, densityComps: 2, appComps: 3, batchSize: 32, iterations: 4, visEvery: 0, seed: 3 });
+const cfg = resolveConfig({
+  preset: 'smoke',
+  backend: 'cpu',
+  gridStart: 8,
+  gridEnd: 8,
+  densityComps: 2,
+  appComps: 3,
+  batchSize: 32,
+  iterations: 4,
+  visEvery: 0,
+  seed: 3,
+});
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -34,7 +34,8 @@ const BACKEND = { name: 'cpu', reason: 'test' };
 /** The whole state as bytes and plain values, for exact comparison. */
 function snapshot(t: Trainer) {
   const s = t.state();
-  const bytes = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const bytes = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
   return {
     iteration: s.iteration,
     box: s.box,
@@ -57,8 +58,22 @@ async function drain(t: Trainer, hooks: Parameters<Trainer['run']>[0] = {}): Pro
 
 describe.skipIf(skip)('resume on real Lego pixels (cpu): bit-identical to the uninterrupted run', () => {
   const cfg: TrainConfig = resolveConfig({
-    preset: 'smoke', data: DATA, backend: 'cpu', downscale: 32, trainViews: 20, batchSize: 256, iterations: 40,
-    gridStart: 24, gridEnd: 32, alphaMaskAt: [20, 30], upsampleAt: [25, 35], lrDecayRatio: 0.3, visEvery: 0, evalViews: 5, seed: 1, checkpointEvery: 1,
+    preset: 'smoke',
+    data: DATA,
+    backend: 'cpu',
+    downscale: 32,
+    trainViews: 20,
+    batchSize: 256,
+    iterations: 40,
+    gridStart: 24,
+    gridEnd: 32,
+    alphaMaskAt: [20, 30],
+    upsampleAt: [25, 35],
+    lrDecayRatio: 0.3,
+    visEvery: 0,
+    evalViews: 5,
+    seed: 1,
+    checkpointEvery: 1,
   });
   const nTest = testViewCount(cfg);
   const ids = evenlySpaced(nTest, 5);
@@ -79,7 +94,10 @@ describe.skipIf(skip)('resume on real Lego pixels (cpu): bit-identical to the un
       if (e.type === 'error') throw new Error(e.message);
       if (e.type === 'schedule') events.push(`${e.iteration}:${e.action}`);
     }
-    const res = await t.evaluate(ids.map((_, i) => i), false);
+    const res = await t.evaluate(
+      ids.map((_, i) => i),
+      false,
+    );
     reference = { snap: snapshot(t), psnr: res.psnr, events };
   }, 300_000);
 
@@ -105,7 +123,10 @@ describe.skipIf(skip)('resume on real Lego pixels (cpu): bit-identical to the un
       expect(snap.sampler).toEqual(reference.snap.sampler);
       snap.params.forEach((p, i) => expect(p.data === reference.snap.params[i].data, `${p.name} bit-identical`).toBe(true));
       expect(snap).toEqual(reference.snap);
-      const res = await t.evaluate(ids.map((_, i) => i), false);
+      const res = await t.evaluate(
+        ids.map((_, i) => i),
+        false,
+      );
       console.log(`resume at ${k}: test PSNR ${res.psnr.toFixed(6)} dB, uninterrupted ${reference.psnr.toFixed(6)} dB`);
       expect(Math.abs(res.psnr - reference.psnr)).toBeLessThan(0.05);
       expect(res.psnr).toBe(reference.psnr);
@@ -116,8 +137,20 @@ describe.skipIf(skip)('resume on real Lego pixels (cpu): bit-identical to the un
 describe('resume on synthetic rays', () => {
   const tiny = (over: Record<string, unknown> = {}) =>
     resolveConfig({
-      preset: 'smoke', backend: 'cpu', iterations: 4, batchSize: 64, gridStart: 8, gridEnd: 8, upsampleAt: [], alphaMaskAt: [],
-      densityComps: 2, appComps: 3, decoderWidth: 6, visEvery: 0, seed: 4, ...over,
+      preset: 'smoke',
+      backend: 'cpu',
+      iterations: 4,
+      batchSize: 64,
+      gridStart: 8,
+      gridEnd: 8,
+      upsampleAt: [],
+      alphaMaskAt: [],
+      densityComps: 2,
+      appComps: 3,
+      decoderWidth: 6,
+      visEvery: 0,
+      seed: 4,
+      ...over,
     });
   const data = (seed = 2, count = 256): TrainData => ({ train: randomPool(count, seed), test: NO_VIEWS, testCount: 0 });
 

@@ -113,7 +113,8 @@ describe('HostPath (host kernels) = DevicePath (plain tf ops) on cpu', () => {
         const scale = maxAbs(mA);
         if (!(scale > 0)) problems.push(`${p.name}: zero gradient`);
         const gm = maxDiff(mA, mB);
-        if (gm.d > 1e-4 * scale) problems.push(`${p.name}: gradient[${gm.at}] ${mA[gm.at] * 10} vs ${mB[gm.at] * 10} (largest ${scale * 10})`);
+        if (gm.d > 1e-4 * scale)
+          problems.push(`${p.name}: gradient[${gm.at}] ${mA[gm.at] * 10} vs ${mB[gm.at] * 10} (largest ${scale * 10})`);
         // Adam's first step moves each entry by lr * g / (|g| + 1e-8): about +-lr wherever
         // |g| >> 1e-8, but ill-conditioned where |g| is near 1e-8, which float32 rounding noise
         // (1e-6 of the largest gradient) can reach. Parameters are compared where |g| >= 1e-6.

@@ -7,7 +7,12 @@ import { lookAt } from '../../../src/core/render/turntable';
 /** `count` rays from radius 4 towards random points of [-1.2, 1.2]^3, unit directions, rgb in [0, 1). */
 export function randomPool(count: number, seed: number): RayPool {
   const rng = new Rng(seed);
-  const pool: RayPool = { count, origins: new Float32Array(3 * count), dirs: new Float32Array(3 * count), rgbs: new Float32Array(3 * count) };
+  const pool: RayPool = {
+    count,
+    origins: new Float32Array(3 * count),
+    dirs: new Float32Array(3 * count),
+    rgbs: new Float32Array(3 * count),
+  };
   for (let r = 0; r < count; r++) {
     const o = [rng.normal(), rng.normal(), rng.normal()];
     const lo = Math.hypot(o[0], o[1], o[2]);
@@ -34,5 +39,13 @@ export function randomViews(n: number, size = 12, seed = 3): ViewSet {
   const rng = new Rng(seed);
   const poses = Array.from({ length: n }, (_, k) => lookAt([4 * Math.cos(k), 4 * Math.sin(k), 1], [0, 0, 0], [0, 0, 1]));
   const images = poses.map(() => Float32Array.from({ length: size * size * 3 }, () => rng.next()));
-  return { width: size, height: size, focal: size, poses, images, names: poses.map((_, k) => `./test/r_${k}`), ids: poses.map((_, k) => k) };
+  return {
+    width: size,
+    height: size,
+    focal: size,
+    poses,
+    images,
+    names: poses.map((_, k) => `./test/r_${k}`),
+    ids: poses.map((_, k) => k),
+  };
 }

@@ -64,7 +64,17 @@ interface Run {
 }
 
 function build(): Model {
-  const cfg = resolveConfig({ preset: 'smoke', backend: 'cpu', decoder: 'mlp', decoderWidth: 32, gridStart: 8, gridEnd: 11, densityComps: 2, appComps: 3, seed: 11 });
+  const cfg = resolveConfig({
+    preset: 'smoke',
+    backend: 'cpu',
+    decoder: 'mlp',
+    decoderWidth: 32,
+    gridStart: 8,
+    gridEnd: 11,
+    densityComps: 2,
+    appComps: 3,
+    seed: 11,
+  });
   const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
   for (const p of [...model.field.densityPlanes, ...model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 1.2;
   return model;
@@ -74,7 +84,12 @@ function build(): Model {
 function batches(): RayPool[] {
   const pool = randomPool(2000, 5);
   const rng = new Rng(9);
-  return Array.from({ length: STEPS }, () => gatherRays(pool, Array.from({ length: BATCH }, () => Math.floor(rng.next() * pool.count))));
+  return Array.from({ length: STEPS }, () =>
+    gatherRays(
+      pool,
+      Array.from({ length: BATCH }, () => Math.floor(rng.next() * pool.count)),
+    ),
+  );
 }
 
 /** Jittered sample plans as the trainer makes them; the jitter stream is the same on both runs. */
@@ -181,7 +196,9 @@ describe('training on webgpu agrees with cpu, step by step', () => {
     console.log(`loss cpu:    ${cpu.losses.map((l) => l.toFixed(6)).join(' ')}`);
     console.log(`loss webgpu: ${got.losses.map((l) => l.toFixed(6)).join(' ')}`);
     const firstBad = lossErr.findIndex((e) => e > LOSS_REL_TOL);
-    console.log(`loss rel err max ${Math.max(...lossErr).toExponential(2)}${firstBad >= 0 ? `, over ${LOSS_REL_TOL} from step ${firstBad}` : ''}`);
+    console.log(
+      `loss rel err max ${Math.max(...lossErr).toExponential(2)}${firstBad >= 0 ? `, over ${LOSS_REL_TOL} from step ${firstBad}` : ''}`,
+    );
     console.log(`param rel err: ${got.names.map((n, i) => `${n} ${paramErr[i].toExponential(2)}`).join(', ')}`);
 
     const badSteps = lossErr.map((e, i) => (e > LOSS_REL_TOL ? `step ${i}: ${got.losses[i]} vs ${cpu.losses[i]}` : '')).filter(Boolean);
