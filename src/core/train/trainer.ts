@@ -3,7 +3,7 @@
  * async stream of TrainEvents. Schedule changes happen at named points (schedule.ts); the
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
-import { positionsOf, strideViews, } from '../data/view-set';
+import { positionsOf, strideViews } from '../data/view-set';
 import { CheckpointError, DatasetError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
 import { BatchSampler, filterPool, type RayPool } from '../data/ray-pool';
@@ -20,6 +20,7 @@ import type { TrainData, TrainerControl, TrainerState } from './trainer-types';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
+import { runSummary } from './run-summary';
 import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
 import { choosePath } from './choose-path';
 import type { StepResult, TrainPath } from './train-path';
@@ -82,7 +83,8 @@ export class Trainer {
     this.poolKeep = raysHittingBox(data.train, box);
     this.sourceFingerprint = poolFingerprint(data.train);
     this.pool = filterPool(data.train, this.poolKeep);
-    if (this.pool.count === 0) throw new DatasetError(`none of the ${data.train.count} training rays hits the scene box; nothing to train on`);
+    if (this.pool.count === 0)
+      throw new DatasetError(`none of the ${data.train.count} training rays hits the scene box; nothing to train on`);
     this.sampler = new BatchSampler(this.pool.count, Math.min(cfg.batchSize, this.pool.count), this.rng);
     this.adam = this.newOptimizer();
   }
@@ -120,17 +122,22 @@ export class Trainer {
     const fail = (what: string) => new CheckpointError(`${source}: ${what}`);
     const train = this.data.train;
     if (s.pool.source !== train.count || s.pool.fingerprint !== this.sourceFingerprint) {
-      throw fail(`the training rays differ from the saved run's (${train.count} rays now, ${s.pool.source} then; were --data, --downscale or --train-views or the scene files changed?)`);
+      throw fail(
+        `the training rays differ from the saved run's (${train.count} rays now, ${s.pool.source} then; were --data, --downscale or --train-views or the scene files changed?)`,
+      );
     }
     const keep = s.pool.keep;
-    if (keep.length !== train.count || countFlags(keep) !== s.pool.count) throw fail(`ray-filter flags do not match the saved pool of ${s.pool.count} rays`);
+    if (keep.length !== train.count || countFlags(keep) !== s.pool.count)
+      throw fail(`ray-filter flags do not match the saved pool of ${s.pool.count} rays`);
     const params = modelParams(this.model);
     const names = params.map((p) => p.name).join(',');
-    if (s.params.map((p) => p.name).join(',') !== names) throw fail(`parameters do not match the config's model (${s.params.length} saved, ${params.length} expected)`);
+    if (s.params.map((p) => p.name).join(',') !== names)
+      throw fail(`parameters do not match the config's model (${s.params.length} saved, ${params.length} expected)`);
     if (s.adam.m.length !== params.length || s.adam.v.length !== params.length) throw fail('optimizer moments missing');
     s.params.forEach((p, i) => {
       const n = paramSize(p.shape);
-      if (p.data.length !== n || s.adam.m[i].length !== n || s.adam.v[i].length !== n) throw fail(`parameter ${p.name}: sizes do not match its shape [${p.shape}]`);
+      if (p.data.length !== n || s.adam.m[i].length !== n || s.adam.v[i].length !== n)
+        throw fail(`parameter ${p.name}: sizes do not match its shape [${p.shape}]`);
     });
     this.model.field.box = { min: [...s.box.min], max: [...s.box.max] };
     this.model.field.reso = [...s.reso];
@@ -175,7 +182,11 @@ export class Trainer {
   /** The first parameter or optimizer moment holding Inf or NaN, or null. */
   nonFinite(): string | null {
     const params = modelParams(this.model);
-    return firstNonFinite([...params, ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.m[i] })), ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.v[i] }))]);
+    return firstNonFinite([
+      ...params,
+      ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.m[i] })),
+      ...params.map((p, i) => ({ name: `Adam moment of ${p.name}`, data: this.adam.v[i] })),
+    ]);
   }
 
   /** The ray-marching step size of the current box and grid. */
@@ -288,7 +299,10 @@ export class Trainer {
         const bad = this.nonFinite();
         if (bad) {
           this.failed = true;
-          yield { type: 'error', message: `iteration ${this.iteration}: ${bad} is no longer finite (Inf or NaN) although the loss was; ${this.lrCause()}` };
+          yield {
+            type: 'error',
+            message: `iteration ${this.iteration}: ${bad} is no longer finite (Inf or NaN) although the loss was; ${this.lrCause()}`,
+          };
           return;
         }
         yield { type: 'checkpoint', iteration: this.iteration, path: await hooks.checkpoint(this) };
@@ -359,24 +373,7 @@ export class Trainer {
   }
 
   summary(testPSNR: number, testSSIM: number, evalViews: number): RunSummary {
-    const counts = paramCounts(this.model);
-    return {
-      decoder: this.cfg.decoder,
-      decoderWidth: this.model.decoder.width,
-      decoderParams: counts.decoder,
-      totalParams: counts.total,
-      preset: this.cfg.preset,
-      iterations: this.iteration,
-      backend: this.backend.name,
-      trainSeconds: this.trainSeconds,
-      testPSNR,
-      testSSIM,
-      evalViews,
-      imageSize: [this.data.test.width, this.data.test.height],
-      finalReso: [...this.model.field.reso],
-      finalBox: this.model.field.box,
-      seed: this.cfg.seed,
-    };
+    return runSummary(this, { testPSNR, testSSIM, evalViews });
   }
 }
 
