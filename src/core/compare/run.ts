@@ -11,7 +11,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config';
 import { ConfigError } from '../errors';
-import { CHECKPOINT_FILE, RunFolder } from '../io/run-folder';
+import { CHECKPOINT_FILE, createRunFolder, RunFolder } from '../io/run-folder';
 import { checkUnlocked, lockFolder } from '../io/run-lock';
 import { planResume } from '../run/resume-plan';
 import type { RunData } from '../run/scene-data';
@@ -105,20 +105,14 @@ export class ComparisonRunner {
         say(`${dir}: cannot continue (${(e as Error).message.split('\n')[0]}); starting this entry over`);
       }
     }
-    const finalCfg: TrainConfig = { ...cfg, out: dir };
+    let finalCfg: TrainConfig = { ...cfg, out: dir };
     let run: RunFolder;
     if (resume) {
       run = RunFolder.open(dir, 'compare');
       say(`${dir}: continuing from iteration ${resume.meta.iteration}`);
     } else {
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // incomplete and not resumable
-      run = RunFolder.create(dir, 'compare');
-      try {
-        run.writeJson('config.json', finalCfg);
-      } catch (e) {
-        run.close();
-        throw e;
-      }
+      ({ run, cfg: finalCfg } = createRunFolder(finalCfg, undefined, 'compare'));
     }
     return trainRun(finalCfg, run, this.data, this.backend, {
       resume,

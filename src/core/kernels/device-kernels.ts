@@ -16,6 +16,8 @@ export interface DeviceKernels {
   compositeWeights?(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D;
   /** New [param, m, v] (the inputs are left as they are). */
   adamUpdate?<T extends tf.Tensor>(param: T, m: T, v: T, grad: T, opts: AdamUpdateOptions): [T, T, T];
+  /** Called after every training step and render chunk (the webgpu backend trims its buffer pool). */
+  endStep?(): void;
 }
 
 const registry = new Map<string, DeviceKernels>();

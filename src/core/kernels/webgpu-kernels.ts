@@ -1,5 +1,6 @@
 /** The fused WebGPU kernels (WGSL through tfjs-backend-webgpu) as the webgpu backend's DeviceKernels. */
 import { adamUpdateWebgpu } from './webgpu-adam';
+import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
 import { compositeWeightsWebgpu } from './webgpu-composite';
 import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
@@ -9,4 +10,5 @@ export const WEBGPU_KERNELS: DeviceKernels = {
   vmSample: vmSampleWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
+  endStep: () => void trimWebgpuBufferPool(),
 };

@@ -9,6 +9,7 @@ import type { Decoder } from '../decoders/types';
 import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR } from '../field/geometry';
 import type { VMField } from '../field/vm';
+import { deviceKernelsFor } from '../kernels/device-kernels';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
 import { type DeviceMask, disposeSlots, placeSlots, uploadMask } from './device-slots';
@@ -116,6 +117,7 @@ class DeviceRenderPath implements RenderPath {
     const v = (await packed.data()) as Float32Array;
     tf.dispose([packed, w, sel.idx, o, d, u]);
     disposeSlots(slots);
+    deviceKernelsFor(tf.getBackend())?.endStep?.();
     const out: ChunkRender = { rgb: new Float32Array(3 * n), depth: new Float32Array(n), acc: new Float32Array(n) };
     for (let r = 0; r < n; r++) {
       out.rgb.set(v.subarray(5 * r, 5 * r + 3), 3 * r);

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RayPool } from '../data/ray-pool';
 import { NonFiniteLossError } from '../errors';
+import { deviceKernelsFor } from '../kernels/device-kernels';
 import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR } from '../field/geometry';
 import { type Model, modelParams } from '../model';
@@ -101,6 +102,7 @@ export class DevicePath implements TrainPath {
     const [lossValue, mseValue, samples] = await readback.data();
     tf.dispose([readback, value, mseT as unknown as tf.Scalar, ...grads, sel.idx, jitter, batch.o, batch.d, batch.target]);
     disposeSlots(slots);
+    deviceKernelsFor(tf.getBackend())?.endStep?.();
     await timer?.mark('readback');
     if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
     return { loss: lossValue, mse: mseValue, samples, decoded: sel.count };
