@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares .device/ (git-ignored) for a run on a lent GPU machine, which has no Node.js and no
 # network: Node's binary (xz), the bench and train CLIs bundled with esbuild, webgpu's linux-x64
-# dawn.node, the Vulkan loader packages, and small copies of the Lego scene. About 35 MB.
+# dawn.node, the Vulkan loader packages, and small copies of the Lego scene (about 53 MB; a carry
+# may hold 64 MiB).
 # Then, on the device (see scripts/device/run.sh): carry .device, run `bash .device/run.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
