@@ -285,13 +285,13 @@ export class TrainerHost {
     }
     await tick();
     // a device-resident training keeps its parameters on the device: renders read the host arrays
-    if (this.trainer && this.renders.pending()) await this.trainer.syncHost();
+    if (this.trainer && this.renders.pending()) await this.trainer.syncModel();
     await this.renders.serve();
     while (this.state === 'paused') {
       await new Promise<void>((r) => {
         this.wakeUp = r;
       });
-      if (this.trainer && this.renders.pending()) await this.trainer.syncHost();
+      if (this.trainer && this.renders.pending()) await this.trainer.syncModel();
       await this.renders.serve();
     }
   }

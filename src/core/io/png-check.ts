@@ -90,23 +90,24 @@ export function parsePngHeader(bytes: Uint8Array, path: string): PngHeader {
   return { width, height, depth, colorType, interlace };
 }
 
+/** Adam7 interlacing: [x0, y0, dx, dy] of the seven passes. */
+export const ADAM7_PASSES: readonly (readonly [number, number, number, number])[] = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
 /** Bytes of decompressed image data (filter bytes included) that the header calls for. */
 export function rawDataSize(h: PngHeader): number {
   const bits = COLOR_TYPES[h.colorType].channels * h.depth;
   const rows = (w: number, n: number) => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bits) / 8)) : 0);
   if (h.interlace === 0) return rows(h.width, h.height);
-  // Adam7: [x0, y0, dx, dy] of the seven passes
-  const passes = [
-    [0, 0, 8, 8],
-    [4, 0, 8, 8],
-    [0, 4, 4, 8],
-    [2, 0, 4, 4],
-    [0, 2, 2, 4],
-    [1, 0, 2, 2],
-    [0, 1, 1, 2],
-  ];
   let total = 0;
-  for (const [x0, y0, dx, dy] of passes) total += rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy));
+  for (const [x0, y0, dx, dy] of ADAM7_PASSES) total += rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy));
   return total;
 }
 

@@ -10,35 +10,33 @@ import * as tf from '@tensorflow/tfjs-core';
 
 let registered = false;
 
-/** dy reshaped to x's rank (size 1 on the reduced axes). */
-function expanded(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | undefined): tf.Tensor {
+/** dy broadcast back to x's shape over the reduced axes, and how many entries each output reduced. */
+function broadcastBack(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | undefined): { g: tf.Tensor; count: number } {
   const axes = tf.util.parseAxisParam(axis as number[], x.shape);
   const shape = x.shape.slice();
   for (const a of axes) shape[a] = 1;
-  return tf.reshape(dy, shape);
+  return { g: tf.broadcastTo(tf.reshape(dy, shape), x.shape), count: axes.reduce((n, a) => n * x.shape[a], 1) };
 }
+
+/** Sum: dy at every entry; Mean: dy / count. */
+const reduceGradient = (kernelName: string, mean: boolean): tf.GradConfig => ({
+  kernelName,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const { axis } = attrs as unknown as { axis: number | number[] };
+    return {
+      x: () => {
+        const { g, count } = broadcastBack(dy as tf.Tensor, x, axis);
+        return mean ? tf.div(g, count) : g;
+      },
+    };
+  },
+});
 
 export function registerDeviceReduceGradients(): void {
   if (registered) return;
-  tf.registerGradient({
-    kernelName: tf.Sum,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as tf.SumAttrs;
-      return { x: () => tf.broadcastTo(expanded(dy as tf.Tensor, x, axis), x.shape) };
-    },
-  });
-  tf.registerGradient({
-    kernelName: tf.Mean,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { axis } = attrs as unknown as tf.MeanAttrs;
-      const axes = tf.util.parseAxisParam(axis as number[], x.shape);
-      const reduceSize = axes.reduce((n, a) => n * x.shape[a], 1);
-      return { x: () => tf.div(tf.broadcastTo(expanded(dy as tf.Tensor, x, axis), x.shape), reduceSize) };
-    },
-  });
+  tf.registerGradient(reduceGradient(tf.Sum, false));
+  tf.registerGradient(reduceGradient(tf.Mean, true));
   registered = true;
 }

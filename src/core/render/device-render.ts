@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Decoder } from '../decoders/types';
 import type { ParamGroups } from '../params';
-import type { DeviceSlots } from './device-slots';
+import { type DeviceSlots, deviceRange } from './device-slots';
 import type { FieldOps } from './field-ops';
 import type { RenderConstants } from './render-batch';
 
@@ -26,14 +26,6 @@ export function slotWeights(ops: FieldOps, p: ParamGroups<tf.Tensor>, s: DeviceS
 export interface SlotSelection {
   count: number;
   idx: tf.Tensor1D;
-}
-
-/**
- * 0, 1, ..., n-1 as int32, made on the device (tf.range is filled on the host and uploaded);
- * exact while n <= 2^24, far above any batch's slot count.
- */
-export function deviceIota(n: number): tf.Tensor1D {
-  return tf.tidy(() => tf.cast(tf.sub(tf.cumsum(tf.fill([n], 1)), 1), 'int32') as tf.Tensor1D);
 }
 
 /** Spreads the writes of unselected slots over this many dump entries, so no single address takes them all. */
@@ -55,7 +47,7 @@ export async function selectSlots(w: tf.Tensor2D, threshold: number): Promise<Sl
   }
   const idx = tf.tidy(() => {
     const total = sel.shape[0];
-    const ids = deviceIota(total);
+    const ids = tf.cast(deviceRange(total), 'int32'); // exact: a batch has far fewer than 2^24 slots
     const int = (v: number) => tf.scalar(v, 'int32');
     const pos = tf.sub(tf.cumsum(sel), int(1));
     const dump = tf.add(tf.mod(ids, int(DUMP)), int(count));

@@ -43,6 +43,39 @@ export function uploadMask(m: AlphaMask): DeviceMask {
   return { box: m.box, reso: [...m.reso], data: tf.tensor1d(Float32Array.from(m.data)) };
 }
 
+/**
+ * The device copy of the current alpha mask: uploaded when a different mask is asked for (a mask
+ * changes only at its schedule points), kept otherwise, so steps and rendered views reuse it.
+ */
+export class MaskUpload {
+  private held: { source: AlphaMask; backend: tf.KernelBackend; device: DeviceMask } | null = null;
+
+  get(mask: AlphaMask | null): DeviceMask | null {
+    if (!mask) return null;
+    const backend = tf.backend();
+    if (this.held?.source === mask && this.held.backend === backend) return this.held.device;
+    this.dispose();
+    this.held = { source: mask, backend, device: uploadMask(mask) };
+    return this.held.device;
+  }
+
+  dispose(): void {
+    const held = this.held;
+    this.held = null;
+    if (!held || held.device.data.isDisposed) return;
+    try {
+      held.device.data.dispose();
+    } catch {
+      // its backend was removed (its memory went with it)
+    }
+  }
+}
+
+/** 0, 1, ..., n-1 as float32, made on the device (tf.range fills them on the host and uploads); exact while n <= 2^24. */
+export function deviceRange(n: number): tf.Tensor1D {
+  return tf.tidy(() => tf.sub(tf.cumsum(tf.fill([n], 1)), 1) as tf.Tensor1D);
+}
+
 /** Ray/box entry and exit per ray (slab test, zero direction components as 1e-6): [R] each. */
 function rayBoxTf(o: tf.Tensor2D, d: tf.Tensor2D, box: Box): { tIn: tf.Tensor1D; tOut: tf.Tensor1D } {
   const dd = tf.where(tf.equal(d, 0), tf.fill(d.shape, 1e-6), d);
@@ -101,7 +134,7 @@ export function placeSlots(origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor
     const { tIn, tOut } = rayBoxTf(origins, dirs, o.box);
     const hits = tf.greater(tOut, tIn);
     const tMin = tf.clipByValue(tIn, o.near, o.far);
-    const k = tf.sub(tf.cumsum(tf.fill([n], 1)), 1) as tf.Tensor1D; // 0..n-1 made on the device (tf.range uploads)
+    const k = deviceRange(n);
     const t = tf.add(tf.expandDims(tMin, 1), tf.mul(tf.add(tf.expandDims(k, 0), tf.expandDims(u, 1)), o.step)) as tf.Tensor2D; // [R, n]
     const x = tf.reshape(tf.add(tf.expandDims(origins, 1), tf.mul(tf.expandDims(dirs, 1), tf.expandDims(t, 2))), [R * n, 3]) as tf.Tensor2D;
     const lo = tf.tensor1d(o.box.min);

@@ -12,7 +12,7 @@ import type { VMField } from '../field/vm';
 import { deviceKernelsFor } from '../kernels/device-kernels';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
-import { type DeviceMask, disposeSlots, placeSlots, uploadMask } from './device-slots';
+import { type DeviceMask, disposeSlots, MaskUpload, placeSlots } from './device-slots';
 import { type FieldOps, fieldOpsFor } from './field-ops';
 import { RENDER_CONSTANTS, renderBatch } from './render-batch';
 import { planSamples } from './samples';
@@ -83,6 +83,12 @@ class HostRenderPath implements RenderPath {
   }
 }
 
+/**
+ * The mask of the views being rendered, kept on the device across render calls: an evaluation
+ * renders view after view with the same mask, which is then uploaded once, not once per view.
+ */
+const renderMask = new MaskUpload();
+
 class DeviceRenderPath implements RenderPath {
   readonly name = 'device' as const;
   private mask: DeviceMask | null = null;
@@ -90,8 +96,7 @@ class DeviceRenderPath implements RenderPath {
   constructor(private readonly ops: FieldOps) {}
 
   begin(mask: AlphaMask | null): void {
-    this.release();
-    this.mask = mask ? uploadMask(mask) : null;
+    this.mask = renderMask.get(mask);
   }
 
   async renderChunk(c: ChunkInput): Promise<ChunkRender> {
@@ -128,8 +133,7 @@ class DeviceRenderPath implements RenderPath {
   }
 
   release(): void {
-    this.mask?.data.dispose();
-    this.mask = null;
+    this.mask = null; // the upload stays for the next render call (renderMask)
   }
 }
 

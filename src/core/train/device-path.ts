@@ -11,12 +11,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RayPool } from '../data/ray-pool';
 import { NonFiniteLossError } from '../errors';
 import { deviceKernelsFor } from '../kernels/device-kernels';
-import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR } from '../field/geometry';
 import { type Model, modelParams } from '../model';
 import { densityFactorsOf, groupParams, type Param, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from '../render/device-render';
-import { type DeviceMask, disposeSlots, placeSlots, uploadMask } from '../render/device-slots';
+import { disposeSlots, MaskUpload, placeSlots } from '../render/device-slots';
 import type { FieldOps } from '../render/field-ops';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import type { AdamState } from './adam';
@@ -41,9 +40,10 @@ export class DevicePath implements TrainPath {
   readonly name = 'device' as const;
   private resident: Resident | null = null;
   private pool: ResidentPool | null = null;
-  private mask: { source: AlphaMask; device: DeviceMask } | null = null;
-  /** The device holds steps the host arrays have not seen. */
-  private hostStale = false;
+  private readonly mask = new MaskUpload();
+  /** The device holds steps the host's parameter arrays / Adam moments have not seen. */
+  private paramsStale = false;
+  private momentsStale = false;
 
   constructor(readonly ops: FieldOps) {}
 
@@ -52,7 +52,7 @@ export class DevicePath implements TrainPath {
     timer?.begin();
     const r = this.ensureResident(s.model, s.adam);
     const pool = this.ensurePool(s.pool);
-    const mask = this.ensureMask(s.mask);
+    const mask = this.mask.get(s.mask);
     const B = s.indices.length;
     const u = new Float32Array(B);
     for (let i = 0; i < B; i++) u[i] = s.rng.next();
@@ -96,7 +96,8 @@ export class DevicePath implements TrainPath {
     const { value, grads } = tf.tidy(() => tf.valueAndGrads(loss)(r.params));
     await timer?.mark('forward+backward');
     adamStepDevice(s.adam, r, grads);
-    this.hostStale = true;
+    this.paramsStale = true;
+    this.momentsStale = true;
     await timer?.mark('adam');
     const readback = tf.tidy(() => tf.stack([value, mseT as unknown as tf.Scalar, tf.sum(slots.valid)]));
     const [lossValue, mseValue, samples] = await readback.data();
@@ -108,21 +109,27 @@ export class DevicePath implements TrainPath {
     return { loss: lossValue, mse: mseValue, samples, decoded: sel.count };
   }
 
-  async syncToHost(model: Model, adam: AdamState): Promise<void> {
+  async syncToHost(model: Model, adam: AdamState, what: 'all' | 'params' = 'all'): Promise<void> {
     const r = this.resident;
-    if (!r || !this.hostStale) return;
-    const params = modelParams(model);
+    if (!r) return;
     const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
-    for (let i = 0; i < params.length; i++) {
-      params[i].data = await read(r.params[i]);
-      adam.m[i] = await read(r.m[i]);
-      adam.v[i] = await read(r.v[i]);
+    if (this.paramsStale) {
+      const params = modelParams(model);
+      for (let i = 0; i < params.length; i++) params[i].data = await read(r.params[i]);
+      this.paramsStale = false;
     }
-    this.hostStale = false;
+    if (what === 'all' && this.momentsStale) {
+      for (let i = 0; i < r.m.length; i++) {
+        adam.m[i] = await read(r.m[i]);
+        adam.v[i] = await read(r.v[i]);
+      }
+      this.momentsStale = false;
+    }
   }
 
   invalidate(): void {
-    if (this.hostStale) throw new Error('DevicePath.invalidate: the host arrays are older than the device state (call syncToHost first)');
+    if (this.paramsStale || this.momentsStale)
+      throw new Error('DevicePath.invalidate: the host arrays are older than the device state (call syncToHost first)');
     this.disposeResident();
   }
 
@@ -133,9 +140,8 @@ export class DevicePath implements TrainPath {
   dispose(): void {
     this.disposeResident();
     if (this.pool) tf.dispose([this.pool.origins, this.pool.dirs, this.pool.rgbs]);
-    if (this.mask) this.mask.device.data.dispose();
+    this.mask.dispose();
     this.pool = null;
-    this.mask = null;
   }
 
   private disposeResident(): void {
@@ -168,13 +174,5 @@ export class DevicePath implements TrainPath {
     const t = (a: Float32Array) => tf.tensor2d(a, [pool.count, 3]);
     this.pool = { source: pool, origins: t(pool.origins), dirs: t(pool.dirs), rgbs: t(pool.rgbs) };
     return this.pool;
-  }
-
-  private ensureMask(mask: AlphaMask | null): DeviceMask | null {
-    if (!mask) return null;
-    if (this.mask?.source === mask) return this.mask.device;
-    this.mask?.device.data.dispose();
-    this.mask = { source: mask, device: uploadMask(mask) };
-    return this.mask.device;
   }
 }

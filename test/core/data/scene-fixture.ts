@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import { ADAM7_PASSES } from '../../../src/core/io/png-check';
 
 export function tempDir(tag = 'data'): string {
   return mkdtempSync(join(tmpdir(), `tensorf-test-${tag}-`));
@@ -115,17 +116,8 @@ export function encodePng(width: number, height: number, depth: number, colorTyp
 
 /** An 8-bit RGBA image (H*W*4 bytes) encoded Adam7-interlaced (filter 0 on every row). */
 export function encodeInterlacedRgba(width: number, height: number, rgba: Uint8Array): Buffer {
-  const passes = [
-    [0, 0, 8, 8],
-    [4, 0, 8, 8],
-    [0, 4, 4, 8],
-    [2, 0, 4, 4],
-    [0, 2, 2, 4],
-    [1, 0, 2, 2],
-    [0, 1, 1, 2],
-  ];
   const rows: Buffer[] = [];
-  for (const [x0, y0, dx, dy] of passes) {
+  for (const [x0, y0, dx, dy] of ADAM7_PASSES) {
     if (x0 >= width || y0 >= height) continue;
     for (let y = y0; y < height; y += dy) {
       const row: number[] = [0];
