@@ -17,14 +17,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { trainRun, type RunOptions } from '../../../src/core/run/train-run';
 import { initBackend } from '../../../src/core/backend';
-import { resolveConfig, type TrainConfig } from '../../../src/core/config';
+import type { TrainConfig } from '../../../src/core/config';
 import { fileIo } from '../../../src/core/io/atomic';
 import { readTrainerCheckpoint } from '../../../src/core/train/trainer-checkpoint';
 import { CHECKPOINT_FILE, RunFolder } from '../../../src/core/io/run-folder';
 import type { TrainEvent } from '../../../src/core/train/events';
 import type { Trainer } from '../../../src/core/train/trainer';
 import { tempDir } from '../data/scene-fixture';
-import { NO_VIEWS, randomPool } from '../train/synthetic';
+import { NO_VIEWS, randomPool, tinyConfig } from '../train/synthetic';
 
 const tmp = tempDir('faults');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,24 +40,7 @@ const BACKEND = { name: 'cpu', reason: 'test' };
 const DATA: RunData = { train: randomPool(256, 2), test: NO_VIEWS, testCount: 0, evalIds: [] };
 
 function config(name: string, over: Partial<TrainConfig> = {}): TrainConfig {
-  return resolveConfig({
-    preset: 'smoke',
-    backend: 'cpu',
-    iterations: 6,
-    batchSize: 64,
-    gridStart: 8,
-    gridEnd: 8,
-    upsampleAt: [],
-    alphaMaskAt: [],
-    densityComps: 2,
-    appComps: 3,
-    decoderWidth: 6,
-    visEvery: 0,
-    seed: 4,
-    checkpointEvery: 1,
-    out: join(tmp, name),
-    ...over,
-  });
+  return tinyConfig({ checkpointEvery: 1, out: join(tmp, name), ...over });
 }
 
 /** A fresh run folder with config.json, as train:lego makes it. */

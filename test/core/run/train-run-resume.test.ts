@@ -16,7 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
-import { resolveConfig, type TrainConfig } from '../../../src/core/config';
+import type { TrainConfig } from '../../../src/core/config';
 import { ConfigError, RunFolderError } from '../../../src/core/errors';
 import { CHECKPOINT_FILE, checkRunTarget, createRunFolder, readHistory, restartable, RunFolder } from '../../../src/core/io/run-folder';
 import { LOCK_FILE } from '../../../src/core/io/run-lock';
@@ -28,7 +28,7 @@ import type { TrainEvent } from '../../../src/core/train/events';
 import type { Trainer } from '../../../src/core/train/trainer';
 import { readTrainerCheckpoint } from '../../../src/core/train/trainer-checkpoint';
 import { tempDir } from '../data/scene-fixture';
-import { randomPool, randomViews } from '../train/synthetic';
+import { randomPool, randomViews, tinyConfig } from '../train/synthetic';
 
 const tmp = tempDir('train-run-resume');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,25 +40,7 @@ const BACKEND = { name: 'cpu', reason: 'test' };
 const DATA: RunData = { train: randomPool(256, 2), test: randomViews(4), testCount: 4, evalIds: [0, 1, 2, 3] };
 
 function config(name: string, over: Partial<TrainConfig> = {}): TrainConfig {
-  return resolveConfig({
-    preset: 'smoke',
-    backend: 'cpu',
-    iterations: 6,
-    batchSize: 64,
-    gridStart: 8,
-    gridEnd: 8,
-    upsampleAt: [],
-    alphaMaskAt: [],
-    densityComps: 2,
-    appComps: 3,
-    decoderWidth: 6,
-    visEvery: 0,
-    seed: 4,
-    checkpointEvery: 0,
-    chunk: 64,
-    out: join(tmp, name),
-    ...over,
-  });
+  return tinyConfig({ checkpointEvery: 0, chunk: 64, out: join(tmp, name), ...over });
 }
 
 async function train(

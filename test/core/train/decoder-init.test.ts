@@ -2,33 +2,17 @@
 // appearance features; the default init does not.
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
-import { resolveConfig, type SplitnetInit } from '../../../src/core/config';
+import type { SplitnetInit } from '../../../src/core/config';
 import type { TrainEvent } from '../../../src/core/train/events';
 import { Trainer } from '../../../src/core/train/trainer';
-import { NO_VIEWS, randomPool } from './synthetic';
+import { NO_VIEWS, randomPool, tinyConfig } from './synthetic';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
 
 async function firstEvents(init: SplitnetInit): Promise<{ events: TrainEvent[]; before: Float32Array; afterInit: Float32Array | null }> {
-  const cfg = resolveConfig({
-    preset: 'smoke',
-    backend: 'cpu',
-    decoder: 'splitnet',
-    splitnetInit: init,
-    iterations: 1,
-    batchSize: 64,
-    gridStart: 8,
-    gridEnd: 8,
-    upsampleAt: [],
-    alphaMaskAt: [],
-    densityComps: 2,
-    appComps: 3,
-    decoderWidth: 6,
-    visEvery: 0,
-    seed: 4,
-  });
+  const cfg = tinyConfig({ decoder: 'splitnet', splitnetInit: init, iterations: 1 });
   const trainer = new Trainer(cfg, { train: randomPool(256, 2), test: NO_VIEWS, testCount: 0 }, { name: 'cpu', reason: 'test' });
   const before = trainer.model.decoder.params[0].data.slice();
   const events: TrainEvent[] = [];

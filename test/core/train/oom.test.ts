@@ -6,11 +6,10 @@
 import type { ViewSet } from '../../../src/core/data/view-set';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/core/backend';
-import { resolveConfig } from '../../../src/core/config';
 import type { TrainEvent } from '../../../src/core/train/events';
 import { isOutOfMemory, outOfMemoryMessage, renderOutOfMemoryMessage } from '../../../src/core/train/oom';
 import { Trainer } from '../../../src/core/train/trainer';
-import { randomPool } from './synthetic';
+import { randomPool, tinyConfig } from './synthetic';
 
 describe('isOutOfMemory', () => {
   it.each([
@@ -51,22 +50,7 @@ describe('outOfMemoryMessage', () => {
 
 it('an out-of-memory error while rendering the running test PSNR stops the trainer with that line', async () => {
   await initBackend('cpu');
-  const cfg = resolveConfig({
-    preset: 'smoke',
-    backend: 'cpu',
-    iterations: 4,
-    batchSize: 64,
-    gridStart: 8,
-    gridEnd: 8,
-    upsampleAt: [],
-    alphaMaskAt: [],
-    densityComps: 2,
-    appComps: 3,
-    decoderWidth: 6,
-    visEvery: 2,
-    visViews: 1,
-    seed: 4,
-  });
+  const cfg = tinyConfig({ iterations: 4, visEvery: 2, visViews: 1 });
   const view: ViewSet = {
     width: 2,
     height: 2,

@@ -20,7 +20,7 @@ import { loadTestViews, loadTrainPool, testViewCount } from '../../../src/core/r
 import { readTrainerCheckpoint, restoreTrainer, saveTrainer } from '../../../src/core/train/trainer-checkpoint';
 import { Trainer, type TrainData } from '../../../src/core/train/trainer';
 import { tempDir } from '../data/scene-fixture';
-import { NO_VIEWS, randomPool } from './synthetic';
+import { NO_VIEWS, randomPool, tinyConfig } from './synthetic';
 
 const DATA = 'datasets/nerf_synthetic/lego';
 const skip = !existsSync(`${DATA}/transforms_train.json`) && process.env.TENSORF_REQUIRE_DATA !== '1';
@@ -135,23 +135,7 @@ describe.skipIf(skip)('resume on real Lego pixels (cpu): bit-identical to the un
 });
 
 describe('resume on synthetic rays', () => {
-  const tiny = (over: Record<string, unknown> = {}) =>
-    resolveConfig({
-      preset: 'smoke',
-      backend: 'cpu',
-      iterations: 4,
-      batchSize: 64,
-      gridStart: 8,
-      gridEnd: 8,
-      upsampleAt: [],
-      alphaMaskAt: [],
-      densityComps: 2,
-      appComps: 3,
-      decoderWidth: 6,
-      visEvery: 0,
-      seed: 4,
-      ...over,
-    });
+  const tiny = (over: Record<string, unknown> = {}) => tinyConfig({ iterations: 4, ...over });
   const data = (seed = 2, count = 256): TrainData => ({ train: randomPool(count, seed), test: NO_VIEWS, testCount: 0 });
 
   it('a checkpoint after the decoder-init event and before the first step: the init does not run again', async () => {

@@ -1,6 +1,7 @@
 /** Synthetic training data for the trainer tests: random rays through the Lego box, random colours. */
 import type { ViewSet } from '../../../src/core/data/view-set';
 import type { RayPool } from '../../../src/core/data/ray-pool';
+import { resolveConfig, type TrainConfig } from '../../../src/core/config';
 import { Rng } from '../../../src/core/random';
 import { lookAt } from '../../../src/core/render/turntable';
 
@@ -48,4 +49,27 @@ export function randomViews(n: number, size = 12, seed = 3): ViewSet {
     names: poses.map((_, k) => `./test/r_${k}`),
     ids: poses.map((_, k) => k),
   };
+}
+
+/**
+ * A tiny cpu training config for trainer and run tests: an 8^3 grid, 2 and 3 components, a
+ * 6-wide decoder, 64-ray batches, no schedule, no running evaluation; `over` changes any field.
+ */
+export function tinyConfig(over: Record<string, unknown> = {}): TrainConfig {
+  return resolveConfig({
+    preset: 'smoke',
+    backend: 'cpu',
+    iterations: 6,
+    batchSize: 64,
+    gridStart: 8,
+    gridEnd: 8,
+    upsampleAt: [],
+    alphaMaskAt: [],
+    densityComps: 2,
+    appComps: 3,
+    decoderWidth: 6,
+    visEvery: 0,
+    seed: 4,
+    ...over,
+  });
 }
