@@ -11,12 +11,10 @@ import type { RayPool } from '../data/ray-pool';
 import { meanAbsSum } from '../render/ops';
 import { renderBatch } from '../render/render-batch';
 import type { SamplePlan } from '../render/samples';
+import type { StepResult } from './train-path';
 
-export interface HostStepResult {
-  loss: number;
-  mse: number;
-  decoded: number;
-}
+/** A host step's result; the host path adds the sample count (train-path.ts StepResult). */
+export type HostStepResult = Omit<StepResult, 'samples'>;
 
 /** Loss, MSE and the gradient of every parameter (in modelParams order); parameters untouched. */
 export function hostGradients(
