@@ -284,14 +284,11 @@ export class TrainerHost {
       if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
-    // a device-resident training keeps its parameters on the device: renders read the host arrays
-    if (this.trainer && this.renders.pending()) await this.trainer.syncModel();
     await this.renders.serve();
     while (this.state === 'paused') {
       await new Promise<void>((r) => {
         this.wakeUp = r;
       });
-      if (this.trainer && this.renders.pending()) await this.trainer.syncModel();
       await this.renders.serve();
     }
   }

@@ -10,6 +10,8 @@ import { evaluateViews, renderView } from '../core/eval/evaluate';
 import { errorMap, mse, psnrFromMse } from '../core/eval/metrics';
 import type { AlphaMask } from '../core/field/alpha-mask';
 import type { Model } from '../core/model';
+import type { ParamGroups } from '../core/params';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Trainer, visViewIds } from '../core/train/trainer';
 import type { ClientMessage, ServerMessage } from '../protocol/messages';
 import { focalFromFovY, image64, rgbToRgba, toRgba } from './frames';
@@ -26,11 +28,24 @@ export interface ViewSource {
   iteration: number;
   test: ViewSet | null;
   testCount: number;
+  /** The parameters on the device while a device-resident training holds them (else the model's host arrays are rendered). */
+  deviceParams?: () => ParamGroups<tf.Tensor> | null;
 }
 
-/** A trainer's current model as a render source (a snapshot of its iteration). */
+/**
+ * A trainer's current model as a render source (a snapshot of its iteration). A device-resident
+ * training is rendered from its parameters on the device, so nothing is downloaded per frame.
+ */
 export function trainerSource(t: Trainer): ViewSource {
-  return { model: t.model, mask: t.mask, cfg: t.cfg, iteration: t.iteration, test: t.data.test, testCount: t.data.testCount };
+  return {
+    model: t.model,
+    mask: t.mask,
+    cfg: t.cfg,
+    iteration: t.iteration,
+    test: t.data.test,
+    testCount: t.data.testCount,
+    deviceParams: () => t.path.deviceParams(),
+  };
 }
 
 export type RenderRequest = Extract<ClientMessage, { type: 'render' }>;
@@ -53,7 +68,7 @@ export function frameSize(width: number, height: number, secondsPerRay: number, 
   return [side(width), side(height)];
 }
 
-const ctxOf = (src: ViewSource) => ({ mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk });
+const ctxOf = (src: ViewSource) => ({ mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk, params: src.deviceParams?.() ?? null });
 
 /** A viewport frame. The cost per ray changes by 10x and more as density spreads or the mask tightens, so each frame is sized from a 16x16 probe of the same view rendered just before it. */
 export async function renderFrame(src: ViewSource, m: RenderRequest, seconds: number): Promise<Extract<ServerMessage, { type: 'frame' }>> {

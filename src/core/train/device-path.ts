@@ -41,9 +41,8 @@ export class DevicePath implements TrainPath {
   private resident: Resident | null = null;
   private pool: ResidentPool | null = null;
   private readonly mask = new MaskUpload();
-  /** The device holds steps the host's parameter arrays / Adam moments have not seen. */
-  private paramsStale = false;
-  private momentsStale = false;
+  /** The device holds steps the host arrays have not seen. */
+  private hostStale = false;
 
   constructor(readonly ops: FieldOps) {}
 
@@ -96,8 +95,7 @@ export class DevicePath implements TrainPath {
     const { value, grads } = tf.tidy(() => tf.valueAndGrads(loss)(r.params));
     await timer?.mark('forward+backward');
     adamStepDevice(s.adam, r, grads);
-    this.paramsStale = true;
-    this.momentsStale = true;
+    this.hostStale = true;
     await timer?.mark('adam');
     const readback = tf.tidy(() => tf.stack([value, mseT as unknown as tf.Scalar, tf.sum(slots.valid)]));
     const [lossValue, mseValue, samples] = await readback.data();
@@ -109,27 +107,21 @@ export class DevicePath implements TrainPath {
     return { loss: lossValue, mse: mseValue, samples, decoded: sel.count };
   }
 
-  async syncToHost(model: Model, adam: AdamState, what: 'all' | 'params' = 'all'): Promise<void> {
+  async syncToHost(model: Model, adam: AdamState): Promise<void> {
     const r = this.resident;
-    if (!r) return;
+    if (!r || !this.hostStale) return;
+    const params = modelParams(model);
     const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
-    if (this.paramsStale) {
-      const params = modelParams(model);
-      for (let i = 0; i < params.length; i++) params[i].data = await read(r.params[i]);
-      this.paramsStale = false;
+    for (let i = 0; i < params.length; i++) {
+      params[i].data = await read(r.params[i]);
+      adam.m[i] = await read(r.m[i]);
+      adam.v[i] = await read(r.v[i]);
     }
-    if (what === 'all' && this.momentsStale) {
-      for (let i = 0; i < r.m.length; i++) {
-        adam.m[i] = await read(r.m[i]);
-        adam.v[i] = await read(r.v[i]);
-      }
-      this.momentsStale = false;
-    }
+    this.hostStale = false;
   }
 
   invalidate(): void {
-    if (this.paramsStale || this.momentsStale)
-      throw new Error('DevicePath.invalidate: the host arrays are older than the device state (call syncToHost first)');
+    if (this.hostStale) throw new Error('DevicePath.invalidate: the host arrays are older than the device state (call syncToHost first)');
     this.disposeResident();
   }
 

@@ -44,8 +44,8 @@ export interface StepResult {
 export interface TrainPath {
   readonly name: 'host' | 'device';
   step(s: StepInput): Promise<StepResult>;
-  /** Makes the model's parameter arrays and (with 'all') the Adam moments current (a no-op on the host path). */
-  syncToHost(model: Model, adam: AdamState, what?: 'all' | 'params'): Promise<void>;
+  /** Makes the model's parameter arrays and the Adam moments current (a no-op on the host path). */
+  syncToHost(model: Model, adam: AdamState): Promise<void>;
   /** The host arrays changed (upsampling, shrinking, a new optimizer, a restored state, new rays, a new mask). */
   invalidate(): void;
   /** The current parameters as tensors for rendering, or null to wrap the host arrays. */

@@ -167,14 +167,11 @@ export class Trainer {
   /**
    * Brings the model's parameter arrays and the Adam moments up to date with the training
    * (device-resident paths keep them on the device between steps): before reading them on the
-   * host (a checkpoint, a schedule change). `syncModel` brings the parameters alone, for renders.
+   * host (a checkpoint, a schedule change). Renders between steps need none: they use the
+   * parameters on the device (path.deviceParams()).
    */
   syncHost(): Promise<void> {
-    return this.path.syncToHost(this.model, this.adam, 'all');
-  }
-
-  syncModel(): Promise<void> {
-    return this.path.syncToHost(this.model, this.adam, 'params');
+    return this.path.syncToHost(this.model, this.adam);
   }
 
   /** Frees what the training keeps on the device (the model's host arrays are synchronised first). */
