@@ -11,6 +11,7 @@ import { rendererConfig } from './vite.renderer.config';
 const external = [
   'electron',
   'webgpu',
+  'esbuild',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
   ...builtinModules,

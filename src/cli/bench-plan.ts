@@ -82,6 +82,16 @@ export function parseCounts(flags: Record<string, string>): { fromIteration?: nu
   return { fromIteration: positiveInt('from-iteration', flags['from-iteration'], 0), iters: positiveInt('iters', flags.iters, 1) ?? 5 };
 }
 
+/** --threads LIST: the thread counts each cpu case runs with (default 1 and the machine's cores). */
+export function parseThreadList(raw: string | undefined, cores: number): number[] {
+  if (raw === undefined) return [...new Set([1, cores])];
+  const counts = raw.split(',').map((t) => Number(t));
+  for (const [i, n] of counts.entries())
+    if (!(Number.isInteger(n) && n >= 1 && n <= 256))
+      throw new ConfigError(`--threads: expected a comma-separated list of thread counts 1..256, got '${raw.split(',')[i]}'`);
+  return counts;
+}
+
 /** The cases of one bench invocation, for one backend. */
 export function planCases(p: PlanInput, backend: string): PlannedCase[] {
   const ck = p.checkpoint;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--cases quick,thesis-early] [--from-iteration A]
+ * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--threads 1,2] [--cases quick,thesis-early] [--from-iteration A]
  * [--iters N] [--checkpoint PATH] [--sync-phases] [--out bench.json] [training flags]`: steps of a
  * real run, per backend and case: median milliseconds per step and per phase, rays per second,
  * decoded samples, bytes up and down per step, peak memory. Writes bench.json. `--help` prints
@@ -16,7 +16,8 @@ import { loadTestViews, loadTrainPool } from '../core/run/scene-data';
 import { Trainer } from '../core/train/trainer';
 import { readTrainerCheckpoint, restoreTrainer } from '../core/train/trainer-checkpoint';
 import { parseArgs, takeFlags } from './args';
-import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, planCases, type PlannedCase } from './bench-plan';
+import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, parseThreadList, planCases, type PlannedCase } from './bench-plan';
+import { defaultThreads, pool, startThreads } from '../core/parallel/threads';
 import { runMain } from './run-main';
 
 /** Words of `text` in lines of at most 100 characters, the first after `first`, the rest after `rest`. */
@@ -35,6 +36,7 @@ function wrap(text: string, first: string, rest: string): string {
 
 const USAGE = `npm run bench -- [options] [training flags]
   --backends LIST      cpu,webgpu,tensorflow (default all three; one that cannot start is skipped)
+  --threads LIST       compute threads of each cpu case, e.g. 1,2 (default 1 and the machine's cores)
   --cases LIST         ${Object.keys(CASES).join(', ')}
                        (default quick,thesis-early; with --checkpoint the -late case of its preset)
 ${Object.entries(CASES)
@@ -61,6 +63,8 @@ decay and schedule, trains unmeasured up to A and stops after step A+N. Training
 
 interface BenchRow {
   backend: string;
+  /** Compute threads of the host kernels (cpu backend). */
+  threads: number;
   device: string;
   case: string;
   preset: string;
@@ -130,6 +134,7 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
   const phases = Object.keys(s[0].phases);
   return {
     backend: backend.name,
+    threads: pool().size,
     device: backend.device,
     case: c.name,
     preset: cfg.preset,
@@ -173,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // bench's own flags; every other flag is a training option applied to each case (e.g. --data, --downscale)
-  const own = takeFlags(flags, ['backends', 'cases', 'warmup', 'from-iteration', 'iters', 'checkpoint', 'out']);
+  const own = takeFlags(flags, ['backends', 'threads', 'cases', 'warmup', 'from-iteration', 'iters', 'checkpoint', 'out']);
   const counts = parseCounts(own);
   const overrides = flagsToPartial(flags);
   if ('backend' in overrides) throw new ConfigError('--backend: use --backends for the benchmark');
@@ -182,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
   planCases(plan, 'cpu'); // bad cases or flags stop here, before any backend starts
   const syncPhases = switches.has('sync-phases');
   const backends = (own.backends ?? 'cpu,webgpu,tensorflow').split(',');
+  const threadCounts = parseThreadList(own.threads, defaultThreads());
   const rows: BenchRow[] = [];
   const skipped: { backend: string; reason: string }[] = [];
   for (const b of backends) {
@@ -194,17 +200,22 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`skip ${b}: ${e.message}\n`);
       continue;
     }
-    for (const c of planCases(plan, info.name)) {
-      const row = await benchCase(c, info, syncPhases);
-      rows.push(row);
-      const phases = Object.entries(row.phaseMs)
-        .map(([p, ms]) => `${p} ${ms.toFixed(1)}`)
-        .join(', ');
-      process.stderr.write(
-        `${b} ${c.name} steps ${c.from + 1}-${c.from + c.iters}: median ${row.medianMs.toFixed(1)} ms/it (${phases}; ${row.phaseTiming}), ${row.raysPerSecond.toFixed(0)} rays/s, ` +
-          `${row.meanDecoded.toFixed(0)} decoded samples/step, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
-      );
-    }
+    for (const c of planCases(plan, info.name))
+      for (const n of info.name === 'cpu' ? threadCounts : [1]) {
+        if (info.name === 'cpu')
+          await startThreads(n, (why) => {
+            throw new ConfigError(`--threads ${n}: ${why}`);
+          });
+        const row = await benchCase(c, info, syncPhases);
+        rows.push(row);
+        const phases = Object.entries(row.phaseMs)
+          .map(([p, ms]) => `${p} ${ms.toFixed(1)}`)
+          .join(', ');
+        process.stderr.write(
+          `${b}${info.name === 'cpu' ? ` ${n} thread${n === 1 ? '' : 's'}` : ''} ${c.name} steps ${c.from + 1}-${c.from + c.iters}: median ${row.medianMs.toFixed(1)} ms/it (${phases}; ${row.phaseTiming}), ${row.raysPerSecond.toFixed(0)} rays/s, ` +
+            `${row.meanDecoded.toFixed(0)} decoded samples/step, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
+        );
+      }
   }
   const out = own.out ?? 'bench.json';
   const timings = [...new Set(rows.map((r) => r.phaseTiming))];

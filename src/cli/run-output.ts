@@ -27,7 +27,7 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
     switch (e.type) {
       case 'started':
         return line(
-          `parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box`,
+          `parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box${e.backend === 'cpu' ? `; ${e.threads} compute thread${e.threads === 1 ? '' : 's'}` : ''}`,
         );
       case 'resumed':
         return line(`resuming at iteration ${e.iteration} of ${e.total}`);

@@ -27,6 +27,7 @@ export interface TrainConfig {
   splitnetM: number;
   splitnetInit: SplitnetInit;
   backend: BackendName;
+  threads: number; // compute threads on the cpu backend; 0 = the machine's cores
   iterations: number;
   batchSize: number;
   gridStart: number; // voxels per side at the start (cubic box)
@@ -76,6 +77,13 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   splitnetM: { kind: 'number', flag: 'splitnet-m', help: 'SplitNet branch-product multiplier m' },
   splitnetInit: { kind: 'enum', flag: 'splitnet-init', choices: SPLITNET_INITS, help: 'SplitNet init' },
   backend: { kind: 'enum', flag: 'backend', choices: BACKEND_NAMES, help: 'compute backend' },
+  threads: {
+    kind: 'int',
+    flag: 'threads',
+    min: 0,
+    max: 256,
+    help: "cpu-backend compute threads (0 = the machine's cores; 1 = single-threaded)",
+  },
   iterations: { kind: 'int', flag: 'iterations', min: 1, help: 'training iterations' },
   batchSize: { kind: 'int', flag: 'batch', min: 1, help: 'rays per iteration' },
   gridStart: { kind: 'int', flag: 'grid-start', min: 2, max: 1024, help: 'initial grid side (voxels)' },
@@ -117,6 +125,7 @@ const THESIS: TrainConfig = {
   splitnetM: DEFAULT_DECODER_OPTIONS.splitnetM,
   splitnetInit: DEFAULT_DECODER_OPTIONS.splitnetInit,
   backend: 'auto',
+  threads: 0,
   iterations: 7000,
   batchSize: 4096,
   gridStart: 128,

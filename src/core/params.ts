@@ -1,9 +1,11 @@
 /**
  * Trainable parameters are plain Float32Arrays that the trainer owns (so the optimizer, the
  * checkpoint and the upsampling can work on them directly). A training step wraps them as
- * tensors, differentiates, and hands the gradients to the optimizer.
+ * tensors, differentiates, and hands the gradients to the optimizer. The arrays are in shared
+ * memory (shared-memory.ts), so the compute threads read and update them in place.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sharedF32 } from './shared-memory';
 
 export type ParamGroup = 'factors' | 'network';
 
@@ -19,7 +21,7 @@ export function paramSize(shape: readonly number[]): number {
 }
 
 export function makeParam(name: string, shape: number[], group: ParamGroup, fill?: (i: number) => number): Param {
-  const data = new Float32Array(paramSize(shape));
+  const data = sharedF32(paramSize(shape));
   if (fill) for (let i = 0; i < data.length; i++) data[i] = fill(i);
   return { name, shape, data, group };
 }

@@ -218,7 +218,10 @@ describe.skipIf(skip)('train:lego --resume', () => {
     bytes[bytes.length - 100] ^= 0xff;
     writeFileSync(file, bytes);
     const cases: [string[], RegExp][] = [
-      [['--resume', stopped, '--lr-factors', '0.1'], /^error: --lr-factors: not with --resume .*only --backend and --iterations/],
+      [
+        ['--resume', stopped, '--lr-factors', '0.1'],
+        /^error: --lr-factors: not with --resume .*only --backend, --iterations and --threads/,
+      ],
       [['--resume', stopped, '--iterations', '10'], /^error: --iterations 10: the checkpoint is at iteration 42 already$/],
       [['--resume', join(tmp, 'nowhere')], /^error: --resume .*nowhere: no such run folder$/],
       [['--resume', bad], new RegExp(`^error: ${file}: checksum mismatch`)],

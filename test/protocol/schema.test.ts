@@ -71,6 +71,7 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
         backend: 'cpu',
         backendReason: 'asked',
         params: { decoder: 1, basis: 2, field: 3, total: 6 } as never,
+        threads: 1,
         trainRays: 100,
         imageSize: [50, 50],
       },

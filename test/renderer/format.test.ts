@@ -88,6 +88,7 @@ describe('status fields', () => {
       backend: 'cpu',
       backendReason: '',
       params: {} as never,
+      threads: 1,
       trainRays: 1,
       imageSize: [50, 50],
     });

@@ -1,14 +1,16 @@
 /**
- * A fused CPU forward/backward for the three decoders (they share one shape: input
- * [f, d, PE(f), PE(d)], two hidden layers, a linear output layer, sigmoid), behind tf.customGrad
- * so it drops in for `Decoder.apply` on the cpu backend. The plain-ops `apply` is the reference; a
- * test holds the two to the same values and gradients. Hidden activations:
+ * The three decoders' forward and backward written out for the CPU, on a range of rows, so that
+ * the rows of a batch can be cut between threads (render/decoder-op.ts runs them behind
+ * tf.customGrad; the plain-ops `Decoder.apply` is the reference a test holds them to). They share
+ * one shape: input [f, d, PE(f), PE(d)], two hidden layers, a linear output layer, sigmoid.
+ * Hidden activations:
  *   relu:  h = max(z, 0)
  *   sine:  h = sin(omega z)
  *   split: h = m tanh(a) sigmoid(b) sin(c) cos(e), z = [a | b | c | e] (four k-wide blocks)
- * The view directions get no gradient (they are data).
+ * The view directions get no gradient (they are data). Every row is computed the same way
+ * whatever the range; the weight gradients of a range are that range's sums (a partial), which
+ * the caller adds up in range order.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { gemm } from '../kernels/gemm';
 
 export type HiddenActivation = { kind: 'relu' } | { kind: 'sine'; omega: number } | { kind: 'split'; m: number };
@@ -19,11 +21,52 @@ export interface FusedSpec {
   viewPe: number;
 }
 
-/** [f, d, sin PE(f), cos PE(f), sin PE(d), cos PE(d)], PE index i * freqs + k. */
-export function buildInput(f: Float32Array, d: Float32Array, n: number, F: number, fe: number, vp: number): Float32Array {
-  const D = F + 3 + 2 * F * fe + 6 * vp;
-  const x = new Float32Array(n * D);
-  for (let r = 0; r < n; r++) {
+/** The weights [w1, b1, w2, b2, w3, b3] and their sizes: w1 [D0, Z1c], w2 [H, Z2c], w3 [H, 3]. */
+export interface DecoderWeights {
+  w: Float32Array[];
+  F: number; // appearance features per row
+  D0: number;
+  Z1c: number;
+  H: number;
+  Z2c: number;
+}
+
+/** Per-row buffers of a batch of n rows (inputs f [n, F], d [n, 3]; the rest written by the forward). */
+export interface DecoderRows {
+  f: Float32Array;
+  d: Float32Array;
+  x0: Float32Array; // [n, D0]
+  z1: Float32Array; // [n, Z1c]
+  h1: Float32Array; // [n, H]
+  z2: Float32Array; // [n, Z2c]
+  h2: Float32Array; // [n, H]
+  out: Float32Array; // [n, 3]
+}
+
+export function inputDim(F: number, fe: number, vp: number): number {
+  return F + 3 + 2 * F * fe + 6 * vp;
+}
+
+/** Sizes of the weight gradients [dw1, db1, dw2, db2, dw3, db3] and their total. */
+export function gradientSizes(w: DecoderWeights): { sizes: number[]; total: number } {
+  const sizes = w.w.map((a) => a.length);
+  return { sizes, total: sizes.reduce((a, b) => a + b, 0) };
+}
+
+/** Rows lo..hi-1 of [f, d, sin PE(f), cos PE(f), sin PE(d), cos PE(d)], PE index i * freqs + k. */
+export function buildInput(
+  f: Float32Array,
+  d: Float32Array,
+  n: number,
+  F: number,
+  fe: number,
+  vp: number,
+  x: Float32Array = new Float32Array(n * inputDim(F, fe, vp)),
+  lo = 0,
+  hi = n,
+): Float32Array {
+  const D = inputDim(F, fe, vp);
+  for (let r = lo; r < hi; r++) {
     const o = r * D;
     const fo = r * F;
     for (let i = 0; i < F; i++) x[o + i] = f[fo + i];
@@ -40,23 +83,24 @@ export function buildInput(f: Float32Array, d: Float32Array, n: number, F: numbe
   return x;
 }
 
+const sigm = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** z (n rows of zc) += the bias row. */
 function addBias(z: Float32Array, b: Float32Array, n: number, c: number): void {
   for (let r = 0; r < n; r++) for (let j = 0, o = r * c; j < c; j++) z[o + j] += b[j];
 }
 
-function colSum(g: Float32Array, n: number, c: number): Float32Array {
+/** Column sums of g [n, c] in double, into out. */
+function colSum(g: Float32Array, n: number, c: number, out: Float32Array): void {
   const acc = new Float64Array(c);
   for (let r = 0; r < n; r++) for (let j = 0, o = r * c; j < c; j++) acc[j] += g[o + j];
-  return Float32Array.from(acc);
+  out.set(acc);
 }
 
-const sigm = (x: number) => 1 / (1 + Math.exp(-x));
-
-/** h = act(z); z is [n, zc] (zc = 4k for split), h is [n, k]. */
-function activate(act: HiddenActivation, z: Float32Array, n: number, k: number): Float32Array {
-  const h = new Float32Array(n * k);
-  if (act.kind === 'relu') for (let i = 0; i < h.length; i++) h[i] = Math.max(z[i], 0);
-  else if (act.kind === 'sine') for (let i = 0; i < h.length; i++) h[i] = Math.sin(act.omega * z[i]);
+/** h = act(z) for n rows; z is [n, zc] (zc = 4k for split), h is [n, k]. */
+function activate(act: HiddenActivation, z: Float32Array, h: Float32Array, n: number, k: number): void {
+  if (act.kind === 'relu') for (let i = 0; i < n * k; i++) h[i] = Math.max(z[i], 0);
+  else if (act.kind === 'sine') for (let i = 0; i < n * k; i++) h[i] = Math.sin(act.omega * z[i]);
   else {
     const m = act.m;
     for (let r = 0; r < n; r++) {
@@ -66,10 +110,9 @@ function activate(act: HiddenActivation, z: Float32Array, n: number, k: number):
       }
     }
   }
-  return h;
 }
 
-/** dL/dz from dL/dh. */
+/** dL/dz from dL/dh for n rows. */
 function activationGrad(act: HiddenActivation, z: Float32Array, dh: Float32Array, n: number, k: number): Float32Array {
   if (act.kind === 'relu') {
     const dz = new Float32Array(n * k);
@@ -102,71 +145,85 @@ function activationGrad(act: HiddenActivation, z: Float32Array, dh: Float32Array
   return dz;
 }
 
-const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
+const rows = (a: Float32Array, lo: number, hi: number, c: number) => a.subarray(lo * c, hi * c);
 
-/** rgb [N, 3] = decoder(features [N, F], dirs [N, 3]) with params [w1, b1, w2, b2, w3, b3]. */
-export function fusedDecoder(spec: FusedSpec, p: tf.Tensor[], features: tf.Tensor2D, dirs: tf.Tensor2D): tf.Tensor2D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const ts = args.slice(0, 8) as tf.Tensor[];
-    const [fT, dT, w1T, b1T, w2T, b2T, w3T, b3T] = ts;
-    const [n, F] = fT.shape as [number, number];
-    const f = f32(fT);
-    const d = f32(dT);
-    const [w1, b1, w2, b2, w3, b3] = [w1T, b1T, w2T, b2T, w3T, b3T].map(f32);
-    const [D0, Z1c] = w1T.shape as number[];
-    const [H, Z2c] = w2T.shape as number[];
-    const x0 = buildInput(f, d, n, F, spec.fePe, spec.viewPe);
-    const z1 = gemm(x0, w1, n, D0, Z1c);
-    addBias(z1, b1, n, Z1c);
-    const h1 = activate(spec.act, z1, n, H);
-    const z2 = gemm(h1, w2, n, H, Z2c);
-    addBias(z2, b2, n, Z2c);
-    const h2 = activate(spec.act, z2, n, H);
-    const z3 = gemm(h2, w3, n, H, 3);
-    addBias(z3, b3, n, 3);
-    const out = new Float32Array(n * 3);
-    for (let i = 0; i < out.length; i++) out[i] = sigm(z3[i]);
-    const gradFunc = (dy: tf.Tensor) => {
-      const g = f32(dy);
-      const dz3 = new Float32Array(n * 3);
-      for (let i = 0; i < dz3.length; i++) dz3[i] = g[i] * out[i] * (1 - out[i]);
-      const dw3 = gemm(h2, dz3, H, n, 3, true);
-      const db3 = colSum(dz3, n, 3);
-      const dz2 = activationGrad(spec.act, z2, gemm(dz3, w3, n, 3, H, false, true), n, H);
-      const dw2 = gemm(h1, dz2, H, n, Z2c, true);
-      const db2 = colSum(dz2, n, Z2c);
-      const dz1 = activationGrad(spec.act, z1, gemm(dz2, w2, n, Z2c, H, false, true), n, H);
-      const dw1 = gemm(x0, dz1, D0, n, Z1c, true);
-      const db1 = colSum(dz1, n, Z1c);
-      const dx0 = gemm(dz1, w1, n, Z1c, D0, false, true);
-      const df = new Float32Array(n * F);
-      const fe = spec.fePe;
-      for (let r = 0; r < n; r++) {
-        const o = r * D0;
-        const sOff = o + F + 3;
-        const cOff = sOff + F * fe;
-        for (let i = 0; i < F; i++) {
-          const x = f[r * F + i];
-          let acc = dx0[o + i];
-          for (let k = 0; k < fe; k++) {
-            const s = 2 ** k;
-            acc += s * (dx0[sOff + i * fe + k] * Math.cos(x * s) - dx0[cOff + i * fe + k] * Math.sin(x * s));
-          }
-          df[r * F + i] = acc;
-        }
+/** The forward of rows lo..hi-1: x0, z1, h1, z2, h2 and out of those rows. */
+export function decoderForwardRows(spec: FusedSpec, w: DecoderWeights, b: DecoderRows, lo: number, hi: number): void {
+  const m = hi - lo;
+  if (m <= 0) return;
+  const { F, D0, Z1c, H, Z2c } = w;
+  const [w1, b1, w2, b2, w3, b3] = w.w;
+  buildInput(b.f, b.d, hi, F, spec.fePe, spec.viewPe, b.x0, lo, hi);
+  const z1 = rows(b.z1, lo, hi, Z1c);
+  z1.set(gemm(rows(b.x0, lo, hi, D0), w1, m, D0, Z1c));
+  addBias(z1, b1, m, Z1c);
+  const h1 = rows(b.h1, lo, hi, H);
+  activate(spec.act, z1, h1, m, H);
+  const z2 = rows(b.z2, lo, hi, Z2c);
+  z2.set(gemm(h1, w2, m, H, Z2c));
+  addBias(z2, b2, m, Z2c);
+  const h2 = rows(b.h2, lo, hi, H);
+  activate(spec.act, z2, h2, m, H);
+  const z3 = gemm(h2, w3, m, H, 3);
+  addBias(z3, b3, m, 3);
+  const out = rows(b.out, lo, hi, 3);
+  for (let i = 0; i < 3 * m; i++) out[i] = sigm(z3[i]);
+}
+
+/**
+ * The backward of rows lo..hi-1 from dL/dout (g [n, 3]): dL/df of those rows into df, and the
+ * weight gradients summed over those rows into `partial` ([dw1, db1, dw2, db2, dw3, db3] flat).
+ */
+export function decoderBackwardRows(
+  spec: FusedSpec,
+  w: DecoderWeights,
+  b: DecoderRows,
+  g: Float32Array,
+  df: Float32Array,
+  partial: Float32Array,
+  lo: number,
+  hi: number,
+): void {
+  const m = hi - lo;
+  const { F, D0, Z1c, H, Z2c } = w;
+  const { sizes } = gradientSizes(w);
+  const offs = sizes.map((_, i) => sizes.slice(0, i).reduce((a, c) => a + c, 0));
+  const at = (i: number) => partial.subarray(offs[i], offs[i] + sizes[i]);
+  if (m <= 0) {
+    partial.fill(0);
+    return;
+  }
+  const [w1, , w2, , w3] = w.w;
+  const out = rows(b.out, lo, hi, 3);
+  const gr = rows(g, lo, hi, 3);
+  const h1 = rows(b.h1, lo, hi, H);
+  const h2 = rows(b.h2, lo, hi, H);
+  const x0 = rows(b.x0, lo, hi, D0);
+  const dz3 = new Float32Array(m * 3);
+  for (let i = 0; i < dz3.length; i++) dz3[i] = gr[i] * out[i] * (1 - out[i]);
+  at(4).set(gemm(h2, dz3, H, m, 3, true));
+  colSum(dz3, m, 3, at(5));
+  const dz2 = activationGrad(spec.act, rows(b.z2, lo, hi, Z2c), gemm(dz3, w3, m, 3, H, false, true), m, H);
+  at(2).set(gemm(h1, dz2, H, m, Z2c, true));
+  colSum(dz2, m, Z2c, at(3));
+  const dz1 = activationGrad(spec.act, rows(b.z1, lo, hi, Z1c), gemm(dz2, w2, m, Z2c, H, false, true), m, H);
+  at(0).set(gemm(x0, dz1, D0, m, Z1c, true));
+  colSum(dz1, m, Z1c, at(1));
+  const dx0 = gemm(dz1, w1, m, Z1c, D0, false, true);
+  const fe = spec.fePe;
+  for (let q = 0; q < m; q++) {
+    const r = lo + q;
+    const o = q * D0;
+    const sOff = o + F + 3;
+    const cOff = sOff + F * fe;
+    for (let i = 0; i < F; i++) {
+      const x = b.f[r * F + i];
+      let acc = dx0[o + i];
+      for (let k = 0; k < fe; k++) {
+        const s = 2 ** k;
+        acc += s * (dx0[sOff + i * fe + k] * Math.cos(x * s) - dx0[cOff + i * fe + k] * Math.sin(x * s));
       }
-      return [
-        tf.tensor2d(df, [n, F]),
-        tf.zerosLike(dT),
-        tf.tensor(dw1, w1T.shape),
-        tf.tensor(db1, b1T.shape),
-        tf.tensor(dw2, w2T.shape),
-        tf.tensor(db2, b2T.shape),
-        tf.tensor(dw3, w3T.shape),
-        tf.tensor(db3, b3T.shape),
-      ];
-    };
-    return { value: tf.tensor2d(out, [n, 3]), gradFunc };
-  });
-  return op(features, dirs, ...p) as tf.Tensor2D;
+      df[r * F + i] = acc;
+    }
+  }
 }

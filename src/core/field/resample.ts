@@ -4,13 +4,14 @@
  * that cover a new box, exactly as TensoRF's shrink() does, and returns the corrected box.
  */
 import type { Param } from '../params';
+import { sharedF32 } from '../shared-memory';
 import { type Box, MAT_MODE, VEC_MODE, type Vec3 } from './geometry';
 import type { VMField } from './vm';
 import { lineShape, planeShape } from './vm-kernels';
 
 /** Resize one axis of a channels-last array [..., n, inner] with aligned-corner linear interpolation. */
 export function resizeAxis(src: Float32Array, outer: number, n: number, inner: number, m: number): Float32Array {
-  const dst = new Float32Array(outer * m * inner);
+  const dst = sharedF32(outer * m * inner);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < m; i++) {
       const p = m === 1 ? 0 : (i * (n - 1)) / (m - 1);
@@ -55,7 +56,7 @@ function cropPlane(p: Param, y0: number, y1: number, x0: number, x1: number): vo
   const [, w, C] = p.shape;
   const H = y1 - y0;
   const W = x1 - x0;
-  const out = new Float32Array(H * W * C);
+  const out = sharedF32(H * W * C);
   for (let y = 0; y < H; y++) out.set(p.data.subarray(((y + y0) * w + x0) * C, ((y + y0) * w + x1) * C), y * W * C);
   p.data = out;
   p.shape = [H, W, C];
@@ -63,7 +64,9 @@ function cropPlane(p: Param, y0: number, y1: number, x0: number, x1: number): vo
 
 function cropLine(p: Param, l0: number, l1: number): void {
   const C = p.shape[1];
-  p.data = p.data.slice(l0 * C, l1 * C);
+  const out = sharedF32((l1 - l0) * C);
+  out.set(p.data.subarray(l0 * C, l1 * C));
+  p.data = out;
   p.shape = [l1 - l0, C];
 }
 

@@ -50,7 +50,9 @@ function axisTap(x: number, n: number): [number, number] {
   return [i0, px - i0];
 }
 
-function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array, n: number): Taps {
+/** Taps of points lo..hi-1 (entry s - lo holds point s). */
+function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array, lo: number, hi: number): Taps {
+  const n = hi - lo;
   const ax = MAT_MODE[p][0];
   const ay = MAT_MODE[p][1];
   const az = VEC_MODE[p];
@@ -65,9 +67,10 @@ function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array,
     rowStride: W * comps,
   };
   for (let s = 0; s < n; s++) {
-    const [x0, fx] = axisTap(coords[3 * s + ax], W);
-    const [y0, fy] = axisTap(coords[3 * s + ay], H);
-    const [l0, fl] = axisTap(coords[3 * s + az], L);
+    const q = 3 * (lo + s);
+    const [x0, fx] = axisTap(coords[q + ax], W);
+    const [y0, fy] = axisTap(coords[q + ay], H);
+    const [l0, fl] = axisTap(coords[q + az], L);
     t.plane[s] = (y0 * W + x0) * comps;
     t.w[4 * s] = (1 - fx) * (1 - fy);
     t.w[4 * s + 1] = fx * (1 - fy);
@@ -80,27 +83,45 @@ function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array,
   return t;
 }
 
-export function vmForward(f: VMFactors, coords: Float32Array, n: number, mode: VMMode): Float32Array {
+/** Output length of vmForward for n points. */
+export function vmOutputLength(f: VMFactors, n: number, mode: VMMode): number {
+  return mode === 'sum' ? n : n * f.planes.length * f.comps;
+}
+
+/**
+ * The factors sampled at points lo..hi-1 (default all n), written into `out` (entries of those
+ * points only; for 'sum' they must start at 0). Each point's value is computed the same way
+ * whatever the range, so splitting the points between threads changes no bit.
+ */
+export function vmForward(
+  f: VMFactors,
+  coords: Float32Array,
+  n: number,
+  mode: VMMode,
+  out: Float32Array = new Float32Array(vmOutputLength(f, n, mode)),
+  lo = 0,
+  hi = n,
+): Float32Array {
   const C = f.comps;
   const P = f.planes.length;
-  const out = new Float32Array(mode === 'sum' ? n : n * P * C);
   for (let p = 0; p < P; p++) {
-    const t = computeTaps(f.reso, p, C, coords, n);
+    const t = computeTaps(f.reso, p, C, coords, lo, hi);
     const plane = f.planes[p];
     const line = f.lines[p];
     const rs = t.rowStride;
-    for (let s = 0; s < n; s++) {
-      const b00 = t.plane[s];
+    for (let q = 0; q < hi - lo; q++) {
+      const s = lo + q;
+      const b00 = t.plane[q];
       const b01 = b00 + C;
       const b10 = b00 + rs;
       const b11 = b10 + C;
-      const w00 = t.w[4 * s];
-      const w01 = t.w[4 * s + 1];
-      const w10 = t.w[4 * s + 2];
-      const w11 = t.w[4 * s + 3];
-      const l0 = t.line[s];
+      const w00 = t.w[4 * q];
+      const w01 = t.w[4 * q + 1];
+      const w10 = t.w[4 * q + 2];
+      const w11 = t.w[4 * q + 3];
+      const l0 = t.line[q];
       const l1 = l0 + C;
-      const fl = t.fl[s];
+      const fl = t.fl[q];
       const gl = 1 - fl;
       if (mode === 'sum') {
         let acc = 0;
@@ -121,24 +142,40 @@ export function vmForward(f: VMFactors, coords: Float32Array, n: number, mode: V
   return out;
 }
 
-/** Gradients of sum(dOut * vmForward(...)) with respect to every plane and line. */
+export interface VMGradients {
+  planes: Float32Array[];
+  lines: Float32Array[];
+}
+
+/** Zeroed gradient arrays shaped like the factors. */
+export function vmGradientArrays(f: VMFactors, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): VMGradients {
+  return { planes: f.planes.map((a) => alloc(a.length)), lines: f.lines.map((a) => alloc(a.length)) };
+}
+
+/**
+ * Adds the gradients of sum(dOut * vmForward(...)) with respect to every plane and line into
+ * `g` (default: new zeroed arrays), for the components c0..c1-1 only (default all). Each gradient
+ * entry belongs to one component and sums its points in point order whatever the component range,
+ * so splitting the components between threads changes no bit and needs no reduction.
+ */
 export function vmBackward(
   f: VMFactors,
   coords: Float32Array,
   n: number,
   mode: VMMode,
   dOut: Float32Array,
-): { planes: Float32Array[]; lines: Float32Array[] } {
+  g: VMGradients = vmGradientArrays(f),
+  c0 = 0,
+  c1 = f.comps,
+): VMGradients {
   const C = f.comps;
   const P = f.planes.length;
-  const gPlanes = f.planes.map((a) => new Float32Array(a.length));
-  const gLines = f.lines.map((a) => new Float32Array(a.length));
   for (let p = 0; p < P; p++) {
-    const t = computeTaps(f.reso, p, C, coords, n);
+    const t = computeTaps(f.reso, p, C, coords, 0, n);
     const plane = f.planes[p];
     const line = f.lines[p];
-    const gp = gPlanes[p];
-    const gl_ = gLines[p];
+    const gp = g.planes[p];
+    const gl_ = g.lines[p];
     const rs = t.rowStride;
     for (let s = 0; s < n; s++) {
       const b00 = t.plane[s];
@@ -155,21 +192,21 @@ export function vmBackward(
       const gl = 1 - fl;
       const o = mode === 'sum' ? 0 : s * P * C + p * C;
       const gs = mode === 'sum' ? dOut[s] : 0;
-      for (let c = 0; c < C; c++) {
-        const g = mode === 'sum' ? gs : dOut[o + c];
-        if (g === 0) continue;
+      for (let c = c0; c < c1; c++) {
+        const gv = mode === 'sum' ? gs : dOut[o + c];
+        if (gv === 0) continue;
         const pv = plane[b00 + c] * w00 + plane[b01 + c] * w01 + plane[b10 + c] * w10 + plane[b11 + c] * w11;
         const lv = line[l0 + c] * gl + line[l1 + c] * fl;
-        const gpv = g * lv;
+        const gpv = gv * lv;
         gp[b00 + c] += gpv * w00;
         gp[b01 + c] += gpv * w01;
         gp[b10 + c] += gpv * w10;
         gp[b11 + c] += gpv * w11;
-        const glv = g * pv;
+        const glv = gv * pv;
         gl_[l0 + c] += glv * gl;
         gl_[l1 + c] += glv * fl;
       }
     }
   }
-  return { planes: gPlanes, lines: gLines };
+  return g;
 }

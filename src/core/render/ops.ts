@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Vec3 } from '../field/geometry';
-import { vmBackward, vmForward, type VMMode } from '../field/vm-kernels';
+import type { VMMode } from '../field/vm-kernels';
+import { vmBackwardThreads, vmForwardThreads } from '../parallel/vm';
 import { accumulateBackward, accumulateForward, type Packing, weightsBackward, weightsForward } from './composite';
 
 const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
@@ -23,10 +24,10 @@ export function vmSample(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ts = args.slice(0, 6) as tf.Tensor[];
     const factors = { planes: ts.slice(0, 3).map(f32), lines: ts.slice(3, 6).map(f32), comps, reso };
-    const out = vmForward(factors, coords, n, mode);
+    const out = vmForwardThreads(factors, coords, n, mode);
     const value = mode === 'sum' ? tf.tensor1d(out) : tf.tensor2d(out, [n, 3 * comps]);
     const gradFunc = (dy: tf.Tensor) => {
-      const g = vmBackward(factors, coords, n, mode, f32(dy));
+      const g = vmBackwardThreads(factors, coords, n, mode, f32(dy));
       return [...g.planes.map((d, i) => tf.tensor(d, ts[i].shape)), ...g.lines.map((d, i) => tf.tensor(d, ts[3 + i].shape))];
     };
     return { value, gradFunc };

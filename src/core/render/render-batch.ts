@@ -6,7 +6,7 @@
 import type { ParamGroups } from '../params';
 import type { Decoder } from '../decoders/types';
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedDecoder } from '../decoders/fused-cpu';
+import { fusedDecoder } from './decoder-op';
 import { hostKernelsActive } from '../kernels/register';
 import type { VMField } from '../field/vm';
 import { accumulate, compositeWeights, vmSample } from './ops';

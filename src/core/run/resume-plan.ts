@@ -1,6 +1,6 @@
 /**
  * `train:lego --resume DIR`: what to continue. The settings come from DIR/config.json and the
- * state from DIR/checkpoint.trf; only --backend and --iterations (to extend the run) may be given
+ * state from DIR/checkpoint.trf; only --backend, --iterations (to extend the run) and --threads may be given
  * besides. A run killed before its first checkpoint is trained again from the start (`restart`);
  * one stopped during its final evaluation is only evaluated (`evaluateOnly`). Every problem is one
  * line naming the file or flag (exit 2 through runMain).
@@ -15,7 +15,7 @@ import { readTrainerCheckpoint, resumeConflicts, type TrainerCheckpoint } from '
 import { CHECKPOINT_FILE, restartable } from '../io/run-folder';
 
 /** Training options that may be given with --resume. */
-export const RESUME_FLAGS: readonly (keyof TrainConfig)[] = ['backend', 'iterations'];
+export const RESUME_FLAGS: readonly (keyof TrainConfig)[] = ['backend', 'iterations', 'threads'];
 
 export interface ResumePlan {
   dir: string;
@@ -57,7 +57,7 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
   if (extra.length > 0) {
     const flag = OPTIONS[extra[0] as keyof TrainConfig]?.flag ?? extra[0];
     throw new ConfigError(
-      `--${flag}: not with --resume (the run's settings come from ${join(dir, 'config.json')}; only --backend and --iterations may be given)`,
+      `--${flag}: not with --resume (the run's settings come from ${join(dir, 'config.json')}; only --backend, --iterations and --threads may be given)`,
     );
   }
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunFolderError(`--resume ${dir}: no such run folder`);
@@ -70,6 +70,7 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
     : null;
   const given = partial.iterations as number | undefined;
   const backend = (partial.backend as TrainConfig['backend']) ?? saved.backend;
+  const threads = (partial.threads as number | undefined) ?? saved.threads;
   if (!existsSync(ckptPath)) {
     if (summary?.complete === true)
       throw new CheckpointError(
@@ -83,7 +84,7 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
     }
     if (!restartable(dir))
       throw new CheckpointError(`${ckptPath}: no checkpoint, and ${dir} holds files a run does not write; not starting it again there`);
-    const cfg: TrainConfig = { ...saved, iterations: given ?? saved.iterations, backend, out: dir };
+    const cfg: TrainConfig = { ...saved, iterations: given ?? saved.iterations, backend, threads, out: dir };
     return {
       dir,
       cfg,
@@ -112,7 +113,7 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
       `${cfgPath}: iterations ${iterations} is below the iteration of ${ckptPath} (${at}); was config.json edited? Put back its iterations, or give --iterations N with N >= ${at}`,
     );
   }
-  const cfg: TrainConfig = { ...saved, iterations, backend, out: dir };
+  const cfg: TrainConfig = { ...saved, iterations, backend, threads, out: dir };
   const complete = summary?.complete === true && at >= cfg.iterations;
   return {
     dir,

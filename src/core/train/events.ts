@@ -47,6 +47,8 @@ export const EVENT_FIELDS = {
     backend: str(),
     backendReason: str(),
     params: anObject<ParamCounts>('parameter counts'),
+    /** Compute threads of the host kernels (1 on a device backend). */
+    threads: count,
     trainRays: count,
     imageSize: typed<[number, number]>(arr(count, 2, 2)),
   },

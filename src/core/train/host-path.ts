@@ -6,16 +6,31 @@
 import { gatherRays } from '../data/ray-pool';
 import { NEAR_FAR } from '../field/geometry';
 import { planSamples } from '../render/samples';
-import { adamStep } from './adam';
+import { type AdamState, adamStep } from './adam';
+import type { Param } from '../params';
+import { toSharedF32 } from '../shared-memory';
 import { modelParams } from '../model';
 import { hostGradients } from './step';
 import type { StepInput, StepResult, TrainPath } from './train-path';
+
+/**
+ * Moves parameters and moments that are not in shared memory yet there (a state restored from
+ * elsewhere), so that the compute threads update them in place; a no-op once they are.
+ */
+function shareHostState(params: Param[], adam: AdamState): void {
+  params.forEach((p, i) => {
+    p.data = toSharedF32(p.data);
+    adam.m[i] = toSharedF32(adam.m[i]);
+    adam.v[i] = toSharedF32(adam.v[i]);
+  });
+}
 
 export class HostPath implements TrainPath {
   readonly name = 'host' as const;
 
   async step(s: StepInput): Promise<StepResult> {
     s.timer?.begin();
+    shareHostState(modelParams(s.model), s.adam);
     const batch = gatherRays(s.pool, s.indices);
     const f = s.model.field;
     const plan = planSamples(batch.origins, batch.dirs, batch.count, {

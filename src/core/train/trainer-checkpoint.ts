@@ -9,6 +9,7 @@
  * current permutation was drawn from, and its position) and whether the decoder's data-dependent
  * init has run. The schedule position is the iteration; the learning rates are saved as decayed.
  */
+import { toSharedF32 } from '../shared-memory';
 import { NonFiniteStateError } from '../errors';
 import { CheckpointError } from '../errors';
 import { resolveConfig, type TrainConfig } from '../config';
@@ -123,7 +124,7 @@ function maskOf(path: string, meta: CheckpointMeta, arrays: Record<string, Array
 function floatArray(path: string, arrays: Record<string, ArrayData>, name: string, what: string): Float32Array {
   const a = arrays[name];
   if (!(a instanceof Float32Array)) throw new CheckpointError(`${path}: ${what} ${name} missing`);
-  return a;
+  return toSharedF32(a); // parameters and moments live in shared memory (params.ts)
 }
 
 /** Rebuilds the model (and mask) saved at `path`, for rendering; reads versions 1 and 2. */

@@ -28,6 +28,7 @@ import type { PhaseTimer } from './phase-timer';
 import { decoderDataInit } from './decoder-init';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
+import { pool } from '../parallel/threads';
 
 const MASK_RESO_CAP = 256 ** 3;
 /** Mixed into cfg.seed for the sampler/jitter stream, independent of the model init stream. */
@@ -210,6 +211,7 @@ export class Trainer {
         backend: this.backend.name,
         backendReason: this.backend.reason,
         params: paramCounts(this.model),
+        threads: pool().size,
         trainRays: this.pool.count,
         imageSize: [this.data.test.width, this.data.test.height],
       };

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDecoder } from '../../../src/core/decoders/decoder';
-import { fusedDecoder } from '../../../src/core/decoders/fused-cpu';
+import { fusedDecoder } from '../../../src/core/render/decoder-op';
 import { Rng } from '../../../src/core/random';
 
 beforeAll(async () => {

@@ -1,0 +1,79 @@
+/**
+ * The fused decoder (decoders/fused-cpu.ts) cut between the compute threads by rows: each thread
+ * runs the whole forward of its rows (input encoding, three GEMMs, bias, activations) and later
+ * the whole backward of the same rows, with nothing exchanged in between. The weight gradients
+ * are summed per thread and the partial sums added in thread order: the same bits for a given
+ * thread count, and exactly the one-thread result with one. Per-row buffers are reused from
+ * batch to batch (no allocation per step).
+ */
+import { type DecoderRows, type DecoderWeights, type FusedSpec, gradientSizes, inputDim } from '../decoders/fused-cpu';
+import { Scratch } from '../shared-memory';
+import { pool } from './threads';
+
+/** GEMM tiles are 4 rows: cuts fall on multiples of 4 so every tile is the one-thread tile. */
+const ROW_ALIGN = 4;
+
+const scratch = new Scratch();
+let generation = 0;
+
+export interface DecoderPass {
+  out: Float32Array; // [n, 3], a fresh array
+  /** dL/df [n, F] and the weight gradients, from dL/dout [n, 3]; once, before the next forward. */
+  backward(g: Float32Array): { df: Float32Array; dw: Float32Array[] };
+}
+
+/** The forward of n rows of F features f [n, F] and directions d [n, 3] with weights [w1, b1, w2, b2, w3, b3]. */
+export function decoderForwardThreads(
+  spec: FusedSpec,
+  weights: Float32Array[],
+  shapes: number[][],
+  f: Float32Array,
+  d: Float32Array,
+  n: number,
+  F: number,
+): DecoderPass {
+  const threads = pool();
+  const [D0, Z1c] = shapes[0];
+  const [H, Z2c] = shapes[2];
+  if (D0 !== inputDim(F, spec.fePe, spec.viewPe)) throw new Error(`fused decoder: w1 has ${D0} rows for ${F} features`);
+  const w: DecoderWeights = { w: weights.map((a, i) => scratch.sharedCopy(`w${i}`, a)), F, D0, Z1c, H, Z2c };
+  const b: DecoderRows = {
+    f: scratch.sharedCopy('f', f),
+    d: scratch.sharedCopy('d', d.subarray(0, 3 * n)),
+    x0: scratch.f32('x0', n * D0),
+    z1: scratch.f32('z1', n * Z1c),
+    h1: scratch.f32('h1', n * H),
+    z2: scratch.f32('z2', n * Z2c),
+    h2: scratch.f32('h2', n * H),
+    out: scratch.f32('out', n * 3),
+  };
+  threads.run('decoderForward', { spec, w, b }, n, ROW_ALIGN);
+  const mine = ++generation;
+  return {
+    out: b.out.slice(),
+    backward(gOut) {
+      if (mine !== generation)
+        throw new Error('fused decoder: a second forward ran before the backward of the first (its buffers are reused)');
+      const { sizes, total } = gradientSizes(w);
+      const g = scratch.sharedCopy('g', gOut);
+      const df = scratch.f32('df', n * F);
+      const partials = scratch.f32('partials', threads.size * total);
+      threads.run('decoderBackward', { spec, w, b, g, df, partials, total }, n, ROW_ALIGN);
+      const flat = threads.size === 1 ? partials.slice(0, total) : sumParts(partials, threads.size, total);
+      let o = 0;
+      const dw = sizes.map((s) => {
+        const a = flat.subarray(o, o + s);
+        o += s;
+        return a;
+      });
+      return { df: df.slice(), dw };
+    },
+  };
+}
+
+/** sum over parts of partials[p * total + i], in part order, in double. */
+function sumParts(partials: Float32Array, parts: number, total: number): Float32Array {
+  const acc = new Float64Array(total);
+  for (let p = 0; p < parts; p++) for (let i = 0, o = p * total; i < total; i++) acc[i] += partials[o + i];
+  return Float32Array.from(acc);
+}

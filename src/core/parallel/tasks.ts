@@ -1,0 +1,71 @@
+/**
+ * Everything a compute thread can run: a name, its arguments, and a function of a range lo..hi-1
+ * (the calling thread runs part 0, workers the others; pool.ts). The functions are the plain
+ * kernels on a sub-range; what each range means (points, components, rows, elements) is the
+ * task's.
+ */
+import { type DecoderRows, type DecoderWeights, decoderBackwardRows, decoderForwardRows, type FusedSpec } from '../decoders/fused-cpu';
+import type { Vec3 } from '../field/geometry';
+import { type VMMode, vmBackward, vmForward } from '../field/vm-kernels';
+import { adamRange } from '../kernels/adam-range';
+import type { AdamScalars } from '../kernels/adam-scalars';
+
+export interface VMArgs {
+  planes: Float32Array[];
+  lines: Float32Array[];
+  comps: number;
+  reso: Vec3;
+  coords: Float32Array;
+  n: number;
+  mode: VMMode;
+}
+
+export interface Tasks {
+  /** Does nothing (start-up check); throws in part `throwInPart` (how a failing worker is tested). */
+  ping: { throwInPart?: number };
+  /** Range: points. */
+  vmForward: VMArgs & { out: Float32Array };
+  /** Range: components (each gradient entry belongs to one). */
+  vmBackward: VMArgs & { dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
+  /** Range: rows. */
+  decoderForward: { spec: FusedSpec; w: DecoderWeights; b: DecoderRows };
+  /** Range: rows; part p writes its weight-gradient sums at p * total of `partials`. */
+  decoderBackward: {
+    spec: FusedSpec;
+    w: DecoderWeights;
+    b: DecoderRows;
+    g: Float32Array;
+    df: Float32Array;
+    partials: Float32Array;
+    total: number;
+  };
+  /** Range: elements of one parameter. */
+  adam: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array; k: AdamScalars };
+}
+
+export type TaskName = keyof Tasks;
+export type TaskArgs<K extends TaskName> = Tasks[K];
+
+const factors = (a: VMArgs) => ({ planes: a.planes, lines: a.lines, comps: a.comps, reso: a.reso });
+
+const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: number, parts: number) => void } = {
+  ping: (a, _lo, _hi, part) => {
+    if (a.throwInPart === part) throw new Error(`ping failed in part ${part} as asked`);
+  },
+  vmForward: (a, lo, hi) => {
+    vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
+  },
+  vmBackward: (a, lo, hi) => {
+    vmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, { planes: a.gPlanes, lines: a.gLines }, lo, hi);
+  },
+  decoderForward: (a, lo, hi) => decoderForwardRows(a.spec, a.w, a.b, lo, hi),
+  decoderBackward: (a, lo, hi, part) =>
+    decoderBackwardRows(a.spec, a.w, a.b, a.g, a.df, a.partials.subarray(part * a.total, (part + 1) * a.total), lo, hi),
+  adam: (a, lo, hi) => adamRange(a.p, a.g, a.m, a.v, a.k, lo, hi),
+};
+
+export function runTask<K extends TaskName>(task: K, args: Tasks[K], lo: number, hi: number, part: number, parts: number): void {
+  const f = TASKS[task] as (args: Tasks[K], lo: number, hi: number, part: number, parts: number) => void;
+  if (!f) throw new Error(`unknown thread pool task ${String(task)}`);
+  f(args, lo, hi, part, parts);
+}
