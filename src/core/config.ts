@@ -62,13 +62,17 @@ interface OptionSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** Words a flag may give instead of a number (`--eval-views all`), and the number each stands for. */
+  words?: Readonly<Record<string, number>>;
 }
+
+const ALL = { all: 0 } as const;
 
 export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   preset: { kind: 'enum', flag: 'preset', choices: PRESET_NAMES, help: 'named set of defaults' },
   data: { kind: 'string', flag: 'data', help: 'NeRF-synthetic scene folder' },
   downscale: { kind: 'int', flag: 'downscale', min: 1, max: 64, help: 'image downscale factor (area average)' },
-  trainViews: { kind: 'int', flag: 'train-views', min: 0, help: 'use the first N training views (0 = all)' },
+  trainViews: { kind: 'int', flag: 'train-views', min: 0, words: ALL, help: 'use the first N training views (all or 0 = all)' },
   decoder: { kind: 'enum', flag: 'decoder', choices: DECODER_NAMES, help: 'colour decoder' },
   decoderWidth: { kind: 'int', flag: 'decoder-width', min: 0, max: 4096, help: 'hidden width (0 = default)' },
   sirenFlic: { kind: 'number', flag: 'siren-flic', min: 0, help: 'SIREN first-layer init constant' },
@@ -92,7 +96,7 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   l1Rest: { kind: 'number', flag: 'l1-rest', min: 0, help: 'density L1 weight after first mask' },
   visEvery: { kind: 'int', flag: 'vis-every', min: 0, help: 'test-PSNR preview every N iterations (0 = off)' },
   visViews: { kind: 'int', flag: 'vis-views', min: 1, help: 'test views in the running test PSNR' },
-  evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
+  evalViews: { kind: 'int', flag: 'eval-views', min: 0, words: ALL, help: 'final evaluation views (all or 0 = all)' },
   seed: { kind: 'int', flag: 'seed', min: 0, max: MAX_SEED, help: `random seed (0 to ${MAX_SEED}, the RNG's 32-bit state)` },
   chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
   checkpointEvery: {
@@ -210,8 +214,15 @@ export function parseOptionValue(key: keyof TrainConfig, raw: string): unknown {
   switch (spec.kind) {
     case 'int':
     case 'number': {
+      const word = spec.words && Object.hasOwn(spec.words, raw.trim().toLowerCase()) ? spec.words[raw.trim().toLowerCase()] : undefined;
+      if (word !== undefined) return word;
       const v = parseDecimal(raw);
-      if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number in decimal, got '${raw}'`);
+      const or = spec.words
+        ? ` or ${Object.keys(spec.words)
+            .map((w) => `'${w}'`)
+            .join(', ')}`
+        : '';
+      if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number in decimal${or}, got '${raw}'`);
       return v;
     }
     case 'ints':

@@ -68,3 +68,18 @@ describe('numbers on the command line are decimal', () => {
     });
   });
 });
+
+describe('--eval-views all and --train-views all', () => {
+  it('"all" stands for 0 (every view), as the README writes it', () => {
+    expect(fromFlags({ 'eval-views': 'all' }).evalViews).toBe(0);
+    expect(fromFlags({ 'eval-views': 'ALL', preset: 'smoke' }).evalViews).toBe(0);
+    expect(fromFlags({ 'train-views': 'all', preset: 'smoke' }).trainViews).toBe(0);
+    expect(fromFlags({ 'eval-views': '7' }).evalViews).toBe(7);
+  });
+
+  it('another word is refused naming the flag and what it accepts', () => {
+    expect(() => fromFlags({ 'eval-views': 'most' })).toThrow("--eval-views: expected a number in decimal or 'all', got 'most'");
+    // options without words say only "a number"
+    expect(() => fromFlags({ 'vis-views': 'all' })).toThrow("--vis-views: expected a number in decimal, got 'all'");
+  });
+});
