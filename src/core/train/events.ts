@@ -17,7 +17,8 @@ export interface RunSummary {
   decoder: string;
   decoderWidth: number;
   decoderParams: number;
-  totalParams: number;
+  /** Field (factors and basis) plus decoder parameters at the end, on the final grid (`finalReso`); the `started` event's `params` count the starting grid. */
+  finalTotalParams: number;
   preset: string;
   iterations: number;
   backend: string;
@@ -68,6 +69,10 @@ export const EVENT_FIELDS = {
     samples: count,
     decoded: count,
   },
+  /**
+   * A schedule change. `iteration`: the steps done when it ran (as step events count); the
+   * schedule's own iteration (--upsample-at, --alpha-mask-at) is one less (schedule.ts scheduleIteration).
+   */
   schedule: { iteration: count, action: oneOf(SCHEDULE_ACTIONS), detail: str() },
   /** Test PSNR: running (`final` false, a few views, no SSIM) or the final evaluation's. */
   eval: { iteration: count, testPSNR: numOrNaN, testSSIM: numOrNaN, views: count, final: bool },
