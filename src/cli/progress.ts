@@ -67,3 +67,28 @@ export class Progress {
     this.drawn = false;
   }
 }
+
+/**
+ * A count of things done (rendered frames or views): redrawn in place (`\r`) on a terminal; in a
+ * piped log, whole lines: every `every` items (a tenth of the total by default) and the last.
+ */
+export class CountProgress {
+  private readonly every: number;
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly total: number,
+    every?: number,
+  ) {
+    this.every = every ?? Math.max(1, Math.ceil(total / 10));
+  }
+
+  update(done: number, text: string): void {
+    if (this.stream.isTTY) this.stream.write(`\r\x1b[2K${text}`);
+    else if (done % this.every === 0 || done === this.total) this.stream.write(`${text}\n`);
+  }
+
+  /** Ends the redrawn line (a terminal); piped logs have whole lines already. */
+  end(): void {
+    if (this.stream.isTTY) this.stream.write('\n');
+  }
+}
