@@ -21,7 +21,7 @@ import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { runSummary } from './run-summary';
-import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
+import { buildSchedule, type Schedule, type ScheduleAction, scheduleIteration } from './schedule';
 import { choosePath } from './choose-path';
 import type { StepResult, TrainPath } from './train-path';
 import type { PhaseTimer } from './phase-timer';
@@ -333,7 +333,7 @@ export class Trainer {
         this.failed = true;
         yield {
           type: 'error',
-          message: `iteration ${it}: the alpha-mask update found no occupied cell (density is below the threshold everywhere); the update comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
+          message: `iteration ${it}: the alpha-mask update at ${scheduleIteration(it)} found no occupied cell (density is below the threshold everywhere); the update comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
         };
         return;
       }
