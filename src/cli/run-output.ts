@@ -41,6 +41,7 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
           loss: e.loss,
           trainPSNR: e.trainPSNR,
           itsPerSecond: e.itsPerSecond,
+          etaSeconds: e.etaSeconds,
           testPSNR: lastTest,
         });
       case 'schedule':

@@ -87,6 +87,7 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
         raysPerSecond: 1000,
         stepSeconds: 0.5,
         itsPerSecond: 2,
+        etaSeconds: 48.5,
         elapsed: 1.5,
         samples: 1000,
         decoded: 10,

@@ -1,7 +1,6 @@
 /** Loads what a training run needs from a NeRF-synthetic scene: the training ray pool and test views. */
 import { evenlySpaced } from '../data/nerf-synthetic';
-import { visViewIds } from '../train/trainer';
-import { type ViewSet, viewSet } from '../data/view-set';
+import { type ViewSet, viewSet, visViewIds } from '../data/view-set';
 import { DatasetError } from '../errors';
 import type { TrainConfig } from '../config';
 import { SSIM_FILTER_SIZE } from '../eval/metrics';

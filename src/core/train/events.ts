@@ -63,7 +63,10 @@ export const EVENT_FIELDS = {
     raysPerSecond: numOrNaN,
     /** Wall time of this step (sampling, forward, backward, optimizer). */
     stepSeconds: numOrNaN,
+    /** Steps per second over the last steps, paused and evaluation time left out (progress-meter.ts). */
     itsPerSecond: numOrNaN,
+    /** Seconds to the end of the run: the remaining steps, then the running and final evaluations still to come. */
+    etaSeconds: numOrNaN,
     /** Seconds of training so far. */
     elapsed: count,
     samples: count,
