@@ -13,7 +13,7 @@ import { DECODER_OPTIONS, parseDecoderSpecs, type DecoderSpec } from '../core/co
 import { newPlan, planSeeds, readPlan, writePlan, writeReports } from '../core/compare/plan';
 import { PLAN_FILE, runComplete, type ComparePlan } from '../core/compare/records';
 import { ComparisonRunner } from '../core/compare/run';
-import { defaultPreset, flagsToPartial, OPTIONS, parseDecimal, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
+import { flagsToPartial, OPTIONS, parseDecimal, PRESET_NOTES, resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
 import { checkRunTarget, runStamp } from '../core/io/run-folder';
@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
   let dir: string;
   let backend: Awaited<ReturnType<typeof initBackend>>;
   let fresh = false;
+  let note: string | null = null;
   if (own.resume !== undefined) {
     const extra = Object.keys(partial).filter((k) => k !== 'backend');
     if (own.decoders !== undefined || own.seeds !== undefined || own.out !== undefined || extra.length > 0) {
@@ -94,13 +95,14 @@ async function main(argv: string[]): Promise<number> {
     checkScene(early.data);
     // the preset default depends on the backend, as in train:lego
     backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
-    if (partial.preset === undefined) partial.preset = defaultPreset(backend.name).preset;
-    const cfg = resolveConfig(partial);
+    const { cfg, scheduleNote } = resolveForBackend(partial, backend.name);
+    note = scheduleNote;
     plan = newPlan(specs, cfg, seedsN, dir);
     fresh = true; // written once the scene has loaded: a bad scene leaves no comparison folder
   }
   say(`preset ${plan.config.preset}: ${PRESET_NOTES[plan.config.preset]}`);
   say(`backend ${backend.name}: ${backend.reason}`);
+  if (note) say(note);
   const todo = plan.runs.filter((r) => !runComplete(join(dir, r.label)));
   say(
     `comparison ${dir}: ${plan.runs.length} runs planned (${plan.entries.map((e) => e.label).join(', ')} x ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}), ${todo.length} to run`,

@@ -5,6 +5,8 @@ export interface ProgressState {
   loss: number;
   trainPSNR: number;
   itsPerSecond: number;
+  /** Seconds left (the step event's, core/train/progress-meter.ts); without it, what is left at itsPerSecond. */
+  etaSeconds?: number;
   testPSNR?: number;
   /** 'eval': the bar counts rendered test views and shows their mean PSNR so far. */
   kind?: 'train' | 'eval';
@@ -23,7 +25,7 @@ export function progressLine(p: ProgressState, width = 24): string {
   const frac = Math.min(1, p.iteration / p.total);
   const filled = Math.round(frac * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const eta = (p.total - p.iteration) / Math.max(p.itsPerSecond, 1e-9);
+  const eta = p.etaSeconds ?? (p.total - p.iteration) / Math.max(p.itsPerSecond, 1e-9);
   const test = p.testPSNR === undefined ? '' : ` test ${p.testPSNR.toFixed(2)} dB`;
   if (p.kind === 'eval') {
     return `[${bar}] view ${p.iteration}/${p.total} mean PSNR ${p.trainPSNR.toFixed(2)} dB ${p.itsPerSecond.toFixed(2)} views/s eta ${formatDuration(eta)}`;
@@ -65,5 +67,30 @@ export class Progress {
   end(): void {
     if (this.drawn) this.stream?.write('\n');
     this.drawn = false;
+  }
+}
+
+/**
+ * A count of things done (rendered frames or views): redrawn in place (`\r`) on a terminal; in a
+ * piped log, whole lines: every `every` items (a tenth of the total by default) and the last.
+ */
+export class CountProgress {
+  private readonly every: number;
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly total: number,
+    every?: number,
+  ) {
+    this.every = every ?? Math.max(1, Math.ceil(total / 10));
+  }
+
+  update(done: number, text: string): void {
+    if (this.stream.isTTY) this.stream.write(`\r\x1b[2K${text}`);
+    else if (done % this.every === 0 || done === this.total) this.stream.write(`${text}\n`);
+  }
+
+  /** Ends the redrawn line (a terminal); piped logs have whole lines already. */
+  end(): void {
+    if (this.stream.isTTY) this.stream.write('\n');
   }
 }

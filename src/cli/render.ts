@@ -17,10 +17,34 @@ import { loadModel } from '../core/train/trainer-checkpoint';
 import { writePngRgb } from '../core/io/png';
 import { CHECKPOINT_FILE } from '../core/io/run-folder';
 import { parseArgs } from './args';
+import { CountProgress } from './progress';
 import { runMain } from './run-main';
 import { saveViewRender } from '../core/run/view-renders';
 import { MAX_TURNTABLE_FRAMES, turntablePose } from '../core/render/turntable';
 import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
+
+function usage(): string {
+  return [
+    'usage: npm run render -- --run DIR [--views N | --turntable N] [--backend B] [--out DIR] [--chunk N]',
+    '',
+    'Renders from the checkpoint.trf of a run folder (finished or stopped) with the settings saved in it',
+    '(its scene gives the test views and the cameras).',
+    '',
+    'options:',
+    '  --run DIR        the run folder to render from (required)',
+    '  --views N        render N evenly spaced test views (default: every view of the test split), each',
+    '                   written as test_NNN.png (render | ground truth | error map) and scored; prints one',
+    '                   JSON line on stdout: {"views","testPSNR","testSSIM","out"}',
+    `  --turntable N    instead of test views: N frames (1 to ${MAX_TURNTABLE_FRAMES}) on a circle around the scene at the`,
+    "                   test cameras' radius and height, written one at a time as turntable_NNN.png",
+    '  --backend B      auto|tensorflow|webgpu|cpu (default auto, chosen as in train:lego)',
+    '  --out DIR        where the images go (default DIR/renders for test views, DIR/turntable for a turntable)',
+    '  --chunk N        rays per rendering chunk (default 4096; lower it after an out-of-memory error)',
+    '  --help           this text',
+    '',
+    'Progress goes to stderr: redrawn in place on a terminal, a line every tenth of the images otherwise.',
+  ].join('\n');
+}
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -37,9 +61,7 @@ let rendering: { backend: string; chunk: number } | null = null;
 async function render(argv: string[]): Promise<number> {
   const { flags, switches } = parseArgs(argv, ['help']);
   if (switches.has('help')) {
-    process.stdout.write(
-      `usage: npm run render -- --run DIR [--views N | --turntable N (1 to ${MAX_TURNTABLE_FRAMES})] [--backend auto|webgpu|tensorflow|cpu] [--out DIR] [--chunk N]\n`,
-    );
+    process.stdout.write(`${usage()}\n`);
     return 0;
   }
   const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
@@ -70,17 +92,20 @@ async function render(argv: string[]): Promise<number> {
   const nTest = testViewCount(cfg);
   if (turntable) {
     const ref = loadTestViews(cfg, [0]);
+    const frames = new CountProgress(process.stderr, turntable);
     for (let i = 0; i < turntable; i++) {
       const r = await renderView(model, ctx, turntablePose(ref.poses[0], i, turntable), ref.width, ref.height, ref.focal);
       writePngRgb(join(out, `turntable_${String(i).padStart(3, '0')}.png`), r.rgb, ref.width, ref.height);
-      process.stderr.write(`\rturntable ${i + 1}/${turntable}`);
+      frames.update(i + 1, `turntable ${i + 1}/${turntable}`);
     }
-    process.stderr.write(`\nwrote ${turntable} frames to ${out}\n`);
+    frames.end();
+    process.stderr.write(`wrote ${turntable} frames to ${out}\n`);
     return 0;
   }
   const ids = views ? evenlySpaced(nTest, views) : Array.from({ length: nTest }, (_, i) => i);
   const test = loadTestViews(cfg, ids);
   let done = 0;
+  const shown = new CountProgress(process.stderr, ids.length);
   const res = await evaluateViews(
     model,
     ctx,
@@ -89,10 +114,11 @@ async function render(argv: string[]): Promise<number> {
     true,
     (s, r, pos) => {
       saveViewRender(out, test, pos, r.rgb);
-      process.stderr.write(`\rview ${++done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
+      done++;
+      shown.update(done, `view ${done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
     },
   );
-  process.stderr.write('\n');
+  shown.end();
   process.stdout.write(`${JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out })}\n`);
   return 0;
 }

@@ -4,7 +4,10 @@
  * every event as one JSON line on stdout (`--json`). Both are plain subscribers of the run
  * driver's events (core/run/train-run.ts).
  */
-import type { TrainEvent } from '../core/train/events';
+import type { ParamCounts } from '../core/model';
+import type { EventOf, TrainEvent } from '../core/train/events';
+import { scheduleIteration } from '../core/train/schedule';
+import { join } from 'node:path';
 import { Progress } from './progress';
 
 export type Subscriber = (e: TrainEvent) => void;
@@ -27,7 +30,7 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
     switch (e.type) {
       case 'started':
         return line(
-          `parameters: decoder ${e.params.decoder}, field ${e.params.field}, total ${e.params.total}; ${e.trainRays} rays hit the box${e.backend === 'cpu' ? `; ${e.threads} compute thread${e.threads === 1 ? '' : 's'}` : ''}`,
+          `${startParamsLine(e.params, e.config.gridStart)} (the field grows with each upsampling: summary.json's finalTotalParams counts the final grid); ${e.trainRays} rays hit the box${e.backend === 'cpu' ? `; ${e.threads} compute thread${e.threads === 1 ? '' : 's'}` : ''}`,
         );
       case 'resumed':
         return line(`resuming at iteration ${e.iteration} of ${e.total}`);
@@ -38,10 +41,11 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
           loss: e.loss,
           trainPSNR: e.trainPSNR,
           itsPerSecond: e.itsPerSecond,
+          etaSeconds: e.etaSeconds,
           testPSNR: lastTest,
         });
       case 'schedule':
-        return line(`after it ${e.iteration}: ${e.action} ${e.detail}`);
+        return line(scheduleLine(e));
       case 'eval':
         if (e.final) return evalBar?.end();
         lastTest = e.testPSNR;
@@ -77,12 +81,34 @@ export function consoleOutput(say: (line: string) => void, runDir: string, strea
         return say(`error: ${e.message}`);
       case 'done': {
         const s = e.summary;
-        return say(
-          `test PSNR ${s.testPSNR.toFixed(2)} dB, SSIM ${s.testSSIM.toFixed(4)} over ${s.evalViews} views; trained ${s.trainSeconds.toFixed(1)} s; ${runDir}`,
+        say(
+          `test PSNR ${s.testPSNR.toFixed(2)} dB, SSIM ${s.testSSIM.toFixed(4)} over ${s.evalViews} views; trained ${s.trainSeconds.toFixed(1)} s; parameters on the final ${s.finalReso.join('x')} grid: total ${s.finalTotalParams}; ${runDir}`,
         );
+        return say(whereToLook(runDir));
       }
       case 'checkpoint':
         return;
     }
   };
+}
+
+/**
+ * A schedule change as the flags name it: `upsample at iteration 40 (--upsample-at), after step 41: ...`.
+ * The event's iteration counts the steps done; the schedule's iterations (--upsample-at,
+ * --alpha-mask-at) are the 0-based step after which the change runs (schedule.ts), one less.
+ */
+export function scheduleLine(e: EventOf<'schedule'>): string {
+  if (e.action === 'decoder-init') return `decoder init: ${e.detail}`;
+  const flag = e.action === 'upsample' ? ' (--upsample-at)' : e.action === 'alpha-mask' ? ' (--alpha-mask-at)' : '';
+  return `${e.action} at iteration ${scheduleIteration(e.iteration)}${flag}, after step ${e.iteration}: ${e.detail}`;
+}
+
+/** The last line of a finished run: where its renders are and how to look at it in the app. */
+export function whereToLook(runDir: string): string {
+  return `renders in ${join(runDir, 'renders')} (test_NNN.png: render | ground truth | error map); in the app (npm run serve, or npm start): Open run ${runDir}`;
+}
+
+/** The parameter counts of a model on its starting grid (the `started` event, --dry-run). */
+export function startParamsLine(p: ParamCounts, gridStart: number): string {
+  return `parameters on the starting ${gridStart}^3 grid: decoder ${p.decoder}, basis ${p.basis}, field ${p.field}, total ${p.total}`;
 }

@@ -5,7 +5,7 @@
  * `--resume DIR [--iterations N] [--backend B]` continues a stopped or killed run (core/run/resume-plan.ts).
  */
 import { type BackendInfo, initBackend } from '../core/backend';
-import { defaultPreset, flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, type TrainConfig } from '../core/config';
+import { flagsToPartial, OPTIONS, PRESET_NOTES, resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { ConfigError } from '../core/errors';
 import { LEGO_BOX } from '../core/field/geometry';
@@ -20,7 +20,7 @@ import type { Trainer } from '../core/train/trainer';
 import type { TrainerCheckpoint } from '../core/train/trainer-checkpoint';
 import { parseArgs, takeFlags } from './args';
 import { runMain } from './run-main';
-import { consoleOutput, ndjsonOutput } from './run-output';
+import { consoleOutput, ndjsonOutput, startParamsLine } from './run-output';
 import { onStopSignals } from './signals';
 
 const SWITCHES = ['json', 'dry-run', 'help'] as const;
@@ -71,16 +71,11 @@ async function main(argv: string[]): Promise<number> {
     if (checkRunTarget(target, { allowRestart: true }) === 'restart') say(restartNote(target));
   }
   const backend = await initBackend((partial.backend as TrainConfig['backend']) ?? 'auto');
-  let presetWhy = 'requested';
-  if (partial.preset === undefined) {
-    const d = defaultPreset(backend.name);
-    partial.preset = d.preset;
-    presetWhy = d.why;
-  }
-  const cfg = resolveConfig(partial);
+  const { cfg, presetWhy, scheduleNote } = resolveForBackend(partial, backend.name);
   const firstLine = `preset ${cfg.preset} (${presetWhy}): ${PRESET_NOTES[cfg.preset]}`;
   (json ? say : (l: string) => process.stdout.write(`${l}\n`))(firstLine);
   say(`backend ${backend.name}: ${backend.reason}`);
+  if (scheduleNote) say(scheduleNote);
 
   if (switches.has('dry-run')) {
     const model = createModel(cfg, LEGO_BOX, new Rng(cfg.seed));
@@ -88,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ config: cfg, params })}\n`);
     else {
       process.stdout.write(`${JSON.stringify(cfg, null, 2)}\n`);
-      process.stdout.write(`parameters: decoder ${params.decoder}, basis ${params.basis}, field ${params.field}, total ${params.total}\n`);
+      process.stdout.write(`${startParamsLine(params, cfg.gridStart)}\n`);
     }
     return 0;
   }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from './config';
+import { noGpuReason } from './gpu-nodes';
 import { registerFastCpuKernels } from './kernels/register';
 import { registerDeviceKernels } from './kernels/device-kernels';
 import { registerDeviceReduceGradients } from './kernels/reduce-gradients';
@@ -103,7 +104,8 @@ export async function initBackend(requested: BackendName): Promise<BackendInfo> 
   // auto
   const t = await tryTensorflow();
   if (t.ok && t.gpu) return { name: 'tensorflow', reason: 'auto: TensorFlow with CUDA found', device: t.device };
-  const w = await tryWebgpu();
+  const noGpu = noGpuReason(); // no GPU at all: the webgpu package is not loaded
+  const w: WebGpuProbe = noGpu === null ? await tryWebgpu() : { ok: false, why: noGpu, device: '', software: false };
   if (w.ok && !w.software) return { name: 'webgpu', reason: 'auto: hardware WebGPU adapter found', device: w.device };
   const why = [
     t.ok ? 'TensorFlow has no GPU build here' : 'TensorFlow not installed',

@@ -63,13 +63,17 @@ interface OptionSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** Words a flag may give instead of a number (`--eval-views all`), and the number each stands for. */
+  words?: Readonly<Record<string, number>>;
 }
+
+const ALL = { all: 0 } as const;
 
 export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   preset: { kind: 'enum', flag: 'preset', choices: PRESET_NAMES, help: 'named set of defaults' },
   data: { kind: 'string', flag: 'data', help: 'NeRF-synthetic scene folder' },
   downscale: { kind: 'int', flag: 'downscale', min: 1, max: 64, help: 'image downscale factor (area average)' },
-  trainViews: { kind: 'int', flag: 'train-views', min: 0, help: 'use the first N training views (0 = all)' },
+  trainViews: { kind: 'int', flag: 'train-views', min: 0, words: ALL, help: 'use the first N training views (all or 0 = all)' },
   decoder: { kind: 'enum', flag: 'decoder', choices: DECODER_NAMES, help: 'colour decoder' },
   decoderWidth: { kind: 'int', flag: 'decoder-width', min: 0, max: 4096, help: 'hidden width (0 = default)' },
   sirenFlic: { kind: 'number', flag: 'siren-flic', min: 0, help: 'SIREN first-layer init constant' },
@@ -100,7 +104,7 @@ export const OPTIONS: { [K in keyof TrainConfig]: OptionSpec } = {
   l1Rest: { kind: 'number', flag: 'l1-rest', min: 0, help: 'density L1 weight after first mask' },
   visEvery: { kind: 'int', flag: 'vis-every', min: 0, help: 'test-PSNR preview every N iterations (0 = off)' },
   visViews: { kind: 'int', flag: 'vis-views', min: 1, help: 'test views in the running test PSNR' },
-  evalViews: { kind: 'int', flag: 'eval-views', min: 0, help: 'final evaluation views (0 = all)' },
+  evalViews: { kind: 'int', flag: 'eval-views', min: 0, words: ALL, help: 'final evaluation views (all or 0 = all)' },
   seed: { kind: 'int', flag: 'seed', min: 0, max: MAX_SEED, help: `random seed (0 to ${MAX_SEED}, the RNG's 32-bit state)` },
   chunk: { kind: 'int', flag: 'chunk', min: 1, help: 'rays per rendering chunk' },
   checkpointEvery: {
@@ -189,7 +193,8 @@ export const PRESET_NOTES: Record<PresetName, string> = {
   thesis: 'DESIGN.md section 4 at 800x800: 7000 iterations, 128^3 -> 300^3, batch 4096',
   paper: 'TensoRF paper setting: as thesis, 30000 iterations',
   quick: 'CPU-sized: 100x100 images, batch 1024, 1500 iterations, 64^3 -> 128^3 at [300,600,900], mask at [300,700]',
-  smoke: 'under-2-minute check on a 2-core CPU: 50x50 images, 50 views, batch 512, 100 iterations, 32^3 -> 48^3, 20 test views',
+  smoke:
+    'under-2-minute check on a 2-core CPU: 50x50 images, 50 views, batch 512, 100 iterations, 32^3 -> 48^3, 20 test views evaluated at the end (3 more for the running test PSNR)',
 };
 
 function checkNumber(spec: OptionSpec, v: number, where: string): void {
@@ -219,8 +224,15 @@ export function parseOptionValue(key: keyof TrainConfig, raw: string): unknown {
   switch (spec.kind) {
     case 'int':
     case 'number': {
+      const word = spec.words && Object.hasOwn(spec.words, raw.trim().toLowerCase()) ? spec.words[raw.trim().toLowerCase()] : undefined;
+      if (word !== undefined) return word;
       const v = parseDecimal(raw);
-      if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number in decimal, got '${raw}'`);
+      const or = spec.words
+        ? ` or ${Object.keys(spec.words)
+            .map((w) => `'${w}'`)
+            .join(', ')}`
+        : '';
+      if (Number.isNaN(v)) throw new ConfigError(`--${spec.flag}: expected a number in decimal${or}, got '${raw}'`);
       return v;
     }
     case 'ints':
@@ -275,6 +287,7 @@ export function resolveConfig(partial: Record<string, unknown>, where = '--'): T
     }
     (out as unknown as Record<string, unknown>)[k] = Array.isArray(value) ? [...value] : value;
   }
+  Object.assign(out, scaledSchedule(PRESETS[out.preset], partial)); // a shorter run's upsampling
   for (const k of ['upsampleAt', 'alphaMaskAt'] as const) {
     const xs = out[k];
     for (let i = 1; i < xs.length; i++) {
@@ -285,6 +298,41 @@ export function resolveConfig(partial: Record<string, unknown>, where = '--'): T
     throw new ConfigError(`${where}grid-end: expected >= grid-start (${out.gridStart}), got ${out.gridEnd}`);
   }
   return out;
+}
+
+/**
+ * The one rule for a run shorter than its preset (CLI flags, the app's messages): when `partial`
+ * asks for fewer iterations than the preset's and names no --upsample-at, the preset's upsample
+ * iterations are scaled by iterations / the preset's iterations (rounded, kept increasing and at
+ * least 1), so the shorter run still grows its grid to --grid-end instead of staying at the
+ * starting grid. The alpha-mask iterations are not scaled: an update needs a trained density,
+ * and moved earlier it finds no occupied cell and stops the run (measured on smoke: at 10, 20 and
+ * 30 steps); scheduleNote says which of them the run does not reach.
+ */
+export function scaledSchedule(preset: TrainConfig, partial: Record<string, unknown>): Partial<Pick<TrainConfig, 'upsampleAt'>> {
+  const n = partial.iterations;
+  if (typeof n !== 'number' || !(n < preset.iterations) || partial.upsampleAt !== undefined || preset.upsampleAt.length === 0) return {};
+  let last = 0;
+  return { upsampleAt: preset.upsampleAt.map((at) => (last = Math.max(last + 1, Math.round((at * n) / preset.iterations)))) };
+}
+
+/**
+ * The one line a front end prints for a run shorter than its preset (see scaledSchedule): the
+ * scaled upsample iterations and the alpha-mask updates it does not reach; null for other runs.
+ */
+export function scheduleNote(partial: Record<string, unknown>, cfg: TrainConfig): string | null {
+  const preset = PRESETS[cfg.preset];
+  if (typeof partial.iterations !== 'number' || !(partial.iterations < preset.iterations)) return null;
+  const parts: string[] = [];
+  if (scaledSchedule(preset, partial).upsampleAt)
+    parts.push(`upsampling scaled to --upsample-at ${cfg.upsampleAt.join(',')} (preset ${preset.upsampleAt.join(',')})`);
+  const unreached = partial.alphaMaskAt === undefined ? cfg.alphaMaskAt.filter((at) => at >= cfg.iterations) : [];
+  if (unreached.length > 0)
+    parts.push(
+      `the alpha-mask update${unreached.length > 1 ? 's' : ''} at ${unreached.join(',')} not reached (not scaled: an update needs a trained density)`,
+    );
+  if (parts.length === 0) return null;
+  return `${cfg.iterations} of the ${cfg.preset} preset's ${preset.iterations} iterations: ${parts.join('; ')}; --upsample-at / --alpha-mask-at set them`;
 }
 
 /** Parses argv-style flags (`--flag value`, `--flag=value`) for the option keys only. */
@@ -301,10 +349,28 @@ export function flagsToPartial(flags: Record<string, string>): Record<string, un
 }
 
 /**
- * The preset a run gets when none is named: `quick` on the cpu backend (CPU-sized), `thesis` on a
- * GPU backend; `why` is said in the run's first line.
+ * The preset a run gets when none is named, in every front end (train:lego, compare, the app's
+ * "default" entry): `quick` on the cpu backend (CPU-sized), `thesis` on a GPU backend. `why` is
+ * said in the run's first line (the app: in its state line).
  */
+export const DEFAULT_PRESET_RULE = 'quick on the cpu backend, thesis on a GPU backend';
 export function defaultPreset(backend: string): { preset: PresetName; why: string } {
   if (backend === 'cpu') return { preset: 'quick', why: 'the default on the cpu backend; --preset thesis for the full setting' };
   return { preset: 'thesis', why: `the default on the ${backend} backend` };
+}
+
+/**
+ * Resolves `partial` for a run on the started `backend` (its resolved name, after `auto` chose):
+ * over the preset it names, or over defaultPreset(backend) when it names none; with the line to
+ * print when the run is shorter than its preset (scheduleNote).
+ */
+export function resolveForBackend(
+  partial: Record<string, unknown>,
+  backend: string,
+  where = '--',
+): { cfg: TrainConfig; presetWhy: string; scheduleNote: string | null } {
+  const d = partial.preset === undefined ? defaultPreset(backend) : null;
+  const full = d ? { ...partial, preset: d.preset } : partial;
+  const cfg = resolveConfig(full, where);
+  return { cfg, presetWhy: d ? d.why : 'requested', scheduleNote: scheduleNote(full, cfg) };
 }

@@ -7,14 +7,14 @@ export function byTestId<T extends Element = HTMLElement>(root: ParentNode, id: 
   return el as T;
 }
 
-/** Replaces a select's options, keeping the selected value when it is still offered. */
-export function setOptions(select: HTMLSelectElement, values: readonly string[]): void {
+/** Replaces a select's options (shown as `labels` says, else as their values), keeping the selected value when it is still offered. */
+export function setOptions(select: HTMLSelectElement, values: readonly string[], labels: Record<string, string> = {}): void {
   const keep = select.value;
   select.replaceChildren(
     ...values.map((v) => {
       const o = document.createElement('option');
       o.value = v;
-      o.textContent = v;
+      o.textContent = labels[v] ?? v;
       return o;
     }),
   );

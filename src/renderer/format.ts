@@ -13,12 +13,6 @@ export function formatEta(seconds: number | null | undefined): string {
   return `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
-/** Remaining time of a run from its progress and speed. */
-export function etaSeconds(iteration: number, total: number, itsPerSecond: number | null | undefined): number | null {
-  if (!ok(itsPerSecond) || itsPerSecond <= 0 || !ok(iteration) || !ok(total)) return null;
-  return Math.max(0, total - iteration) / itsPerSecond;
-}
-
 export function formatIteration(iteration: number, total: number): string {
   return `${iteration} / ${total}`;
 }

@@ -8,6 +8,7 @@ import type { OutputKind, ServerMessage, SessionState } from '../protocol/messag
 import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
 import { byTestId, setOptions } from './dom';
+import { BACKEND_DEFAULT, PRESET_LABELS, presetChoices } from './preset-choice';
 import { formatPsnr } from './format';
 import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';
 
@@ -76,7 +77,7 @@ export class Panels {
       snap: q('snap'),
     };
     setOptions(this.decoder, DECODER_NAMES);
-    setOptions(this.preset, PRESET_NAMES);
+    setOptions(this.preset, presetChoices(PRESET_NAMES), PRESET_LABELS);
     setOptions(this.backend, BACKEND_NAMES);
     this.fillPreset();
 
@@ -115,16 +116,16 @@ export class Panels {
       data: this.scene.value.trim(),
       decoder: this.decoder.value as TrainConfig['decoder'],
       decoderWidth: this.width.value.trim() === '' ? 0 : Number(this.width.value),
-      preset: this.preset.value as PresetName,
       backend: this.backend.value as TrainConfig['backend'],
     };
+    if (this.preset.value !== BACKEND_DEFAULT) config.preset = this.preset.value as PresetName; // else the backend's, as the CLI
     if (this.iterations.value.trim() !== '') config.iterations = Number(this.iterations.value);
     return config;
   }
 
   hello(m: Hello): void {
     if (m.decoders.length > 0) setOptions(this.decoder, m.decoders);
-    if (m.presets.length > 0) setOptions(this.preset, m.presets);
+    if (m.presets.length > 0) setOptions(this.preset, presetChoices(m.presets), PRESET_LABELS);
     if (m.backends.length > 0) setOptions(this.backend, m.backends);
     if (!this.filled) {
       // Only the first hello fills the form: a reconnect must not undo the user's edits.
@@ -183,7 +184,8 @@ export class Panels {
 
   private fillPreset(): void {
     const p = PRESETS[this.preset.value as PresetName];
-    if (p) this.iterations.value = String(p.iterations);
+    this.iterations.value = p ? String(p.iterations) : ''; // the default preset: its own iterations
+    this.iterations.placeholder = p ? '' : "the preset's";
   }
 
   private renderStatus(): void {

@@ -3,7 +3,7 @@
  */
 import { isIdleState, type SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
-import { MISSING, etaSeconds, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
+import { MISSING, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
 
 export interface StatusFields {
   iteration: string;
@@ -54,7 +54,7 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
         loss: formatLoss(e.loss),
         trainPsnr: formatPsnr(e.trainPSNR),
         itsPerS: formatRate(e.itsPerSecond),
-        eta: formatEta(etaSeconds(e.iteration, e.total, e.itsPerSecond)),
+        eta: formatEta(e.etaSeconds), // the trainer's (core/train/progress-meter.ts): pauses left out, evaluations in
       };
     case 'eval':
       return { ...prev, testPsnr: formatPsnr(e.testPSNR) };

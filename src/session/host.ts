@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { newPlan, writePlan } from '../core/compare/plan';
 import { ComparisonRunner } from '../core/compare/run';
-import { resolveConfig, type TrainConfig } from '../core/config';
+import { resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { LEGO_BOX } from '../core/field/geometry';
 import { checkRunTarget, createRunFolder, restartNote, runFolderName, runStamp } from '../core/io/run-folder';
@@ -114,7 +114,7 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        this.job('start', () => this.trainOne(startConfigOf(m)));
+        this.job('start', () => this.trainOne(m));
         return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
@@ -192,13 +192,17 @@ export class TrainerHost {
     })();
   }
 
-  private async trainOne(cfg: TrainConfig): Promise<void> {
-    this.confine(cfg.data, 'start.config.data', true);
-    if (cfg.out) this.confine(cfg.out, 'start.config.out');
-    checkScene(cfg.data);
-    checkRunTarget(runFolderName(cfg, this.opts.runsDir).dir, { allowRestart: true, flag: 'start.config.out' }); // before loading
-    const backend = await this.backends.use(cfg.backend);
-    this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale})`);
+  private async trainOne(m: Extract<ClientMessage, { type: 'start' }>): Promise<void> {
+    const early = startConfigOf(m); // every field checked before anything slow happens
+    this.confine(early.data, 'start.config.data', true);
+    if (early.out) this.confine(early.out, 'start.config.out');
+    checkScene(early.data);
+    checkRunTarget(runFolderName(early, this.opts.runsDir).dir, { allowRestart: true, flag: 'start.config.out' }); // before loading
+    const backend = await this.backends.use(early.backend);
+    // no preset named (the form's "default"): the backend's, as in train:lego (config.defaultPreset)
+    const { cfg, presetWhy, scheduleNote } = resolveForBackend(m.config as Record<string, unknown>, backend.name, 'start.config.');
+    const about = `preset ${cfg.preset} (${presetWhy})${scheduleNote ? `; ${scheduleNote}` : ''}`;
+    this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale}); ${about}`);
     this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
     await tick();
     const data = loadRunData(cfg);
@@ -206,7 +210,7 @@ export class TrainerHost {
     const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
     this.progress(
       'training',
-      `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}`,
+      `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`,
     );
     let trainer: Trainer | null = null;
     const outcome = await trainRun(saved, run, data, backend, {
@@ -228,18 +232,20 @@ export class TrainerHost {
    */
   private async compareAll(decoders: string, partial: Partial<TrainConfig>): Promise<void> {
     const specs = parseDecoderSpecs(decoders, partial as Record<string, unknown>);
-    const cfg = resolveConfig(partial as Record<string, unknown>, 'compare.config.');
-    this.confine(cfg.data, 'compare.config.data', true);
-    checkScene(cfg.data);
+    const early = resolveConfig(partial as Record<string, unknown>, 'compare.config.');
+    this.confine(early.data, 'compare.config.data', true);
+    checkScene(early.data);
     const dir = join(this.opts.runsDir ?? 'runs', `compare-${runStamp()}`);
     this.confine(dir, 'compare');
-    const backend = await this.backends.use(cfg.backend);
+    const backend = await this.backends.use(early.backend);
+    const { cfg, presetWhy, scheduleNote } = resolveForBackend(partial as Record<string, unknown>, backend.name, 'compare.config.');
     const plan = newPlan(specs, cfg, 1, dir);
     writePlan(dir, plan);
     const table = new CompareTable(dir, plan);
     this.compare = table;
     this.send(table.message());
-    this.progress('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale})`);
+    const about = `preset ${cfg.preset} (${presetWhy})${scheduleNote ? `; ${scheduleNote}` : ''}`;
+    this.progress('loading', `comparison ${dir}: loading ${cfg.data} (downscale ${cfg.downscale}); ${about}`);
     this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
     await tick();
     const data = loadRunData(cfg);

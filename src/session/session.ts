@@ -48,11 +48,9 @@ interface Client {
 }
 
 export const DEFAULT_UI_CONFIG: Partial<TrainConfig> = {
-  data: PRESETS.quick.data,
-  preset: 'smoke',
+  data: PRESETS.quick.data, // no preset: the backend's (config.defaultPreset), as in train:lego
   decoder: 'mlp',
   decoderWidth: 0,
-  iterations: PRESETS.smoke.iterations,
   backend: 'auto',
 };
 

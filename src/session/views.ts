@@ -12,7 +12,8 @@ import type { AlphaMask } from '../core/field/alpha-mask';
 import type { Model } from '../core/model';
 import type { ParamGroups } from '../core/params';
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Trainer, visViewIds } from '../core/train/trainer';
+import { visViewIds } from '../core/data/view-set';
+import type { Trainer } from '../core/train/trainer';
 import type { ClientMessage, ServerMessage } from '../protocol/messages';
 import { focalFromFovY, image64, rgbToRgba, toRgba } from './frames';
 

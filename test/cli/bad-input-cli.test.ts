@@ -187,7 +187,7 @@ describe('train CLI: a bad scene exits 2 with one line naming the file, and leav
     });
     const r = train(data);
     expectInputError(r, `${join(data, 'transforms_train.json')}: no training ray hits the scene box`, "check the frames' transform_matrix");
-    expect(r.err).not.toMatch(/parameters:|it 1\b/); // stopped before training
+    expect(r.err).not.toMatch(/^parameters |\] 1\/|run folder /m); // stopped before training
   });
 
   it('a test frame whose file is missing', () => {

@@ -65,7 +65,7 @@ describe('compare CLI', () => {
         decoder: r.entry,
         decoderWidth: 128,
         decoderParams: 10,
-        totalParams: 20,
+        finalTotalParams: 20,
         preset: 'smoke',
         iterations: 100,
         backend: 'cpu',

@@ -55,3 +55,15 @@ describe('turntable poses', () => {
     for (let i = 0; i < 7; i++) expect([...turntablePose(ref, i, 7)]).toEqual([...all[i]]);
   });
 });
+
+describe('render CLI: --help', () => {
+  it('is a help text like the other commands: usage, then each option with what it does', () => {
+    const r = render('--help');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^usage: npm run render -- --run DIR/);
+    for (const flag of ['--run DIR', '--views N', '--turntable N', '--backend B', '--out DIR', '--chunk N', '--help'])
+      expect(lines.some((l) => l.startsWith(`  ${flag} `))).toBe(true);
+    expect(lines.length).toBeGreaterThan(10);
+  });
+});

@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { noGpuReason } from '../../src/core/gpu-nodes';
 import { tempDir } from '../core/data/scene-fixture';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -91,10 +92,37 @@ describe('train CLI: --dry-run', () => {
     const first = lines(r.out)[0];
     expect(first).toMatch(/^preset quick \(the default on the cpu backend[^)]*\)/);
     expect(first).toMatch(/--preset thesis/);
-    expect(r.out).toMatch(/parameters: decoder 36227, basis 3888/);
+    expect(r.out).toMatch(/^parameters on the starting 64\^3 grid: decoder 36227, basis 3888, field \d+, total \d+$/m);
     // --json: the explanation moves to stderr, stdout stays JSON
     const j = cli('train', '--dry-run', '--json', '--backend', 'cpu');
     expect(lines(j.err)[0]).toMatch(/^preset quick \(the default on the cpu backend/);
+  });
+});
+
+describe('train CLI: --dry-run, what the schedule, views and backend become', () => {
+  it('--iterations below the preset: the upsampling scaled, the masks not, and one line says so', () => {
+    const { config } = dryRun('--preset', 'smoke', '--iterations', '50');
+    expect(config).toMatchObject({ iterations: 50, upsampleAt: [20, 35], alphaMaskAt: [40, 70] });
+    const r = cli('train', '--dry-run', '--backend', 'cpu', '--preset', 'smoke', '--iterations', '50');
+    expect(r.code, r.err).toBe(0);
+    const note = lines(r.err).filter((l) => l.startsWith('50 of the smoke'));
+    expect(note).toEqual([
+      "50 of the smoke preset's 100 iterations: upsampling scaled to --upsample-at 20,35 (preset 40,70); the alpha-mask update at 70 not reached (not scaled: an update needs a trained density); --upsample-at / --alpha-mask-at set them",
+    ]);
+    // the preset's own iterations, a longer run, or a schedule given: nothing scaled, no line
+    expect(dryRun('--preset', 'smoke', '--iterations', '200').config.upsampleAt).toEqual([40, 70]);
+    expect(dryRun('--preset', 'smoke', '--iterations', '50', '--upsample-at', '45').config.upsampleAt).toEqual([45]);
+    expect(lines(cli('train', '--dry-run', '--backend', 'cpu', '--preset', 'smoke').err)).toHaveLength(1); // the backend line
+  });
+
+  it('--eval-views all is 0 (every test view)', () => {
+    expect(dryRun('--preset', 'smoke', '--eval-views', 'all').config.evalViews).toBe(0);
+  });
+
+  it.skipIf(noGpuReason() === null)('auto on a machine without a GPU device node does not start Dawn (no warnings)', () => {
+    const r = cli('train', '--dry-run', '--preset', 'smoke');
+    expect(r.code, r.err).toBe(0);
+    expect(lines(r.err)).toEqual([expect.stringMatching(/^backend cpu: auto: .*no GPU device node/)]);
   });
 });
 
@@ -157,6 +185,16 @@ describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () 
     expect(r.code, r.err).toBe(0);
     noStack(r.err);
     expect(lines(r.out)[0]).toMatch(/^preset smoke \(requested\)/);
+    const err = lines(r.err);
+    expect(err).toContain('data: 12500 training rays (50x50), 2 test views loaded (2 for the final evaluation)');
+    // 3 of smoke's 100 iterations: the upsampling at 40,70 scaled to 1,2, named as --upsample-at names it
+    expect(err.filter((l) => l.startsWith('upsample '))).toEqual([
+      expect.stringMatching(/^upsample at iteration 1 \(--upsample-at\), after step 2: grid /),
+      expect.stringMatching(/^upsample at iteration 2 \(--upsample-at\), after step 3: grid 48x48x48/),
+    ]);
+    expect(err.at(-1)).toBe(
+      `renders in ${join(run, 'renders')} (test_NNN.png: render | ground truth | error map); in the app (npm run serve, or npm start): Open run ${run}`,
+    );
     expect(readdirSync(run).sort()).toEqual(['checkpoint.trf', 'config.json', 'metrics.jsonl', 'renders', 'summary.json']);
     expect(readdirSync(join(run, 'renders')).sort()).toEqual(['test_000.png', 'test_199.png']); // 2 of 200, evenly spaced
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
@@ -176,7 +214,12 @@ describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () 
       imageSize: [50, 50],
       complete: true,
     });
-    expect(s.totalParams).toBe(36227 + fieldParams(32, 16, 48, 27));
+    // on the final grid (48^3 after the scaled upsampling); the started line counts the 32^3 start
+    expect(s.finalTotalParams).toBe(36227 + fieldParams(48, 16, 48, 27));
+    expect(s.finalReso).toEqual([48, 48, 48]);
+    expect(err.find((l) => l.startsWith('parameters on the starting'))).toMatch(
+      new RegExp(`^parameters on the starting 32\\^3 grid: .* total ${36227 + fieldParams(32, 16, 48, 27)} `),
+    );
     for (const k of ['trainSeconds', 'testPSNR', 'testSSIM']) {
       expect(typeof s[k], k).toBe('number');
       expect(Number.isFinite(s[k]), k).toBe(true);

@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planSeeds } from '../../src/core/compare/plan';
-import { flagsToPartial, MAX_SEED, parseDecimal, resolveConfig } from '../../src/core/config';
+import {
+  flagsToPartial,
+  MAX_SEED,
+  PRESETS,
+  parseDecimal,
+  resolveConfig,
+  resolveForBackend,
+  scaledSchedule,
+  scheduleNote,
+} from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 
 const fromFlags = (flags: Record<string, string>) => resolveConfig(flagsToPartial(flags));
@@ -66,5 +75,57 @@ describe('numbers on the command line are decimal', () => {
       lrFactors: 0.02,
       upsampleAt: [10, 20],
     });
+  });
+});
+
+describe('--eval-views all and --train-views all', () => {
+  it('"all" stands for 0 (every view), as the README writes it', () => {
+    expect(fromFlags({ 'eval-views': 'all' }).evalViews).toBe(0);
+    expect(fromFlags({ 'eval-views': 'ALL', preset: 'smoke' }).evalViews).toBe(0);
+    expect(fromFlags({ 'train-views': 'all', preset: 'smoke' }).trainViews).toBe(0);
+    expect(fromFlags({ 'eval-views': '7' }).evalViews).toBe(7);
+  });
+
+  it('another word is refused naming the flag and what it accepts', () => {
+    expect(() => fromFlags({ 'eval-views': 'most' })).toThrow("--eval-views: expected a number in decimal or 'all', got 'most'");
+    // options without words say only "a number"
+    expect(() => fromFlags({ 'vis-views': 'all' })).toThrow("--vis-views: expected a number in decimal, got 'all'");
+  });
+});
+
+describe('a run shorter than its preset (scaledSchedule, scheduleNote)', () => {
+  it("scales the preset's upsample iterations (rounded, increasing, >= 1), not the mask's", () => {
+    expect(resolveConfig({ preset: 'quick', iterations: 750 })).toMatchObject({ upsampleAt: [150, 300, 450], alphaMaskAt: [300, 700] });
+    expect(resolveConfig({ preset: 'smoke', iterations: 3 }).upsampleAt).toEqual([1, 2]);
+    expect(resolveConfig({ preset: 'smoke', iterations: 1 }).upsampleAt).toEqual([1, 2]); // 0.4 and 0.7 rounded, kept >= 1 and increasing
+    expect(scaledSchedule(PRESETS.thesis, { iterations: 3500 })).toEqual({ upsampleAt: [1000, 1500, 2000, 2750, 3500] });
+  });
+
+  it('leaves a run of the preset length or longer, a given schedule and a saved config alone', () => {
+    expect(resolveConfig({ preset: 'smoke' }).upsampleAt).toEqual([40, 70]);
+    expect(resolveConfig({ preset: 'smoke', iterations: 300 }).upsampleAt).toEqual([40, 70]);
+    expect(resolveConfig({ preset: 'smoke', iterations: 50, upsampleAt: [] }).upsampleAt).toEqual([]);
+    const saved = resolveConfig({ preset: 'smoke', iterations: 50 });
+    expect(resolveConfig({ ...saved })).toEqual(saved); // config.json holds the scaled lists: resolving it again changes nothing
+  });
+
+  it('says what was scaled and which mask updates the run does not reach, in one line', () => {
+    const partial = { preset: 'smoke', iterations: 60 };
+    expect(scheduleNote(partial, resolveConfig(partial))).toBe(
+      "60 of the smoke preset's 100 iterations: upsampling scaled to --upsample-at 24,42 (preset 40,70); the alpha-mask update at 70 not reached (not scaled: an update needs a trained density); --upsample-at / --alpha-mask-at set them",
+    );
+    expect(scheduleNote({ preset: 'smoke' }, resolveConfig({ preset: 'smoke' }))).toBeNull();
+  });
+});
+
+describe('the preset of a run that names none (resolveForBackend): the same rule for every front end', () => {
+  it('quick on cpu, thesis on a GPU backend; a named preset is kept', () => {
+    expect(resolveForBackend({}, 'cpu')).toMatchObject({
+      cfg: { preset: 'quick' },
+      presetWhy: expect.stringMatching(/^the default on the cpu backend/),
+    });
+    expect(resolveForBackend({}, 'webgpu').cfg.preset).toBe('thesis');
+    expect(resolveForBackend({ preset: 'smoke' }, 'cpu')).toMatchObject({ cfg: { preset: 'smoke' }, presetWhy: 'requested' });
+    expect(resolveForBackend({ iterations: 750 }, 'cpu').scheduleNote).toMatch(/^750 of the quick preset's 1500 iterations/);
   });
 });

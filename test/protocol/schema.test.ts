@@ -14,7 +14,7 @@ import {
   SERVER_MESSAGE_TYPES,
   startConfigOf,
 } from '../../src/protocol/schema';
-import { PRESETS } from '../../src/core/config';
+import { flagsToPartial, PRESETS, resolveConfig } from '../../src/core/config';
 import { Rng } from '../../src/core/random';
 
 const pose = [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1];
@@ -38,7 +38,7 @@ const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
 };
 
 const summary = {
-  ...{ decoder: 'mlp', decoderWidth: 128, decoderParams: 36227, totalParams: 1, preset: 'smoke', iterations: 100, backend: 'cpu' },
+  ...{ decoder: 'mlp', decoderWidth: 128, decoderParams: 36227, finalTotalParams: 1, preset: 'smoke', iterations: 100, backend: 'cpu' },
   trainSeconds: 1,
   testPSNR: 22,
   testSSIM: 0.8,
@@ -88,6 +88,7 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
         raysPerSecond: 1000,
         stepSeconds: 0.5,
         itsPerSecond: 2,
+        etaSeconds: 48.5,
         elapsed: 1.5,
         samples: 1000,
         decoded: 10,
@@ -190,7 +191,9 @@ describe('protocol round trip', () => {
 
   it('the start config resolves over its preset exactly as the CLI would', () => {
     const cfg = startConfigOf(CLIENT_SAMPLES.start as Extract<ClientMessage, { type: 'start' }>);
-    expect(cfg).toEqual({ ...PRESETS.smoke, decoder: 'splitnet', iterations: 30, backend: 'cpu' });
+    // 30 of smoke's 100 iterations: the upsampling scaled (config.scaledSchedule), as on the command line
+    expect(cfg).toEqual({ ...PRESETS.smoke, decoder: 'splitnet', iterations: 30, backend: 'cpu', upsampleAt: [12, 21] });
+    expect(cfg).toEqual(resolveConfig(flagsToPartial({ preset: 'smoke', decoder: 'splitnet', iterations: '30', backend: 'cpu' })));
   });
 });
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/config';
 import type { TrainEvent } from '../../src/core/train/events';
-import {
-  etaSeconds,
-  formatCount,
-  formatEta,
-  formatLoss,
-  formatPsnr,
-  formatRate,
-  formatSeconds,
-  formatSsim,
-  MISSING,
-} from '../../src/renderer/format';
+import { formatCount, formatEta, formatLoss, formatPsnr, formatRate, formatSeconds, formatSsim, MISSING } from '../../src/renderer/format';
 import { applyEvent, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
 
 describe('formatting', () => {
@@ -23,13 +13,6 @@ describe('formatting', () => {
     expect(formatEta(4503)).toBe('75:03');
     expect(formatEta(NaN)).toBe(MISSING);
     expect(formatEta(null)).toBe(MISSING);
-  });
-
-  it('computes the remaining time from progress and speed', () => {
-    expect(etaSeconds(37, 100, 2)).toBe(31.5);
-    expect(etaSeconds(100, 100, 2)).toBe(0);
-    expect(etaSeconds(10, 100, 0)).toBeNull();
-    expect(etaSeconds(10, 100, null)).toBeNull();
   });
 
   it('formats PSNR, loss and rate', () => {
@@ -69,6 +52,7 @@ const step = (iteration: number, extra: Partial<Extract<TrainEvent, { type: 'ste
   raysPerSecond: 1000,
   stepSeconds: 0.5,
   itsPerSecond: 2,
+  etaSeconds: 31.5,
   elapsed: 20,
   samples: 1,
   decoded: 1,
@@ -79,6 +63,11 @@ describe('status fields', () => {
   it('shows a step as iteration, loss, PSNR, rate and ETA', () => {
     const s = applyEvent(EMPTY_STATUS, step(37));
     expect(s).toMatchObject({ iteration: '37 / 100', loss: '0.0200', trainPsnr: '17.50', itsPerS: '2.0', eta: '0:32', testPsnr: MISSING });
+  });
+
+  it("shows the event's own ETA (the trainer's, which leaves pauses out and counts the final evaluation), not steps / rate", () => {
+    expect(applyEvent(EMPTY_STATUS, step(37, { itsPerSecond: 2, etaSeconds: 95 })).eta).toBe('1:35');
+    expect(applyEvent(EMPTY_STATUS, step(1, { etaSeconds: NaN })).eta).toBe(MISSING);
   });
 
   it('takes the backend from started and the test PSNR from every eval', () => {

@@ -12,6 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/messages';
+import type { TrainEvent } from '../../src/core/train/events';
 import { TrainerHost } from '../../src/session/host';
 
 const DATA = 'datasets/nerf_synthetic/lego';
@@ -298,5 +299,18 @@ describe('TrainerHost path confinement (no scene needed)', () => {
     expect(msgs.some((m) => /^start\.config\.data: .*escape is outside .*symbolic link/.test(m))).toBe(true);
     expect(msgs.join('\n')).not.toMatch(/SECRET|outside file/);
     expect(h.of('scene')).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('TrainerHost: the preset when the start names none', () => {
+  it("is the backend's, as train:lego picks it (quick on cpu), and the state line says so", async () => {
+    const h = harness();
+    h.host.ready();
+    const { preset: _named, ...config } = tiny(join(tmp, 'run-default-preset'), 2);
+    h.host.handle({ type: 'start', config: { ...config, downscale: 16, gridStart: 16, gridEnd: 16 } });
+    await h.until('the run to end', () => h.of('state').some((s) => s.state === 'done' || s.state === 'failed'));
+    const started = h.of('event').find((m) => m.event.type === 'started')!.event as Extract<TrainEvent, { type: 'started' }>;
+    expect(started.config.preset).toBe('quick');
+    expect(h.of('state').some((s) => s.state === 'training' && /preset quick \(the default on the cpu backend/.test(s.detail))).toBe(true);
   });
 });

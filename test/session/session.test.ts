@@ -150,6 +150,7 @@ describe('Session', () => {
         raysPerSecond: 1,
         stepSeconds: 1,
         itsPerSecond: 1,
+        etaSeconds: 9,
         elapsed: 1,
         samples: 1,
         decoded: 1,

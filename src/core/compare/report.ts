@@ -43,7 +43,8 @@ export interface ReportRow {
   options: Record<string, string>;
   decoderWidth: number | null;
   decoderParams: number | null;
-  totalParams: number | null;
+  /** summary.json finalTotalParams: parameters on the final grid. */
+  finalTotalParams: number | null;
   /** Complete runs / planned runs. */
   runs: number;
   planned: number;
@@ -135,7 +136,7 @@ export function buildReport(records: RunRecord[], preset: string, seeds: number[
       options: any.options,
       decoderWidth: s ? s.decoderWidth : null,
       decoderParams: s ? s.decoderParams : null,
-      totalParams: s ? s.totalParams : null,
+      finalTotalParams: s ? finalTotalParams(s) : null,
       runs: done.length,
       planned: runs.length,
       testPSNR: { mean: mean(vals((v) => v.testPSNR)), std: std(vals((v) => v.testPSNR)) },
@@ -148,6 +149,12 @@ export function buildReport(records: RunRecord[], preset: string, seeds: number[
     };
   });
   return { preset, seeds, rows, curves: records.map((r) => ({ label: r.label, entry: r.entry, seed: r.seed, points: r.curve })) };
+}
+
+/** A summary's final parameter count; summaries written before it was named so call it totalParams. */
+function finalTotalParams(s: RunSummary): number | null {
+  const n = s.finalTotalParams ?? (s as { totalParams?: unknown }).totalParams;
+  return typeof n === 'number' ? n : null;
 }
 
 const fmt = (x: number | null, digits: number): string => (x === null ? '–' : x.toFixed(digits));
@@ -163,7 +170,7 @@ function tableCells(report: Report): { head: string[]; rows: string[][] } {
   const head = [
     'decoder',
     'decoder params',
-    'total params',
+    'total params (final grid)',
     'test PSNR (dB)',
     ...(thesis ? ['thesis Table 6.2'] : []),
     'test SSIM',
@@ -174,7 +181,7 @@ function tableCells(report: Report): { head: string[]; rows: string[][] } {
   const rows = report.rows.map((r) => [
     r.label,
     fmtInt(r.decoderParams),
-    fmtInt(r.totalParams),
+    fmtInt(r.finalTotalParams),
     psnrCell(r),
     ...(thesis ? [fmt(r.thesisPSNR, 2)] : []),
     fmt(r.testSSIM.mean, 4),

@@ -1,4 +1,5 @@
 /** Test views as the evaluation uses them: images and cameras of a split, by frame id. */
+import type { TrainConfig } from '../config';
 import type { SceneSplit } from './nerf-synthetic';
 
 /** Test views as flat HWC RGB images with their cameras. */
@@ -41,4 +42,9 @@ export function strideViews(n: number, k: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n && out.length < k; i += stride) out.push(i);
   return out;
+}
+
+/** The test views of the running test PSNR (cfg.visViews of them, TensoRF's N_vis stride). */
+export function visViewIds(testCount: number, cfg: Pick<TrainConfig, 'visViews'>): number[] {
+  return strideViews(testCount, cfg.visViews);
 }

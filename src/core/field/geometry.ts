@@ -75,3 +75,9 @@ export function rayBox(o: ArrayLike<number>, oOff: number, d: ArrayLike<number>,
   }
   return [tMin, tMax];
 }
+
+/** A box as a log line writes it: `[x,y,z]..[x,y,z]`, 3 decimals. */
+export function formatBox(b: Box): string {
+  const f = (v: number[]) => v.map((x) => x.toFixed(3)).join(',');
+  return `[${f(b.min)}]..[${f(b.max)}]`;
+}

@@ -1,7 +1,6 @@
 /** Loads what a training run needs from a NeRF-synthetic scene: the training ray pool and test views. */
 import { evenlySpaced } from '../data/nerf-synthetic';
-import { visViewIds } from '../train/trainer';
-import { type ViewSet, viewSet } from '../data/view-set';
+import { type ViewSet, viewSet, visViewIds } from '../data/view-set';
 import { DatasetError } from '../errors';
 import type { TrainConfig } from '../config';
 import { SSIM_FILTER_SIZE } from '../eval/metrics';
@@ -96,8 +95,17 @@ export function loadRunData(cfg: TrainConfig, say: (line: string) => void = () =
   for (const line of repeatedFrameWarnings(cfg)) say(line);
   const nTest = testViewCount(cfg);
   const evalIds = cfg.evalViews > 0 ? evenlySpaced(nTest, cfg.evalViews) : Array.from({ length: nTest }, (_, i) => i);
-  const ids = [...new Set([...evalIds, ...(cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [])])].sort((a, b) => a - b);
+  const visIds = cfg.visEvery > 0 ? visViewIds(nTest, cfg) : [];
+  const ids = [...new Set([...evalIds, ...visIds])].sort((a, b) => a - b);
   const test = loadTestViews(cfg, ids);
-  say(`data: ${train.pool.count} training rays (${train.width}x${train.height}), ${ids.length} test views`);
+  say(
+    `data: ${train.pool.count} training rays (${train.width}x${train.height}), ${testViewsLoaded(ids.length, evalIds.length, visIds.length)}`,
+  );
   return { train: train.pool, test, testCount: nTest, evalIds };
+}
+
+/** What the loaded test views are for: the final evaluation's and the running test PSNR's (the two sets may overlap). */
+export function testViewsLoaded(loaded: number, evaluated: number, running: number): string {
+  const uses = [`${evaluated} for the final evaluation`, ...(running > 0 ? [`${running} for the running test PSNR`] : [])];
+  return `${loaded} test views loaded (${uses.join(', ')})`;
 }

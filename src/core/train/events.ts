@@ -17,7 +17,8 @@ export interface RunSummary {
   decoder: string;
   decoderWidth: number;
   decoderParams: number;
-  totalParams: number;
+  /** Field (factors and basis) plus decoder parameters at the end, on the final grid (`finalReso`); the `started` event's `params` count the starting grid. */
+  finalTotalParams: number;
   preset: string;
   iterations: number;
   backend: string;
@@ -64,12 +65,19 @@ export const EVENT_FIELDS = {
     raysPerSecond: numOrNaN,
     /** Wall time of this step (sampling, forward, backward, optimizer). */
     stepSeconds: numOrNaN,
+    /** Steps per second over the last steps, paused and evaluation time left out (progress-meter.ts). */
     itsPerSecond: numOrNaN,
+    /** Seconds to the end of the run: the remaining steps, then the running and final evaluations still to come. */
+    etaSeconds: numOrNaN,
     /** Seconds of training so far. */
     elapsed: count,
     samples: count,
     decoded: count,
   },
+  /**
+   * A schedule change. `iteration`: the steps done when it ran (as step events count); the
+   * schedule's own iteration (--upsample-at, --alpha-mask-at) is one less (schedule.ts scheduleIteration).
+   */
   schedule: { iteration: count, action: oneOf(SCHEDULE_ACTIONS), detail: str() },
   /** Test PSNR: running (`final` false, a few views, no SSIM) or the final evaluation's. */
   eval: { iteration: count, testPSNR: numOrNaN, testSSIM: numOrNaN, views: count, final: bool },

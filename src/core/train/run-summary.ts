@@ -20,7 +20,7 @@ export function runSummary(t: SummarySource, scores: { testPSNR: number; testSSI
     decoder: t.cfg.decoder,
     decoderWidth: t.model.decoder.width,
     decoderParams: counts.decoder,
-    totalParams: counts.total,
+    finalTotalParams: counts.total,
     preset: t.cfg.preset,
     iterations: t.iteration,
     backend: t.backend.name,

@@ -31,3 +31,8 @@ export function buildSchedule(cfg: TrainConfig): Schedule {
     },
   };
 }
+
+/** The schedule iteration (as --upsample-at and --alpha-mask-at name it) of a change made after `stepsDone` steps. */
+export function scheduleIteration(stepsDone: number): number {
+  return stepsDone - 1;
+}

@@ -3,13 +3,13 @@
  * async stream of TrainEvents. Schedule changes happen at named points (schedule.ts); the
  * trainer contains no I/O, so the CLI, the app and tests consume the same stream.
  */
-import { positionsOf, strideViews } from '../data/view-set';
+import { positionsOf, visViewIds } from '../data/view-set';
 import { CheckpointError, DatasetError, NonFiniteLossError } from '../errors';
 import type { TrainConfig } from '../config';
 import { BatchSampler, filterPool, type RayPool } from '../data/ray-pool';
 import type { AlphaMask } from '../field/alpha-mask';
 import { updateAlphaMask } from '../field/alpha-update';
-import { type Box, LEGO_BOX, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
+import { type Box, formatBox, LEGO_BOX, nSamplesTrain, nToReso, STEP_RATIO, stepSize as marchStep, type Vec3 } from '../field/geometry';
 import { shrinkField, upsampleField } from '../field/resample';
 import { evaluateViews } from '../eval/evaluate';
 import { psnrFromMse } from '../eval/metrics';
@@ -21,11 +21,12 @@ import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
 import { runSummary } from './run-summary';
-import { buildSchedule, type Schedule, type ScheduleAction } from './schedule';
+import { buildSchedule, type Schedule, type ScheduleAction, scheduleIteration } from './schedule';
 import { choosePath } from './choose-path';
 import type { StepResult, TrainPath } from './train-path';
 import type { PhaseTimer } from './phase-timer';
 import { decoderDataInit } from './decoder-init';
+import { type Clock, ProgressMeter, runningViewsToCome } from './progress-meter';
 import { composeKeep, countFlags, poolFingerprint, raysHittingBox, raysHittingMask } from './ray-filter';
 import { isOutOfMemory, outOfMemoryMessage } from './oom';
 import { pool } from '../parallel/threads';
@@ -66,6 +67,8 @@ export class Trainer {
   /** How a step runs on this run's backend (host kernels, or device-resident), chosen once. */
   readonly path: TrainPath;
   timer: PhaseTimer | null = null; // set by the benchmark: milliseconds per phase of each step
+  /** Milliseconds for it/s and ETA (progress-meter.ts); tests set a fake clock. */
+  clock: Clock = () => performance.now();
 
   constructor(
     readonly cfg: TrainConfig,
@@ -201,8 +204,23 @@ export class Trainer {
    * `hooks.checkpoint`, every cfg.checkpointEvery iterations (before the last) it is called at a
    * point where the state is complete (after that iteration's schedule actions and preview), and
    * a 'checkpoint' event follows; parameters that are no longer finite stop the run instead.
+   * The time the consumer holds each event (a pause in the app) does not count in it/s and ETA.
    */
   async *run(hooks: RunHooks = {}): AsyncGenerator<TrainEvent> {
+    const meter = new ProgressMeter(this.clock);
+    const inner = this.events(hooks, meter);
+    try {
+      for (let r = await inner.next(); !r.done; r = await inner.next()) {
+        const t = this.clock();
+        yield r.value;
+        meter.held(this.clock() - t);
+      }
+    } finally {
+      await inner.return(undefined);
+    }
+  }
+
+  private async *events(hooks: RunHooks, meter: ProgressMeter): AsyncGenerator<TrainEvent> {
     const cfg = this.cfg;
     if (this.iteration === 0) {
       yield {
@@ -221,8 +239,9 @@ export class Trainer {
       this.decoderInitDone = true;
       yield { type: 'schedule', iteration: 0, action: 'decoder-init', detail };
     }
-    let windowStart = performance.now();
-    let windowIts = 0;
+    meter.start(this.iteration);
+    const finalViews = cfg.evalViews > 0 ? Math.min(cfg.evalViews, this.data.testCount) : this.data.testCount;
+    const visViews = visViewIds(this.data.testCount, cfg).length;
     while (this.iteration < cfg.iterations) {
       if (this.control.stopRequested) break;
       const t0 = performance.now();
@@ -258,8 +277,8 @@ export class Trainer {
       this.iteration = it + 1;
       const dt = (performance.now() - t0) / 1000;
       this.trainSeconds += dt;
-      windowIts++;
-      const windowSec = (performance.now() - windowStart) / 1000;
+      meter.step(this.iteration);
+      const toCome = { running: runningViewsToCome(this.iteration, cfg.iterations, cfg.visEvery, visViews), final: finalViews };
       yield {
         type: 'step',
         iteration: this.iteration,
@@ -269,15 +288,12 @@ export class Trainer {
         trainPSNR: psnrFromMse(res.mse),
         raysPerSecond: Math.min(this.cfg.batchSize, this.pool.count) / dt,
         stepSeconds: dt,
-        itsPerSecond: windowIts / Math.max(windowSec, 1e-9),
+        itsPerSecond: meter.itsPerSecond,
+        etaSeconds: meter.etaSeconds(this.iteration, cfg.iterations, toCome),
         elapsed: this.trainSeconds,
         samples: res.samples,
         decoded: res.decoded,
       };
-      if (windowSec > 5) {
-        windowStart = performance.now();
-        windowIts = 0;
-      }
       const actions = this.schedule.at(it);
       if (actions.length > 0) await this.syncHost();
       for (const action of actions) {
@@ -287,8 +303,10 @@ export class Trainer {
       }
       if (cfg.visEvery > 0 && this.iteration % cfg.visEvery === 0 && this.iteration < cfg.iterations) {
         let r: Awaited<ReturnType<Trainer['evaluate']>>;
+        const e0 = this.clock();
         try {
           r = await this.evaluate(positionsOf(this.data.test, visViewIds(this.data.testCount, cfg)), false);
+          meter.evaluated(this.clock() - e0, r.scores.length);
         } catch (e) {
           if (!isOutOfMemory(e)) throw e;
           this.failed = true;
@@ -335,7 +353,7 @@ export class Trainer {
         this.failed = true;
         yield {
           type: 'error',
-          message: `iteration ${it}: the alpha-mask update found no occupied cell (density is below the threshold everywhere); the update comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
+          message: `iteration ${it}: the alpha-mask update found no occupied cell (density is below the threshold everywhere); the update at ${scheduleIteration(it)} comes too early for this run (--alpha-mask-at ${this.cfg.alphaMaskAt.join(',')}) or training has collapsed`,
         };
         return;
       }
@@ -346,7 +364,7 @@ export class Trainer {
         const snap = this.resoMask.some((v, a) => v !== f.reso[a]);
         shrinkField(f, occupied, snap);
         this.adam = this.newOptimizer();
-        yield { type: 'schedule', iteration: it, action: 'shrink', detail: `box ${fmtBox(f.box)}, grid ${f.reso.join('x')}` };
+        yield { type: 'schedule', iteration: it, action: 'shrink', detail: `box ${formatBox(f.box)}, grid ${f.reso.join('x')}` };
       }
       if (action.filterRays) {
         const before = this.pool.count;
@@ -378,13 +396,4 @@ export class Trainer {
   summary(testPSNR: number, testSSIM: number, evalViews: number): RunSummary {
     return runSummary(this, { testPSNR, testSSIM, evalViews });
   }
-}
-
-export function visViewIds(testCount: number, cfg: TrainConfig): number[] {
-  return strideViews(testCount, cfg.visViews);
-}
-
-function fmtBox(b: Box): string {
-  const f = (v: number[]) => v.map((x) => x.toFixed(3)).join(',');
-  return `[${f(b.min)}]..[${f(b.max)}]`;
 }

@@ -22,6 +22,8 @@ interface Fake {
   params: number;
   curve?: [number, number][];
   views?: number[];
+  /** The summary calls the final parameter count totalParams, as summaries did before finalTotalParams. */
+  oldParamsName?: boolean;
 }
 
 function fabricate(dir: string, f: Fake): void {
@@ -32,7 +34,7 @@ function fabricate(dir: string, f: Fake): void {
       decoder: f.decoder,
       decoderWidth: f.width,
       decoderParams: f.params,
-      totalParams: f.params + 1000,
+      [f.oldParamsName ? 'totalParams' : 'finalTotalParams']: f.params + 1000,
       preset: 'smoke',
       iterations: 100,
       backend: 'cpu',
@@ -122,6 +124,7 @@ describe('comparison report', () => {
       decoder: 'siren',
       width: 128,
       params: 400,
+      oldParamsName: true,
       curve: [
         [50, 14],
         [100, 18],
@@ -162,7 +165,8 @@ describe('comparison report', () => {
     expect(mlp.trainSeconds.mean).toBe(50);
     expect(mlp.itsPerSecond.mean).toBe(2);
     expect(mlp.decoderParams).toBe(500);
-    expect(mlp.totalParams).toBe(1500);
+    expect(mlp.finalTotalParams).toBe(1500);
+    expect(siren.finalTotalParams).toBe(1400); // from an older summary's totalParams
     expect(mlp.runs).toBe(2);
     expect(mlp.seeds.map((s) => s.testPSNR)).toEqual([20, 22]);
     expect(mlp.curve).toEqual([

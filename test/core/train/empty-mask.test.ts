@@ -46,5 +46,9 @@ it('an empty alpha mask stops the run with an error instead of training on no ra
   const error = events.find((e) => e.type === 'error');
   expect(error, 'an error event').toBeDefined();
   expect(error && error.type === 'error' && error.message).toMatch(/alpha-mask update found no occupied cell/);
+  // named as --alpha-mask-at names it (the update at 1 runs after step 2)
+  expect(error && error.type === 'error' && error.message).toMatch(
+    /^iteration 2: .*; the update at 1 comes too early for this run \(--alpha-mask-at 1,2\)/,
+  );
   expect(trainer.failed).toBe(true);
 });
