@@ -53,7 +53,10 @@ export function gradientSizes(w: DecoderWeights): { sizes: number[]; total: numb
   return { sizes, total: sizes.reduce((a, b) => a + b, 0) };
 }
 
-/** Rows lo..hi-1 of [f, d, sin PE(f), cos PE(f), sin PE(d), cos PE(d)], PE index i * freqs + k. */
+/**
+ * Rows lo..hi-1 of [f, d, sin PE(f), cos PE(f), sin PE(d), cos PE(d)], PE index i * freqs + k;
+ * row r goes to x at (r - base) * stride (default: the row's own place in an [n, D] array).
+ */
 export function buildInput(
   f: Float32Array,
   d: Float32Array,
@@ -64,10 +67,11 @@ export function buildInput(
   x: Float32Array = new Float32Array(n * inputDim(F, fe, vp)),
   lo = 0,
   hi = n,
+  stride = inputDim(F, fe, vp),
+  base = 0,
 ): Float32Array {
-  const D = inputDim(F, fe, vp);
   for (let r = lo; r < hi; r++) {
-    const o = r * D;
+    const o = (r - base) * stride;
     const fo = r * F;
     for (let i = 0; i < F; i++) x[o + i] = f[fo + i];
     for (let i = 0; i < 3; i++) x[o + F + i] = d[3 * r + i];
@@ -98,7 +102,7 @@ function colSum(g: Float32Array, n: number, c: number, out: Float32Array): void 
 }
 
 /** h = act(z) for n rows; z is [n, zc] (zc = 4k for split), h is [n, k]. */
-function activate(act: HiddenActivation, z: Float32Array, h: Float32Array, n: number, k: number): void {
+export function activate(act: HiddenActivation, z: Float32Array, h: Float32Array, n: number, k: number): void {
   if (act.kind === 'relu') for (let i = 0; i < n * k; i++) h[i] = Math.max(z[i], 0);
   else if (act.kind === 'sine') for (let i = 0; i < n * k; i++) h[i] = Math.sin(act.omega * z[i]);
   else {
@@ -113,7 +117,7 @@ function activate(act: HiddenActivation, z: Float32Array, h: Float32Array, n: nu
 }
 
 /** dL/dz from dL/dh for n rows. */
-function activationGrad(act: HiddenActivation, z: Float32Array, dh: Float32Array, n: number, k: number): Float32Array {
+export function activationGrad(act: HiddenActivation, z: Float32Array, dh: Float32Array, n: number, k: number): Float32Array {
   if (act.kind === 'relu') {
     const dz = new Float32Array(n * k);
     for (let i = 0; i < dz.length; i++) dz[i] = z[i] > 0 ? dh[i] : 0;

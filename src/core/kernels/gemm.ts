@@ -1,6 +1,7 @@
 /** C = op(A) op(B) with the fastest kernel available here (WebAssembly SIMD, else plain JS). */
 import { matmul } from './matmul';
-import { matmulWasm, wasmKernels } from './matmul-wasm';
+import { matmulWasm } from './matmul-wasm';
+import { wasmKernels } from './wasm-arena';
 
 export function gemm(
   a: Float32Array,

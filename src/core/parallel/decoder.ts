@@ -3,12 +3,14 @@
  * runs the whole forward of its rows (input encoding, three GEMMs, bias, activations) and later
  * the whole backward of the same rows, with nothing exchanged in between. The weight gradients
  * are summed per thread and the partial sums added in thread order: the same bits for a given
- * thread count, and exactly the one-thread result with one. Per-row buffers are reused from
- * batch to batch (no allocation per step).
+ * thread count, and exactly the one-thread result with one. With WebAssembly SIMD each thread's
+ * layers stay in its own WebAssembly memory between the two (decoders/fused-wasm.ts); without,
+ * in shared row buffers reused from batch to batch.
  */
 import { type DecoderRows, type DecoderWeights, type FusedSpec, gradientSizes, inputDim } from '../decoders/fused-cpu';
 import { Scratch } from '../shared-memory';
 import { pool } from './threads';
+import { wasmDecoderAvailable } from '../decoders/fused-wasm';
 
 /** GEMM tiles are 4 rows: cuts fall on multiples of 4 so every tile is the one-thread tile. */
 const ROW_ALIGN = 4;
@@ -37,18 +39,20 @@ export function decoderForwardThreads(
   const [H, Z2c] = shapes[2];
   if (D0 !== inputDim(F, spec.fePe, spec.viewPe)) throw new Error(`fused decoder: w1 has ${D0} rows for ${F} features`);
   const w: DecoderWeights = { w: weights.map((a, i) => scratch.sharedCopy(`w${i}`, a)), F, D0, Z1c, H, Z2c };
+  // with WebAssembly SIMD the layers stay in each thread's own memory (fused-wasm.ts): no row buffers
+  const rows = (name: string, c: number) => scratch.f32(name, wasmDecoderAvailable() ? 0 : n * c);
   const b: DecoderRows = {
     f: scratch.sharedCopy('f', f),
     d: scratch.sharedCopy('d', d.subarray(0, 3 * n)),
-    x0: scratch.f32('x0', n * D0),
-    z1: scratch.f32('z1', n * Z1c),
-    h1: scratch.f32('h1', n * H),
-    z2: scratch.f32('z2', n * Z2c),
-    h2: scratch.f32('h2', n * H),
+    x0: rows('x0', D0),
+    z1: rows('z1', Z1c),
+    h1: rows('h1', H),
+    z2: rows('z2', Z2c),
+    h2: rows('h2', H),
     out: scratch.f32('out', n * 3),
   };
-  threads.run('decoderForward', { spec, w, b }, n, ROW_ALIGN);
   const mine = ++generation;
+  threads.run('decoderForward', { spec, w, b, id: mine }, n, ROW_ALIGN);
   return {
     out: b.out.slice(),
     backward(gOut) {
@@ -58,7 +62,7 @@ export function decoderForwardThreads(
       const g = scratch.sharedCopy('g', gOut);
       const df = scratch.f32('df', n * F);
       const partials = scratch.f32('partials', threads.size * total);
-      threads.run('decoderBackward', { spec, w, b, g, df, partials, total }, n, ROW_ALIGN);
+      threads.run('decoderBackward', { spec, w, b, id: mine, g, df, partials, total }, n, ROW_ALIGN);
       const flat = threads.size === 1 ? partials.slice(0, total) : sumParts(partials, threads.size, total);
       let o = 0;
       const dw = sizes.map((s) => {

@@ -5,6 +5,7 @@
  * task's.
  */
 import { type DecoderRows, type DecoderWeights, decoderBackwardRows, decoderForwardRows, type FusedSpec } from '../decoders/fused-cpu';
+import { wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderForward } from '../decoders/fused-wasm';
 import type { Vec3 } from '../field/geometry';
 import { type VMMode, vmBackward, vmForward } from '../field/vm-kernels';
 import { adamRange } from '../kernels/adam-range';
@@ -27,13 +28,17 @@ export interface Tasks {
   vmForward: VMArgs & { out: Float32Array };
   /** Range: components (each gradient entry belongs to one). */
   vmBackward: VMArgs & { dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
-  /** Range: rows. */
-  decoderForward: { spec: FusedSpec; w: DecoderWeights; b: DecoderRows };
+  /**
+   * Range: rows. With WebAssembly SIMD each thread keeps its rows' layers in its own memory for
+   * the backward of the same `id` (decoders/fused-wasm.ts); without, they go to `b`'s buffers.
+   */
+  decoderForward: { spec: FusedSpec; w: DecoderWeights; b: DecoderRows; id: number };
   /** Range: rows; part p writes its weight-gradient sums at p * total of `partials`. */
   decoderBackward: {
     spec: FusedSpec;
     w: DecoderWeights;
     b: DecoderRows;
+    id: number;
     g: Float32Array;
     df: Float32Array;
     partials: Float32Array;
@@ -58,9 +63,15 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
   vmBackward: (a, lo, hi) => {
     vmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, { planes: a.gPlanes, lines: a.gLines }, lo, hi);
   },
-  decoderForward: (a, lo, hi) => decoderForwardRows(a.spec, a.w, a.b, lo, hi),
-  decoderBackward: (a, lo, hi, part) =>
-    decoderBackwardRows(a.spec, a.w, a.b, a.g, a.df, a.partials.subarray(part * a.total, (part + 1) * a.total), lo, hi),
+  decoderForward: (a, lo, hi) => {
+    if (wasmDecoderAvailable()) wasmDecoderForward(a.spec, a.w, a.b.f, a.b.d, a.b.out, lo, hi, a.id);
+    else decoderForwardRows(a.spec, a.w, a.b, lo, hi);
+  },
+  decoderBackward: (a, lo, hi, part) => {
+    const partial = a.partials.subarray(part * a.total, (part + 1) * a.total);
+    if (wasmDecoderAvailable()) wasmDecoderBackward(a.spec, a.w, a.b.f, a.b.out, a.g, a.df, partial, lo, hi, a.id);
+    else decoderBackwardRows(a.spec, a.w, a.b, a.g, a.df, partial, lo, hi);
+  },
   adam: (a, lo, hi) => adamRange(a.p, a.g, a.m, a.v, a.k, lo, hi),
 };
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matmul } from '../../../src/core/kernels/matmul';
-import { matmulWasm, wasmKernels } from '../../../src/core/kernels/matmul-wasm';
+import { matmulWasm } from '../../../src/core/kernels/matmul-wasm';
+import { wasmKernels } from '../../../src/core/kernels/wasm-arena';
 import { MATMUL_WASM_BASE64 } from '../../../src/core/kernels/matmul-wasm.generated';
 import { Rng } from '../../../src/core/random';
 // @ts-expect-error plain ESM script without types

@@ -1,0 +1,275 @@
+/**
+ * The fused decoder (fused-cpu.ts's maths) with its layers resident in this thread's WebAssembly
+ * memory (kernels/wasm-arena.ts): the forward of a thread's rows builds the input straight into
+ * the arena, runs the SIMD GEMMs there and keeps x0, z1, h1, z2, h2 in place for the backward of
+ * the same rows; nothing is copied in or out per GEMM. Every matrix is stored with its columns
+ * padded to a multiple of 8 and its rows to a multiple of 4 (zeros, which add nothing), so the
+ * kernels see the same sums as fused-cpu.ts's padded copies: the results are the same bits, which
+ * the tests check.
+ */
+import { type WasmArena, wasmArena } from '../kernels/wasm-arena';
+import { buildInput, type DecoderWeights, type FusedSpec, type HiddenActivation, gradientSizes } from './fused-cpu';
+
+const c8 = (x: number) => Math.ceil(x / 8) * 8;
+const c4 = (x: number) => Math.ceil(x / 4) * 4;
+const sigm = (x: number) => 1 / (1 + Math.exp(-x));
+
+interface Layout {
+  D0p: number;
+  Z1p: number;
+  Hp: number;
+  Z2p: number;
+}
+
+/** What the forward of this thread left in its arena for the backward. */
+interface Resident {
+  id: number;
+  lo: number;
+  hi: number;
+  mp: number;
+  L: Layout;
+  w1t: number;
+  w2t: number;
+  w3t: number;
+  x0: number;
+  z1: number;
+  h1: number;
+  z2: number;
+  h2: number;
+  /** Arena mark above the resident layers (the backward's temporaries go there). */
+  top: number;
+}
+
+let resident: Resident | null = null;
+
+/** True where the SIMD kernels (and so this path) are available. */
+export function wasmDecoderAvailable(): boolean {
+  return wasmArena() !== null;
+}
+
+/** Copies w [rows, cols] into an arena region [rp, cp] (zero padded), transposed when asked. */
+function place(A: WasmArena, w: Float32Array, rows: number, cols: number, rp: number, cp: number, transpose: boolean): number {
+  const off = A.alloc(rp * cp);
+  const v = A.f32(off, rp * cp);
+  v.fill(0);
+  if (!transpose) for (let r = 0; r < rows; r++) v.set(w.subarray(r * cols, r * cols + cols), r * cp);
+  else for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) v[c * cp + r] = w[r * cols + c];
+  return off;
+}
+
+/** h = act(z + b) per row, z and h strided (zs, hs); h's padding columns set to 0. */
+function biasActivate(
+  act: HiddenActivation,
+  z: Float32Array,
+  zs: number,
+  zc: number,
+  b: Float32Array,
+  h: Float32Array,
+  hs: number,
+  k: number,
+  rows: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const zo = r * zs;
+    const ho = r * hs;
+    for (let j = 0; j < zc; j++) z[zo + j] += b[j];
+    if (act.kind === 'relu') for (let j = 0; j < k; j++) h[ho + j] = Math.max(z[zo + j], 0);
+    else if (act.kind === 'sine') for (let j = 0; j < k; j++) h[ho + j] = Math.sin(act.omega * z[zo + j]);
+    else {
+      const m = act.m;
+      for (let j = 0; j < k; j++)
+        h[ho + j] = m * Math.tanh(z[zo + j]) * sigm(z[zo + k + j]) * Math.sin(z[zo + 2 * k + j]) * Math.cos(z[zo + 3 * k + j]);
+    }
+    h.fill(0, ho + k, ho + hs);
+  }
+}
+
+/** dz (strided zs, zero padded) from dh (strided hs) and z, for `rows` rows. */
+function activationGrad(
+  act: HiddenActivation,
+  z: Float32Array,
+  dh: Float32Array,
+  dz: Float32Array,
+  zs: number,
+  hs: number,
+  k: number,
+  rows: number,
+): void {
+  dz.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const zo = r * zs;
+    const ho = r * hs;
+    if (act.kind === 'relu') for (let j = 0; j < k; j++) dz[zo + j] = z[zo + j] > 0 ? dh[ho + j] : 0;
+    else if (act.kind === 'sine') for (let j = 0; j < k; j++) dz[zo + j] = dh[ho + j] * act.omega * Math.cos(act.omega * z[zo + j]);
+    else {
+      const m = act.m;
+      for (let j = 0; j < k; j++) {
+        const g = dh[ho + j] * m;
+        const t = Math.tanh(z[zo + j]);
+        const s = sigm(z[zo + k + j]);
+        const c = z[zo + 2 * k + j];
+        const e = z[zo + 3 * k + j];
+        const sn = Math.sin(c);
+        const cs = Math.cos(e);
+        dz[zo + j] = g * (1 - t * t) * s * sn * cs;
+        dz[zo + k + j] = g * t * s * (1 - s) * sn * cs;
+        dz[zo + 2 * k + j] = g * t * s * Math.cos(c) * cs;
+        dz[zo + 3 * k + j] = -g * t * s * sn * Math.sin(e);
+      }
+    }
+  }
+}
+
+/** Column sums (double) of the first `cols` columns of a [rows, stride] region, into out. */
+function colSum(v: Float32Array, rows: number, stride: number, cols: number, out: Float32Array): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let j = 0, o = r * stride; j < cols; j++) acc[j] += v[o + j];
+  out.set(acc);
+}
+
+/** The [rows, cols] top-left block of a [*, stride] region, into out. */
+function unpad(v: Float32Array, rows: number, cols: number, stride: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) out.set(v.subarray(r * stride, r * stride + cols), r * cols);
+}
+
+/**
+ * The forward of rows lo..hi-1 (of inputs f [n, F], d [n, 3]) into out [n, 3]; the layers stay in
+ * this thread's arena for `wasmDecoderBackward` with the same id and rows.
+ */
+export function wasmDecoderForward(
+  spec: FusedSpec,
+  w: DecoderWeights,
+  f: Float32Array,
+  d: Float32Array,
+  out: Float32Array,
+  lo: number,
+  hi: number,
+  id: number,
+): void {
+  const A = wasmArena();
+  if (!A) throw new Error('fused decoder: WebAssembly SIMD is not available');
+  A.release(0);
+  resident = null;
+  const m = Math.max(0, hi - lo);
+  const mp = c4(Math.max(m, 1));
+  const { F, D0, Z1c, H, Z2c } = w;
+  const L: Layout = { D0p: c8(D0), Z1p: c8(Z1c), Hp: c8(H), Z2p: c8(Z2c) };
+  const [w1, b1, w2, b2, w3, b3] = w.w;
+  const w1o = place(A, w1, D0, Z1c, L.D0p, L.Z1p, false);
+  const w2o = place(A, w2, H, Z2c, L.Hp, L.Z2p, false);
+  const w3o = place(A, w3, H, 3, L.Hp, 8, false);
+  const w1t = place(A, w1, D0, Z1c, L.Z1p, L.D0p, true);
+  const w2t = place(A, w2, H, Z2c, L.Z2p, L.Hp, true);
+  const w3t = place(A, w3, H, 3, 8, L.Hp, true);
+  const x0 = A.alloc(mp * L.D0p);
+  const z1 = A.alloc(mp * L.Z1p);
+  const h1 = A.alloc(mp * L.Hp);
+  const z2 = A.alloc(mp * L.Z2p);
+  const h2 = A.alloc(mp * L.Hp);
+  const top = A.mark();
+  const z3 = A.alloc(mp * 8);
+  const X0 = A.f32(x0, mp * L.D0p);
+  X0.fill(0);
+  buildInput(f, d, hi, F, spec.fePe, spec.viewPe, X0, lo, hi, L.D0p, lo);
+  A.f32(z1, mp * L.Z1p).fill(0);
+  A.mm(x0, w1o, z1, mp, L.D0p, L.Z1p);
+  biasActivate(spec.act, A.f32(z1, mp * L.Z1p), L.Z1p, Z1c, b1, A.f32(h1, mp * L.Hp), L.Hp, H, mp);
+  A.f32(z2, mp * L.Z2p).fill(0);
+  A.mm(h1, w2o, z2, mp, L.Hp, L.Z2p);
+  biasActivate(spec.act, A.f32(z2, mp * L.Z2p), L.Z2p, Z2c, b2, A.f32(h2, mp * L.Hp), L.Hp, H, mp);
+  const Z3 = A.f32(z3, mp * 8);
+  Z3.fill(0);
+  A.mm(h2, w3o, z3, mp, L.Hp, 8);
+  for (let q = 0; q < m; q++) for (let c = 0; c < 3; c++) out[3 * (lo + q) + c] = sigm(Math.fround(Z3[8 * q + c] + b3[c]));
+  A.release(top);
+  resident = { id, lo, hi, mp, L, w1t, w2t, w3t, x0, z1, h1, z2, h2, top };
+}
+
+/**
+ * The backward of the rows of the forward `id` on this thread: dL/df of those rows into df
+ * [n, F] and their weight-gradient sums into `partial` ([dw1, db1, dw2, db2, dw3, db3] flat).
+ */
+export function wasmDecoderBackward(
+  spec: FusedSpec,
+  w: DecoderWeights,
+  f: Float32Array,
+  out: Float32Array,
+  g: Float32Array,
+  df: Float32Array,
+  partial: Float32Array,
+  lo: number,
+  hi: number,
+  id: number,
+): void {
+  const A = wasmArena();
+  const R = resident;
+  if (!A || !R || R.id !== id || R.lo !== lo || R.hi !== hi)
+    throw new Error('fused decoder: no forward of these rows on this thread to differentiate');
+  const m = Math.max(0, hi - lo);
+  const { mp, L } = R;
+  const { F, D0, Z1c, H, Z2c } = w;
+  const { sizes } = gradientSizes(w);
+  const offs = sizes.map((_, i) => sizes.slice(0, i).reduce((a, c) => a + c, 0));
+  const at = (i: number) => partial.subarray(offs[i], offs[i] + sizes[i]);
+  A.release(R.top);
+  const dz3 = A.alloc(mp * 8);
+  const dh = A.alloc(mp * L.Hp);
+  const dz2 = A.alloc(mp * L.Z2p);
+  const dz1 = A.alloc(mp * L.Z1p);
+  const dx0 = A.alloc(mp * L.D0p);
+  const dW = A.alloc(Math.max(L.D0p * L.Z1p, L.Hp * L.Z2p, L.Hp * 8));
+  const DZ3 = A.f32(dz3, mp * 8);
+  DZ3.fill(0);
+  for (let q = 0; q < m; q++)
+    for (let c = 0; c < 3; c++) {
+      const o = out[3 * (lo + q) + c];
+      DZ3[8 * q + c] = g[3 * (lo + q) + c] * o * (1 - o);
+    }
+  /** dW [rows, cols] = A^T dZ over this thread's rows (A [mp, rp], dZ [mp, cp]); db = column sums of dZ. */
+  const weightGrad = (
+    a: number,
+    b: number,
+    rows: number,
+    rp: number,
+    cols: number,
+    cp: number,
+    wi: number,
+    bi: number,
+    bView: Float32Array,
+  ) => {
+    A.f32(dW, rp * cp).fill(0);
+    A.mmTa(a, b, dW, rp, mp, cp);
+    unpad(A.f32(dW, rp * cp), rows, cols, cp, at(wi));
+    colSum(bView, mp, cp, cols, at(bi));
+  };
+  weightGrad(R.h2, dz3, H, L.Hp, 3, 8, 4, 5, A.f32(dz3, mp * 8));
+  const DH = A.f32(dh, mp * L.Hp);
+  DH.fill(0);
+  A.mm(dz3, R.w3t, dh, mp, 8, L.Hp);
+  activationGrad(spec.act, A.f32(R.z2, mp * L.Z2p), A.f32(dh, mp * L.Hp), A.f32(dz2, mp * L.Z2p), L.Z2p, L.Hp, H, mp);
+  weightGrad(R.h1, dz2, H, L.Hp, Z2c, L.Z2p, 2, 3, A.f32(dz2, mp * L.Z2p));
+  A.f32(dh, mp * L.Hp).fill(0);
+  A.mm(dz2, R.w2t, dh, mp, L.Z2p, L.Hp);
+  activationGrad(spec.act, A.f32(R.z1, mp * L.Z1p), A.f32(dh, mp * L.Hp), A.f32(dz1, mp * L.Z1p), L.Z1p, L.Hp, H, mp);
+  weightGrad(R.x0, dz1, D0, L.D0p, Z1c, L.Z1p, 0, 1, A.f32(dz1, mp * L.Z1p));
+  A.f32(dx0, mp * L.D0p).fill(0);
+  A.mm(dz1, R.w1t, dx0, mp, L.Z1p, L.D0p);
+  const DX0 = A.f32(dx0, mp * L.D0p);
+  const fe = spec.fePe;
+  for (let q = 0; q < m; q++) {
+    const r = lo + q;
+    const o = q * L.D0p;
+    const sOff = o + F + 3;
+    const cOff = sOff + F * fe;
+    for (let i = 0; i < F; i++) {
+      const x = f[r * F + i];
+      let acc = DX0[o + i];
+      for (let k = 0; k < fe; k++) {
+        const s = 2 ** k;
+        acc += s * (DX0[sOff + i * fe + k] * Math.cos(x * s) - DX0[cOff + i * fe + k] * Math.sin(x * s));
+      }
+      df[r * F + i] = acc;
+    }
+  }
+  A.release(R.top);
+}
