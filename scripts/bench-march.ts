@@ -7,7 +7,8 @@
  * images, and both mean PSNRs.
  *
  *   node scripts/run.mjs scripts/bench-march.ts RUN_DIR
- *   env: VIEWS (5, evenly spaced test views), CHUNK (4096), SEGMENT (32), STOP (1e-4),
+ *   env: VIEWS (5, evenly spaced test views), CHUNK (4096), SEGMENT and STOP (march-host.ts
+ *        MARCH_DEFAULTS: 8, 1e-4),
  *        ONLY (full,march: the paths timed; with one, no comparison)
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +23,7 @@ import { modelParams } from '../src/core/model';
 import { flatGroups } from '../src/core/params';
 import type { ChunkInput, ChunkRender } from '../src/core/render/chunk';
 import { renderChunkFull } from '../src/core/render/host-chunk';
-import { marchChunk } from '../src/core/render/march-host';
+import { MARCH_DEFAULTS, marchChunk } from '../src/core/render/march-host';
 import { hostParamTensors } from '../src/core/render/render-path';
 import { loadTestViews, testViewCount } from '../src/core/run/scene-data';
 import { loadModel } from '../src/core/train/trainer-checkpoint';
@@ -31,8 +32,8 @@ const run = process.argv[2];
 if (!run) throw new Error('usage: node scripts/run.mjs scripts/bench-march.ts RUN_DIR');
 const VIEWS = Number(process.env.VIEWS ?? 5);
 const CHUNK = Number(process.env.CHUNK ?? 4096);
-const SEGMENT = Number(process.env.SEGMENT ?? 32);
-const STOP = Number(process.env.STOP ?? 1e-4);
+const SEGMENT = Number(process.env.SEGMENT ?? MARCH_DEFAULTS.segment);
+const STOP = Number(process.env.STOP ?? MARCH_DEFAULTS.stopAt);
 const only = (process.env.ONLY ?? 'full,march').split(',');
 
 await initBackend('cpu');
