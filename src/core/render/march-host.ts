@@ -65,6 +65,7 @@ export function marchChunk(
   k: RenderConstants = RENDER_CONSTANTS,
 ): MarchResult {
   const o = { ...MARCH_DEFAULTS, ...options };
+  if (!Number.isInteger(o.segment) || o.segment < 1) throw new RangeError(`marchChunk: segment must be an integer >= 1, got ${o.segment}`);
   const plan = chunkSamples(c, mask);
   const stopT = stopTransmittance(Math.min(o.stopAt, k.weightThreshold), c.nSamples);
   const { w, residual, next, evaluated } = marchWeights(c, plan, o.segment, stopT, k);

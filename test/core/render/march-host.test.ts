@@ -219,6 +219,11 @@ describe('marchChunk (early ray termination) vs renderChunkFull', () => {
     for (let r = 0; r < 2; r++) expect(got.render.acc[r]).toBeCloseTo(1, 6); // 1 - T_stop + T_stop: absorbed
   });
 
+  it('rejects a segment that would not advance', () => {
+    const input = { count: 0 } as ChunkInput;
+    for (const segment of [0, -1, 2.5]) expect(() => marchChunk(input, null, { segment })).toThrow(RangeError);
+  });
+
   it('no later sample can pass the threshold once T < stopT (float32 rounding included)', () => {
     for (const N of [2, 440, 1039, 100_000]) {
       const worst = stopTransmittance(1e-4, N) * (1 + 1e-10) ** N; // a_k <= 1, T grows by at most (1 + 1e-10) a sample
