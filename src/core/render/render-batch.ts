@@ -42,13 +42,27 @@ export function renderBatch(
   const sigma = tf.softplus(tf.add(feature, k.densityShift)) as tf.Tensor1D;
   const w = compositeWeights(sigma, plan, k.distanceScale);
   const wd = w.dataSync() as Float32Array;
+  const { idx, coords, dirs } = selectDecoded(wd, plan, rayDirs, k.weightThreshold);
+  const rgbSamples = decodeSamples(field, decoder, t, coords, dirs, idx.length);
+  const rgb = tf.clipByValue(accumulate(w, rgbSamples, idx, plan.rayOf, nRays), 0, 1) as tf.Tensor2D;
+  return { rgb, weights: wd, decoded: idx.length };
+}
+
+/** The samples with w > threshold, in packed order: their indices, normalised coords and ray directions. */
+export function selectDecoded(
+  wd: Float32Array,
+  plan: SamplePlan,
+  rayDirs: Float32Array,
+  threshold: number,
+): { idx: Int32Array; coords: Float32Array; dirs: Float32Array } {
+  const S = plan.count;
   let A = 0;
-  for (let s = 0; s < S; s++) if (wd[s] > k.weightThreshold) A++;
+  for (let s = 0; s < S; s++) if (wd[s] > threshold) A++;
   const idx = new Int32Array(A);
   const coords = new Float32Array(3 * A);
   const dirs = new Float32Array(3 * A);
   for (let s = 0, a = 0; s < S; s++) {
-    if (!(wd[s] > k.weightThreshold)) continue;
+    if (!(wd[s] > threshold)) continue;
     idx[a] = s;
     const r = plan.rayOf[s];
     for (let c = 0; c < 3; c++) {
@@ -57,11 +71,23 @@ export function renderBatch(
     }
     a++;
   }
+  return { idx, coords, dirs };
+}
+
+/**
+ * Colours [A, 3] of A samples from their normalised coords [A*3] and view directions [A*3]:
+ * appearance products -> basis matrix -> decoder (its fused host kernels where registered).
+ */
+export function decodeSamples(
+  field: VMField,
+  decoder: Decoder,
+  t: ParamGroups<tf.Tensor>,
+  coords: Float32Array,
+  dirs: Float32Array,
+  A: number,
+): tf.Tensor2D {
   const appFeat = vmSample(t.appPlanes, t.appLines, field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
   const feat = tf.matMul(appFeat, t.basis) as tf.Tensor2D;
   const dirT = tf.tensor2d(dirs, [A, 3]);
-  const rgbSamples =
-    decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.decoder, feat, dirT) : decoder.apply(t.decoder, feat, dirT);
-  const rgb = tf.clipByValue(accumulate(w, rgbSamples, idx, plan.rayOf, nRays), 0, 1) as tf.Tensor2D;
-  return { rgb, weights: wd, decoded: A };
+  return decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.decoder, feat, dirT) : decoder.apply(t.decoder, feat, dirT);
 }

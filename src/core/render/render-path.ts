@@ -1,39 +1,21 @@
 /**
  * How rays are rendered without gradients (evaluation, previews, viewport frames) on the active
  * backend, chosen in one place: the cpu backend places samples on the host and runs the
- * hand-written kernels (render-batch.ts); a device backend places, composites and compacts them
- * on the device (device-render.ts) with the backend's field kernels.
+ * hand-written kernels, stopping each ray's density once its transmittance is spent
+ * (march-host.ts; host-chunk.ts is the plain reference it is held to); a device backend places,
+ * composites and compacts them on the device (device-render.ts) with the backend's field kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Decoder } from '../decoders/types';
 import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR } from '../field/geometry';
-import type { VMField } from '../field/vm';
 import { deviceKernelsFor } from '../kernels/device-kernels';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
 import { type DeviceMask, disposeSlots, MaskUpload, placeSlots } from './device-slots';
 import { type FieldOps, fieldOpsFor } from './field-ops';
-import { RENDER_CONSTANTS, renderBatch } from './render-batch';
-import { planSamples } from './samples';
-
-/** A chunk's render: rgb [n*3], expected depth [n] and accumulated opacity [n]. */
-export interface ChunkRender {
-  rgb: Float32Array;
-  depth: Float32Array;
-  acc: Float32Array;
-}
-
-export interface ChunkInput {
-  field: VMField;
-  decoder: Decoder;
-  params: ParamGroups<tf.Tensor>;
-  origins: Float32Array;
-  dirs: Float32Array;
-  count: number;
-  step: number;
-  nSamples: number;
-}
+import type { ChunkInput, ChunkRender } from './chunk';
+import { marchChunk } from './march-host';
+import { RENDER_CONSTANTS } from './render-batch';
 
 export interface RenderPath {
   readonly name: 'host' | 'device';
@@ -56,26 +38,7 @@ class HostRenderPath implements RenderPath {
   }
 
   async renderChunk(c: ChunkInput): Promise<ChunkRender> {
-    const plan = planSamples(c.origins, c.dirs, c.count, {
-      box: c.field.box,
-      step: c.step,
-      nSamples: c.nSamples,
-      near: NEAR_FAR[0],
-      far: NEAR_FAR[1],
-      jitter: null,
-      mask: this.mask,
-    });
-    const out: ChunkRender = { rgb: new Float32Array(3 * c.count), depth: new Float32Array(c.count), acc: new Float32Array(c.count) };
-    tf.tidy(() => {
-      const b = renderBatch(c.field, c.decoder, c.params, plan, c.dirs, c.count);
-      out.rgb.set(b.rgb.dataSync());
-      for (let k = 0; k < plan.count; k++) {
-        const r = plan.rayOf[k];
-        out.acc[r] += b.weights[k];
-        out.depth[r] += b.weights[k] * plan.t[k];
-      }
-    });
-    return out;
+    return marchChunk(c, this.mask).render;
   }
 
   release(): void {
