@@ -95,6 +95,7 @@ export function parseThreadList(raw: string | undefined, cores: number): number[
 /** The cases of one bench invocation, for one backend. */
 export function planCases(p: PlanInput, backend: string): PlannedCase[] {
   const ck = p.checkpoint;
+  if (p.cases?.length === 1 && p.cases[0] === 'none') return [];
   const names = p.cases ?? (ck ? [`${ck.config.preset}-late`] : ['quick', 'thesis-early']);
   for (const c of names) if (!(c in CASES)) throw new ConfigError(`--cases: unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
   if (ck && !names.some((c) => CASES[c].late))

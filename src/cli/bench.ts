@@ -18,6 +18,7 @@ import { readTrainerCheckpoint, restoreTrainer } from '../core/train/trainer-che
 import { parseArgs, takeFlags } from './args';
 import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, parseThreadList, planCases, type PlannedCase } from './bench-plan';
 import { defaultThreads, pool, startThreads } from '../core/parallel/threads';
+import { benchKernels, type KernelRow } from './bench-kernels';
 import { runMain } from './run-main';
 
 /** Words of `text` in lines of at most 100 characters, the first after `first`, the rest after `rest`. */
@@ -37,6 +38,9 @@ function wrap(text: string, first: string, rest: string): string {
 const USAGE = `npm run bench -- [options] [training flags]
   --backends LIST      cpu,webgpu,tensorflow (default all three; one that cannot start is skipped)
   --threads LIST       compute threads of each cpu case, e.g. 1,2 (default 1 and the machine's cores)
+  --kernels            also time the kernels alone at each thread count: GEMM GFLOP/s at the decoder's
+                       shapes (copies included), the decoder's forward+backward, ns per sample-channel of
+                       the VM sampling forward and backward (with --cases none: the kernels only)
   --cases LIST         ${Object.keys(CASES).join(', ')}
                        (default quick,thesis-early; with --checkpoint the -late case of its preset)
 ${Object.entries(CASES)
@@ -92,12 +96,17 @@ interface BenchRow {
   transferCounting: string;
   peakRssMB: number;
   tfBytesMB: number;
+  /** Seconds to render and score one test view (view 0, no SSIM) with the model at the end of the case. */
+  evalSecondsPerView: number;
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+/** Renders of test view 0 timed after each case's steps. */
+const EVAL_REPEATS = 3;
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boolean): Promise<BenchRow> {
@@ -110,6 +119,7 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
   let peak = process.memoryUsage().rss;
   let m: Measurement;
   let tfBytes: number;
+  let evalSeconds: number;
   try {
     m = await measureSteps(trainer, {
       from: c.from,
@@ -125,6 +135,9 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
       },
     });
     tfBytes = tf.memory().numBytes;
+    const t0 = performance.now();
+    for (let i = 0; i < EVAL_REPEATS; i++) await trainer.evaluate([0], false);
+    evalSeconds = (performance.now() - t0) / 1000 / EVAL_REPEATS;
   } finally {
     process.stderr.write('\n');
     trainer.path.dispose(); // device memory; the host arrays are not needed after measuring
@@ -159,6 +172,7 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
     transferCounting: m.transferCounting,
     peakRssMB: peak / 2 ** 20,
     tfBytesMB: tfBytes / 2 ** 20,
+    evalSecondsPerView: evalSeconds,
   };
 }
 
@@ -172,7 +186,7 @@ const PHASE_TIMING_NOTE: Record<Measurement['phaseTiming'], string> = {
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 
 async function main(argv: string[]): Promise<number> {
-  const { flags, switches } = parseArgs(argv, ['sync-phases', 'help']);
+  const { flags, switches } = parseArgs(argv, ['sync-phases', 'kernels', 'help']);
   if (switches.has('help')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -189,6 +203,17 @@ async function main(argv: string[]): Promise<number> {
   const backends = (own.backends ?? 'cpu,webgpu,tensorflow').split(',');
   const threadCounts = parseThreadList(own.threads, defaultThreads());
   const rows: BenchRow[] = [];
+  const kernels: KernelRow[] = [];
+  if (switches.has('kernels')) {
+    await initBackend('cpu');
+    for (const k of await benchKernels(threadCounts)) {
+      kernels.push(k);
+      const rate = k.gflops !== undefined ? `${k.gflops.toFixed(1)} GFLOP/s` : `${k.nsPerSampleChannel?.toFixed(2)} ns per sample-channel`;
+      process.stderr.write(
+        `kernel ${k.kernel}, ${k.threads} thread${k.threads === 1 ? '' : 's'}, ${k.shape}: ${k.ms.toFixed(1)} ms, ${rate}\n`,
+      );
+    }
+  }
   const skipped: { backend: string; reason: string }[] = [];
   for (const b of backends) {
     let info: BackendInfo;
@@ -213,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
           .join(', ');
         process.stderr.write(
           `${b}${info.name === 'cpu' ? ` ${n} thread${n === 1 ? '' : 's'}` : ''} ${c.name} steps ${c.from + 1}-${c.from + c.iters}: median ${row.medianMs.toFixed(1)} ms/it (${phases}; ${row.phaseTiming}), ${row.raysPerSecond.toFixed(0)} rays/s, ` +
-            `${row.meanDecoded.toFixed(0)} decoded samples/step, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
+            `${row.meanDecoded.toFixed(0)} decoded samples/step, ${row.evalSecondsPerView.toFixed(2)} s per test view, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
         );
       }
   }
@@ -229,6 +254,7 @@ async function main(argv: string[]): Promise<number> {
     bytes:
       'counted per step from one step event to the next, where the backend writes and reads device memory (transferCounting); uploads include the uniform blocks',
     rows,
+    kernels,
     skipped,
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -53,9 +53,17 @@ export function gradientSizes(w: DecoderWeights): { sizes: number[]; total: numb
   return { sizes, total: sizes.reduce((a, b) => a + b, 0) };
 }
 
+/** Where buildInput reads f and writes x: row r of f at (r - fBase) * fStride, of x at (r - base) * stride. */
+export interface InputLayout {
+  stride: number;
+  base: number;
+  fStride: number;
+  fBase: number;
+}
+
 /**
  * Rows lo..hi-1 of [f, d, sin PE(f), cos PE(f), sin PE(d), cos PE(d)], PE index i * freqs + k;
- * row r goes to x at (r - base) * stride (default: the row's own place in an [n, D] array).
+ * by default f is [n, F] and x [n, D] with every row in its own place (`layout` changes that).
  */
 export function buildInput(
   f: Float32Array,
@@ -67,12 +75,11 @@ export function buildInput(
   x: Float32Array = new Float32Array(n * inputDim(F, fe, vp)),
   lo = 0,
   hi = n,
-  stride = inputDim(F, fe, vp),
-  base = 0,
+  layout: InputLayout = { stride: inputDim(F, fe, vp), base: 0, fStride: F, fBase: 0 },
 ): Float32Array {
   for (let r = lo; r < hi; r++) {
-    const o = (r - base) * stride;
-    const fo = r * F;
+    const o = (r - layout.base) * layout.stride;
+    const fo = (r - layout.fBase) * layout.fStride;
     for (let i = 0; i < F; i++) x[o + i] = f[fo + i];
     for (let i = 0; i < 3; i++) x[o + F + i] = d[3 * r + i];
     let s = o + F + 3;

@@ -8,7 +8,7 @@
  * the tests check.
  */
 import { type WasmArena, wasmArena } from '../kernels/wasm-arena';
-import { buildInput, type DecoderWeights, type FusedSpec, type HiddenActivation, gradientSizes } from './fused-cpu';
+import { buildInput, type DecoderWeights, type FusedSpec, type HiddenActivation } from './fused-cpu';
 
 const c8 = (x: number) => Math.ceil(x / 8) * 8;
 const c4 = (x: number) => Math.ceil(x / 4) * 4;
@@ -38,6 +38,17 @@ interface Resident {
   h2: number;
   /** Arena mark above the resident layers (the backward's temporaries go there). */
   top: number;
+  head: ResidentHead | null;
+}
+
+/** The appearance head's resident regions: products a [mp, Pp], features f [mp, Fp], basis^T [Fp, Pp]. */
+interface ResidentHead {
+  P: number;
+  Pp: number;
+  Fp: number;
+  a: number;
+  f: number;
+  basisT: number;
 }
 
 let resident: Resident | null = null;
@@ -133,8 +144,19 @@ function unpad(v: Float32Array, rows: number, cols: number, stride: number, out:
 }
 
 /**
- * The forward of rows lo..hi-1 (of inputs f [n, F], d [n, 3]) into out [n, 3]; the layers stay in
- * this thread's arena for `wasmDecoderBackward` with the same id and rows.
+ * The appearance head in front of the decoder (optional): features f = a basis, with a [n, P] the
+ * appearance products and basis [P, F], computed per row in the arena like the layers.
+ */
+export interface BasisHead {
+  a: Float32Array;
+  basis: Float32Array;
+  P: number;
+}
+
+/**
+ * The forward of rows lo..hi-1 into out [n, 3]: of features f [n, F], or of the head's products
+ * when `head` is given (f is then not read). The layers stay in this thread's arena for
+ * `wasmDecoderBackward` with the same id and rows.
  */
 export function wasmDecoderForward(
   spec: FusedSpec,
@@ -145,6 +167,7 @@ export function wasmDecoderForward(
   lo: number,
   hi: number,
   id: number,
+  head?: BasisHead,
 ): void {
   const A = wasmArena();
   if (!A) throw new Error('fused decoder: WebAssembly SIMD is not available');
@@ -161,6 +184,25 @@ export function wasmDecoderForward(
   const w1t = place(A, w1, D0, Z1c, L.Z1p, L.D0p, true);
   const w2t = place(A, w2, H, Z2c, L.Z2p, L.Hp, true);
   const w3t = place(A, w3, H, 3, 8, L.Hp, true);
+  let h: ResidentHead | null = null;
+  if (head) {
+    const Pp = c8(head.P);
+    const Fp = c8(F);
+    h = {
+      P: head.P,
+      Pp,
+      Fp,
+      a: A.alloc(mp * Pp),
+      f: A.alloc(mp * Fp),
+      basisT: place(A, head.basis, head.P, F, Fp, Pp, true),
+    };
+    const basisO = place(A, head.basis, head.P, F, Pp, Fp, false);
+    const Av = A.f32(h.a, mp * Pp);
+    Av.fill(0);
+    for (let q = 0; q < m; q++) Av.set(head.a.subarray((lo + q) * head.P, (lo + q + 1) * head.P), q * Pp);
+    A.f32(h.f, mp * Fp).fill(0);
+    A.mm(h.a, basisO, h.f, mp, Pp, Fp);
+  }
   const x0 = A.alloc(mp * L.D0p);
   const z1 = A.alloc(mp * L.Z1p);
   const h1 = A.alloc(mp * L.Hp);
@@ -170,7 +212,9 @@ export function wasmDecoderForward(
   const z3 = A.alloc(mp * 8);
   const X0 = A.f32(x0, mp * L.D0p);
   X0.fill(0);
-  buildInput(f, d, hi, F, spec.fePe, spec.viewPe, X0, lo, hi, L.D0p, lo);
+  const fSrc = h ? A.f32(h.f, mp * h.Fp) : f;
+  const layout = { stride: L.D0p, base: lo, fStride: h ? h.Fp : F, fBase: h ? lo : 0 };
+  buildInput(fSrc, d, hi, F, spec.fePe, spec.viewPe, X0, lo, hi, layout);
   A.f32(z1, mp * L.Z1p).fill(0);
   A.mm(x0, w1o, z1, mp, L.D0p, L.Z1p);
   biasActivate(spec.act, A.f32(z1, mp * L.Z1p), L.Z1p, Z1c, b1, A.f32(h1, mp * L.Hp), L.Hp, H, mp);
@@ -182,12 +226,13 @@ export function wasmDecoderForward(
   A.mm(h2, w3o, z3, mp, L.Hp, 8);
   for (let q = 0; q < m; q++) for (let c = 0; c < 3; c++) out[3 * (lo + q) + c] = sigm(Math.fround(Z3[8 * q + c] + b3[c]));
   A.release(top);
-  resident = { id, lo, hi, mp, L, w1t, w2t, w3t, x0, z1, h1, z2, h2, top };
+  resident = { id, lo, hi, mp, L, w1t, w2t, w3t, x0, z1, h1, z2, h2, top, head: h };
 }
 
 /**
- * The backward of the rows of the forward `id` on this thread: dL/df of those rows into df
- * [n, F] and their weight-gradient sums into `partial` ([dw1, db1, dw2, db2, dw3, db3] flat).
+ * The backward of the rows of the forward `id` on this thread, from dL/dout g [n, 3]: the weight
+ * gradient sums of those rows into `partial` ([dw1, db1, dw2, db2, dw3, db3] flat, then dbasis
+ * with a head), and dL/df of those rows into df [n, F], or with a head dL/da into df [n, P].
  */
 export function wasmDecoderBackward(
   spec: FusedSpec,
@@ -208,7 +253,7 @@ export function wasmDecoderBackward(
   const m = Math.max(0, hi - lo);
   const { mp, L } = R;
   const { F, D0, Z1c, H, Z2c } = w;
-  const { sizes } = gradientSizes(w);
+  const sizes = [...w.w.map((x) => x.length), ...(R.head ? [R.head.P * F] : [])];
   const offs = sizes.map((_, i) => sizes.slice(0, i).reduce((a, c) => a + c, 0));
   const at = (i: number) => partial.subarray(offs[i], offs[i] + sizes[i]);
   A.release(R.top);
@@ -217,7 +262,7 @@ export function wasmDecoderBackward(
   const dz2 = A.alloc(mp * L.Z2p);
   const dz1 = A.alloc(mp * L.Z1p);
   const dx0 = A.alloc(mp * L.D0p);
-  const dW = A.alloc(Math.max(L.D0p * L.Z1p, L.Hp * L.Z2p, L.Hp * 8));
+  const dW = A.alloc(Math.max(L.D0p * L.Z1p, L.Hp * L.Z2p, L.Hp * 8, R.head ? R.head.Pp * R.head.Fp : 0));
   const DZ3 = A.f32(dz3, mp * 8);
   DZ3.fill(0);
   for (let q = 0; q < m; q++)
@@ -226,34 +271,29 @@ export function wasmDecoderBackward(
       DZ3[8 * q + c] = g[3 * (lo + q) + c] * o * (1 - o);
     }
   /** dW [rows, cols] = A^T dZ over this thread's rows (A [mp, rp], dZ [mp, cp]); db = column sums of dZ. */
-  const weightGrad = (
-    a: number,
-    b: number,
-    rows: number,
-    rp: number,
-    cols: number,
-    cp: number,
-    wi: number,
-    bi: number,
-    bView: Float32Array,
-  ) => {
+  const weightGrad = (a: number, b: number, rows: number, rp: number, cols: number, cp: number, wi: number, bi: number) => {
     A.f32(dW, rp * cp).fill(0);
     A.mmTa(a, b, dW, rp, mp, cp);
     unpad(A.f32(dW, rp * cp), rows, cols, cp, at(wi));
-    colSum(bView, mp, cp, cols, at(bi));
+    if (bi >= 0) colSum(A.f32(b, mp * cp), mp, cp, cols, at(bi));
   };
-  weightGrad(R.h2, dz3, H, L.Hp, 3, 8, 4, 5, A.f32(dz3, mp * 8));
-  const DH = A.f32(dh, mp * L.Hp);
-  DH.fill(0);
+  weightGrad(R.h2, dz3, H, L.Hp, 3, 8, 4, 5);
+  A.f32(dh, mp * L.Hp).fill(0);
   A.mm(dz3, R.w3t, dh, mp, 8, L.Hp);
   activationGrad(spec.act, A.f32(R.z2, mp * L.Z2p), A.f32(dh, mp * L.Hp), A.f32(dz2, mp * L.Z2p), L.Z2p, L.Hp, H, mp);
-  weightGrad(R.h1, dz2, H, L.Hp, Z2c, L.Z2p, 2, 3, A.f32(dz2, mp * L.Z2p));
+  weightGrad(R.h1, dz2, H, L.Hp, Z2c, L.Z2p, 2, 3);
   A.f32(dh, mp * L.Hp).fill(0);
   A.mm(dz2, R.w2t, dh, mp, L.Z2p, L.Hp);
   activationGrad(spec.act, A.f32(R.z1, mp * L.Z1p), A.f32(dh, mp * L.Hp), A.f32(dz1, mp * L.Z1p), L.Z1p, L.Hp, H, mp);
-  weightGrad(R.x0, dz1, D0, L.D0p, Z1c, L.Z1p, 0, 1, A.f32(dz1, mp * L.Z1p));
+  weightGrad(R.x0, dz1, D0, L.D0p, Z1c, L.Z1p, 0, 1);
   A.f32(dx0, mp * L.D0p).fill(0);
   A.mm(dz1, R.w1t, dx0, mp, L.Z1p, L.D0p);
+  const hd = R.head;
+  // dL/df: to df [n, F] directly, or with a head to an arena region [mp, Fp] first
+  const dfHead = hd ? A.alloc(mp * hd.Fp) : 0;
+  const dfView = hd ? A.f32(dfHead, mp * hd.Fp) : df;
+  if (hd) dfView.fill(0);
+  const fView = hd ? A.f32(hd.f, mp * hd.Fp) : f;
   const DX0 = A.f32(dx0, mp * L.D0p);
   const fe = spec.fePe;
   for (let q = 0; q < m; q++) {
@@ -261,15 +301,24 @@ export function wasmDecoderBackward(
     const o = q * L.D0p;
     const sOff = o + F + 3;
     const cOff = sOff + F * fe;
+    const fo = hd ? q * hd.Fp : r * F;
     for (let i = 0; i < F; i++) {
-      const x = f[r * F + i];
+      const x = fView[fo + i];
       let acc = DX0[o + i];
       for (let k = 0; k < fe; k++) {
         const s = 2 ** k;
         acc += s * (DX0[sOff + i * fe + k] * Math.cos(x * s) - DX0[cOff + i * fe + k] * Math.sin(x * s));
       }
-      df[r * F + i] = acc;
+      dfView[fo + i] = acc;
     }
+  }
+  if (hd) {
+    weightGrad(hd.a, dfHead, hd.P, hd.Pp, F, hd.Fp, 6, -1);
+    const da = A.alloc(mp * hd.Pp);
+    A.f32(da, mp * hd.Pp).fill(0);
+    A.mm(dfHead, hd.basisT, da, mp, hd.Fp, hd.Pp);
+    const DA = A.f32(da, mp * hd.Pp);
+    for (let q = 0; q < m; q++) df.set(DA.subarray(q * hd.Pp, q * hd.Pp + hd.P), (lo + q) * hd.P);
   }
   A.release(R.top);
 }

@@ -5,7 +5,7 @@
  * task's.
  */
 import { type DecoderRows, type DecoderWeights, decoderBackwardRows, decoderForwardRows, type FusedSpec } from '../decoders/fused-cpu';
-import { wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderForward } from '../decoders/fused-wasm';
+import { type BasisHead, wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderForward } from '../decoders/fused-wasm';
 import type { Vec3 } from '../field/geometry';
 import { type VMMode, vmBackward, vmForward } from '../field/vm-kernels';
 import { adamRange } from '../kernels/adam-range';
@@ -32,7 +32,7 @@ export interface Tasks {
    * Range: rows. With WebAssembly SIMD each thread keeps its rows' layers in its own memory for
    * the backward of the same `id` (decoders/fused-wasm.ts); without, they go to `b`'s buffers.
    */
-  decoderForward: { spec: FusedSpec; w: DecoderWeights; b: DecoderRows; id: number };
+  decoderForward: { spec: FusedSpec; w: DecoderWeights; b: DecoderRows; id: number; head?: BasisHead };
   /** Range: rows; part p writes its weight-gradient sums at p * total of `partials`. */
   decoderBackward: {
     spec: FusedSpec;
@@ -64,7 +64,7 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
     vmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, { planes: a.gPlanes, lines: a.gLines }, lo, hi);
   },
   decoderForward: (a, lo, hi) => {
-    if (wasmDecoderAvailable()) wasmDecoderForward(a.spec, a.w, a.b.f, a.b.d, a.b.out, lo, hi, a.id);
+    if (wasmDecoderAvailable()) wasmDecoderForward(a.spec, a.w, a.b.f, a.b.d, a.b.out, lo, hi, a.id, a.head);
     else decoderForwardRows(a.spec, a.w, a.b, lo, hi);
   },
   decoderBackward: (a, lo, hi, part) => {

@@ -32,3 +32,33 @@ export function fusedDecoder(spec: FusedSpec, p: tf.Tensor[], features: tf.Tenso
   });
   return op(features, dirs, ...p) as tf.Tensor2D;
 }
+
+/**
+ * rgb [N, 3] = decoder(appFeat [N, P] basis [P, F], dirs [N, 3]): the basis matrix and the
+ * decoder as one op, so each thread runs both on its rows (the features never leave its memory).
+ * The same values and gradients as tf.matMul followed by fusedDecoder (a test holds them).
+ */
+export function appearanceDecoder(spec: FusedSpec, basis: tf.Tensor, p: tf.Tensor[], appFeat: tf.Tensor2D, dirs: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const ts = args.slice(0, 9) as tf.Tensor[];
+    const [aT, dT, bT, ...wT] = ts;
+    const [n, P] = aT.shape as [number, number];
+    const F = bT.shape[1] as number;
+    const pass = decoderForwardThreads(
+      spec,
+      wT.map(f32),
+      wT.map((t) => t.shape),
+      new Float32Array(0),
+      f32(dT),
+      n,
+      F,
+      { a: f32(aT), basis: f32(bT), P },
+    );
+    const gradFunc = (dy: tf.Tensor) => {
+      const { df, dw, dBasis } = pass.backward(f32(dy));
+      return [tf.tensor2d(df, [n, P]), tf.zerosLike(dT), tf.tensor(dBasis!, bT.shape), ...dw.map((a, i) => tf.tensor(a, wT[i].shape))];
+    };
+    return { value: tf.tensor2d(pass.out, [n, 3]), gradFunc };
+  });
+  return op(appFeat, dirs, basis, ...p) as tf.Tensor2D;
+}

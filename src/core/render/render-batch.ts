@@ -6,7 +6,7 @@
 import type { ParamGroups } from '../params';
 import type { Decoder } from '../decoders/types';
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedDecoder } from './decoder-op';
+import { appearanceDecoder } from './decoder-op';
 import { hostKernelsActive } from '../kernels/register';
 import type { VMField } from '../field/vm';
 import { accumulate, compositeWeights, vmSample } from './ops';
@@ -87,7 +87,7 @@ export function decodeSamples(
   A: number,
 ): tf.Tensor2D {
   const appFeat = vmSample(t.appPlanes, t.appLines, field.appComps, field.reso, coords, A, 'products') as tf.Tensor2D;
-  const feat = tf.matMul(appFeat, t.basis) as tf.Tensor2D;
   const dirT = tf.tensor2d(dirs, [A, 3]);
-  return decoder.fused && hostKernelsActive() ? fusedDecoder(decoder.fused, t.decoder, feat, dirT) : decoder.apply(t.decoder, feat, dirT);
+  if (decoder.fused && hostKernelsActive()) return appearanceDecoder(decoder.fused, t.basis, t.decoder, appFeat, dirT);
+  return decoder.apply(t.decoder, tf.matMul(appFeat, t.basis) as tf.Tensor2D, dirT);
 }
