@@ -28,9 +28,6 @@ interface Resident {
   hi: number;
   mp: number;
   L: Layout;
-  w1t: number;
-  w2t: number;
-  w3t: number;
   x0: number;
   z1: number;
   h1: number;
@@ -41,14 +38,14 @@ interface Resident {
   head: ResidentHead | null;
 }
 
-/** The appearance head's resident regions: products a [mp, Pp], features f [mp, Fp], basis^T [Fp, Pp]. */
+/** The appearance head's resident regions: products a [mp, Pp], features f [mp, Fp]; the basis [P, F]. */
 interface ResidentHead {
   P: number;
   Pp: number;
   Fp: number;
   a: number;
   f: number;
-  basisT: number;
+  basis: Float32Array;
 }
 
 let resident: Resident | null = null;
@@ -181,9 +178,6 @@ export function wasmDecoderForward(
   const w1o = place(A, w1, D0, Z1c, L.D0p, L.Z1p, false);
   const w2o = place(A, w2, H, Z2c, L.Hp, L.Z2p, false);
   const w3o = place(A, w3, H, 3, L.Hp, 8, false);
-  const w1t = place(A, w1, D0, Z1c, L.Z1p, L.D0p, true);
-  const w2t = place(A, w2, H, Z2c, L.Z2p, L.Hp, true);
-  const w3t = place(A, w3, H, 3, 8, L.Hp, true);
   let h: ResidentHead | null = null;
   if (head) {
     const Pp = c8(head.P);
@@ -194,7 +188,7 @@ export function wasmDecoderForward(
       Fp,
       a: A.alloc(mp * Pp),
       f: A.alloc(mp * Fp),
-      basisT: place(A, head.basis, head.P, F, Fp, Pp, true),
+      basis: head.basis,
     };
     const basisO = place(A, head.basis, head.P, F, Pp, Fp, false);
     const Av = A.f32(h.a, mp * Pp);
@@ -226,7 +220,7 @@ export function wasmDecoderForward(
   A.mm(h2, w3o, z3, mp, L.Hp, 8);
   for (let q = 0; q < m; q++) for (let c = 0; c < 3; c++) out[3 * (lo + q) + c] = sigm(Math.fround(Z3[8 * q + c] + b3[c]));
   A.release(top);
-  resident = { id, lo, hi, mp, L, w1t, w2t, w3t, x0, z1, h1, z2, h2, top, head: h };
+  resident = { id, lo, hi, mp, L, x0, z1, h1, z2, h2, top, head: h };
 }
 
 /**
@@ -257,6 +251,12 @@ export function wasmDecoderBackward(
   const offs = sizes.map((_, i) => sizes.slice(0, i).reduce((a, c) => a + c, 0));
   const at = (i: number) => partial.subarray(offs[i], offs[i] + sizes[i]);
   A.release(R.top);
+  // the transposed weights only a backward needs (a render without gradients never builds them)
+  const [w1, , w2, , w3] = w.w;
+  const w1t = place(A, w1, D0, Z1c, L.Z1p, L.D0p, true);
+  const w2t = place(A, w2, H, Z2c, L.Z2p, L.Hp, true);
+  const w3t = place(A, w3, H, 3, 8, L.Hp, true);
+  const basisT = R.head ? place(A, R.head.basis, R.head.P, F, R.head.Fp, R.head.Pp, true) : 0;
   const dz3 = A.alloc(mp * 8);
   const dh = A.alloc(mp * L.Hp);
   const dz2 = A.alloc(mp * L.Z2p);
@@ -279,22 +279,22 @@ export function wasmDecoderBackward(
   };
   weightGrad(R.h2, dz3, H, L.Hp, 3, 8, 4, 5);
   A.f32(dh, mp * L.Hp).fill(0);
-  A.mm(dz3, R.w3t, dh, mp, 8, L.Hp);
+  A.mm(dz3, w3t, dh, mp, 8, L.Hp);
   activationGrad(spec.act, A.f32(R.z2, mp * L.Z2p), A.f32(dh, mp * L.Hp), A.f32(dz2, mp * L.Z2p), L.Z2p, L.Hp, H, mp);
   weightGrad(R.h1, dz2, H, L.Hp, Z2c, L.Z2p, 2, 3);
   A.f32(dh, mp * L.Hp).fill(0);
-  A.mm(dz2, R.w2t, dh, mp, L.Z2p, L.Hp);
+  A.mm(dz2, w2t, dh, mp, L.Z2p, L.Hp);
   activationGrad(spec.act, A.f32(R.z1, mp * L.Z1p), A.f32(dh, mp * L.Hp), A.f32(dz1, mp * L.Z1p), L.Z1p, L.Hp, H, mp);
   weightGrad(R.x0, dz1, D0, L.D0p, Z1c, L.Z1p, 0, 1);
   A.f32(dx0, mp * L.D0p).fill(0);
-  A.mm(dz1, R.w1t, dx0, mp, L.Z1p, L.D0p);
+  A.mm(dz1, w1t, dx0, mp, L.Z1p, L.D0p);
   const hd = R.head;
   // dL/df: to df [n, F] directly, or with a head to an arena region [mp, Fp] first
   const dfHead = hd ? A.alloc(mp * hd.Fp) : 0;
   const dfView = hd ? A.f32(dfHead, mp * hd.Fp) : df;
   if (hd) dfView.fill(0);
-  const fView = hd ? A.f32(hd.f, mp * hd.Fp) : f;
   const DX0 = A.f32(dx0, mp * L.D0p);
+  const X0 = A.f32(R.x0, mp * L.D0p);
   const fe = spec.fePe;
   for (let q = 0; q < m; q++) {
     const r = lo + q;
@@ -303,11 +303,10 @@ export function wasmDecoderBackward(
     const cOff = sOff + F * fe;
     const fo = hd ? q * hd.Fp : r * F;
     for (let i = 0; i < F; i++) {
-      const x = fView[fo + i];
       let acc = DX0[o + i];
       for (let k = 0; k < fe; k++) {
-        const s = 2 ** k;
-        acc += s * (DX0[sOff + i * fe + k] * Math.cos(x * s) - DX0[cOff + i * fe + k] * Math.sin(x * s));
+        const j = i * fe + k; // the forward's sin and cos of f 2^k are in x0: no trigonometry here
+        acc += 2 ** k * (DX0[sOff + j] * X0[o + F + 3 + F * fe + j] - DX0[cOff + j] * X0[o + F + 3 + j]);
       }
       dfView[fo + i] = acc;
     }
@@ -316,7 +315,7 @@ export function wasmDecoderBackward(
     weightGrad(hd.a, dfHead, hd.P, hd.Pp, F, hd.Fp, 6, -1);
     const da = A.alloc(mp * hd.Pp);
     A.f32(da, mp * hd.Pp).fill(0);
-    A.mm(dfHead, hd.basisT, da, mp, hd.Fp, hd.Pp);
+    A.mm(dfHead, basisT, da, mp, hd.Fp, hd.Pp);
     const DA = A.f32(da, mp * hd.Pp);
     for (let q = 0; q < m; q++) df.set(DA.subarray(q * hd.Pp, q * hd.Pp + hd.P), (lo + q) * hd.P);
   }
