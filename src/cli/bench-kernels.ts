@@ -8,7 +8,7 @@ import { lineShape, planeShape, type VMFactors } from '../core/field/vm-kernels'
 import type { Vec3 } from '../core/field/geometry';
 import { gemm } from '../core/kernels/gemm';
 import { decoderForwardThreads } from '../core/parallel/decoder';
-import { startThreads } from '../core/parallel/threads';
+import { useThreads } from '../core/parallel/threads';
 import { vmBackwardThreads, vmForwardThreads } from '../core/parallel/vm';
 import { sharedF32 } from '../core/shared-memory';
 import { inputDim } from '../core/decoders/fused-cpu';
@@ -84,7 +84,7 @@ export async function benchKernels(threadCounts: number[], rows = 36_864, sample
   const d = random(rng, rows * 3);
   const g = random(rng, rows * 3);
   for (const threads of threadCounts) {
-    await startThreads(threads);
+    await useThreads(threads);
     // one GEMM with its copies in and out of WebAssembly memory (the basis matmul's path)
     const flops = 2 * rows * D0 * H;
     let ms = time(() => gemm(x, w1, rows, D0, H), reps);

@@ -17,7 +17,7 @@ import { Trainer } from '../core/train/trainer';
 import { readTrainerCheckpoint, restoreTrainer } from '../core/train/trainer-checkpoint';
 import { parseArgs, takeFlags } from './args';
 import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, parseThreadList, planCases, type PlannedCase } from './bench-plan';
-import { defaultThreads, pool, startThreads } from '../core/parallel/threads';
+import { defaultThreads, pool, useThreads } from '../core/parallel/threads';
 import { benchKernels, type KernelRow } from './bench-kernels';
 import { runMain } from './run-main';
 
@@ -227,10 +227,7 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const c of planCases(plan, info.name))
       for (const n of info.name === 'cpu' ? threadCounts : [1]) {
-        if (info.name === 'cpu')
-          await startThreads(n, (why) => {
-            throw new ConfigError(`--threads ${n}: ${why}`);
-          });
+        if (info.name === 'cpu') await useThreads(n);
         const row = await benchCase(c, info, syncPhases);
         rows.push(row);
         const phases = Object.entries(row.phaseMs)

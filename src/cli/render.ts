@@ -10,6 +10,7 @@ import { parseDecimal } from '../core/config';
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initBackend } from '../core/backend';
+import { useThreads } from '../core/parallel/threads';
 import { evenlySpaced } from '../core/data/nerf-synthetic';
 import { loadTestViews, testViewCount } from '../core/run/scene-data';
 import { evaluateViews, renderView } from '../core/eval/evaluate';
@@ -25,7 +26,7 @@ import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 
 function usage(): string {
   return [
-    'usage: npm run render -- --run DIR [--views N | --turntable N] [--backend B] [--out DIR] [--chunk N]',
+    'usage: npm run render -- --run DIR [--views N | --turntable N] [--backend B] [--threads N] [--out DIR] [--chunk N]',
     '',
     'Renders from the checkpoint.trf of a run folder (finished or stopped) with the settings saved in it',
     '(its scene gives the test views and the cameras).',
@@ -38,6 +39,7 @@ function usage(): string {
     `  --turntable N    instead of test views: N frames (1 to ${MAX_TURNTABLE_FRAMES}) on a circle around the scene at the`,
     "                   test cameras' radius and height, written one at a time as turntable_NNN.png",
     '  --backend B      auto|tensorflow|webgpu|cpu (default auto, chosen as in train:lego)',
+    "  --threads N      compute threads on the cpu backend (default 0 = the machine's cores; 1 = one)",
     '  --out DIR        where the images go (default DIR/renders for test views, DIR/turntable for a turntable)',
     '  --chunk N        rays per rendering chunk (default 4096; lower it after an out-of-memory error)',
     '  --help           this text',
@@ -64,7 +66,7 @@ async function render(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const known = ['run', 'views', 'turntable', 'backend', 'out', 'chunk'];
+  const known = ['run', 'views', 'turntable', 'backend', 'threads', 'out', 'chunk'];
   for (const k of Object.keys(flags))
     if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
   if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
@@ -78,11 +80,16 @@ async function render(argv: string[]): Promise<number> {
   const views = int('views', 1);
   const turntable = int('turntable', 1, MAX_TURNTABLE_FRAMES, ' (frames around the circle, one written at a time)');
   const chunk = int('chunk', 1) ?? 4096;
+  const threads = int('threads', 0, 256) ?? 0;
   if (views !== undefined && turntable !== undefined) throw new ConfigError('--views and --turntable: give one of them');
   const ckpt = join(flags.run, CHECKPOINT_FILE);
   if (!existsSync(ckpt)) throw new ConfigError(`--run ${flags.run}: no ${CHECKPOINT_FILE} there`);
   const backend = await initBackend((flags.backend as 'auto') ?? 'auto');
   process.stderr.write(`backend ${backend.name}: ${backend.reason}\n`);
+  if (backend.name === 'cpu') {
+    const n = await useThreads(threads);
+    process.stderr.write(`${n} compute thread${n === 1 ? '' : 's'}\n`);
+  }
   const { model, mask, meta } = loadModel(ckpt);
   rendering = { backend: backend.name, chunk };
   const cfg = meta.config;

@@ -4,7 +4,7 @@
  * cases start from --checkpoint with the checkpoint's own settings.
  */
 import { describe, expect, it } from 'vitest';
-import { AFTER_CHECKPOINT, parseCounts, planCases } from '../../src/cli/bench-plan';
+import { AFTER_CHECKPOINT, parseCounts, parseThreadList, planCases } from '../../src/cli/bench-plan';
 import { resolveConfig } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
 import type { TrainerCheckpoint } from '../../src/core/train/trainer-checkpoint';
@@ -35,6 +35,15 @@ describe('bench plan', () => {
     expect(() => parseCounts({ 'from-iteration': '-1' })).toThrow(ConfigError);
     const p = planCases({ ...base, cases: ['quick-late'], fromIteration: 7, iters: 2 }, 'webgpu');
     expect([p[0].from, p[0].iters, p[0].checkpoint]).toEqual([7, 2, null]);
+  });
+
+  it('takes --threads LIST (default 1 and the cores, once each), --cases none, and refuses bad counts', () => {
+    expect(parseThreadList(undefined, 2)).toEqual([1, 2]);
+    expect(parseThreadList(undefined, 1)).toEqual([1]);
+    expect(parseThreadList('2,1,4', 2)).toEqual([2, 1, 4]);
+    expect(() => parseThreadList('1,x', 2)).toThrow(/--threads: .*got 'x'/);
+    expect(() => parseThreadList('0', 2)).toThrow(ConfigError);
+    expect(planCases({ ...base, cases: ['none'] }, 'cpu')).toEqual([]);
   });
 
   it('late cases without a checkpoint train up to their default iteration from scratch', () => {

@@ -129,3 +129,13 @@ describe('the preset of a run that names none (resolveForBackend): the same rule
     expect(resolveForBackend({ iterations: 750 }, 'cpu').scheduleNote).toMatch(/^750 of the quick preset's 1500 iterations/);
   });
 });
+
+describe('--threads', () => {
+  it('defaults to 0 (the machine cores), takes 1..256 and refuses anything else naming the flag', () => {
+    expect(resolveConfig({ preset: 'quick' }).threads).toBe(0);
+    expect(resolveConfig(flagsToPartial({ threads: '2' })).threads).toBe(2);
+    expect(() => resolveConfig(flagsToPartial({ threads: '-1' }))).toThrow(/--threads/);
+    expect(() => resolveConfig(flagsToPartial({ threads: '1.5' }))).toThrow(/--threads/);
+    expect(() => resolveConfig(flagsToPartial({ threads: '300' }))).toThrow(/--threads/);
+  });
+});

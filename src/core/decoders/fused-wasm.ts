@@ -231,7 +231,6 @@ export function wasmDecoderForward(
 export function wasmDecoderBackward(
   spec: FusedSpec,
   w: DecoderWeights,
-  f: Float32Array,
   out: Float32Array,
   g: Float32Array,
   df: Float32Array,

@@ -69,7 +69,7 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
   },
   decoderBackward: (a, lo, hi, part) => {
     const partial = a.partials.subarray(part * a.total, (part + 1) * a.total);
-    if (wasmDecoderAvailable()) wasmDecoderBackward(a.spec, a.w, a.b.f, a.b.out, a.g, a.df, partial, lo, hi, a.id);
+    if (wasmDecoderAvailable()) wasmDecoderBackward(a.spec, a.w, a.b.out, a.g, a.df, partial, lo, hi, a.id);
     else decoderBackwardRows(a.spec, a.w, a.b, a.g, a.df, partial, lo, hi);
   },
   adam: (a, lo, hi) => adamRange(a.p, a.g, a.m, a.v, a.k, lo, hi),

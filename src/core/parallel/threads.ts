@@ -3,6 +3,7 @@
  * option; 1 = no workers), `pool()` wherever a kernel is cut between them.
  */
 import { availableParallelism } from 'node:os';
+import { ConfigError } from '../errors';
 import { type Pool, SerialPool, WorkerPool } from './pool';
 import { sharedMemoryAvailable } from '../shared-memory';
 import { workerScript } from './worker-script';
@@ -44,4 +45,17 @@ export async function startThreads(n: number, onFallback?: (why: string) => void
 /** Back to one thread (workers stopped). */
 export async function stopThreads(): Promise<void> {
   await startThreads(1);
+}
+
+/**
+ * The `--threads` option in effect: `requested` threads, or the machine's cores for 0. Where the
+ * workers cannot start, the default goes on with one thread; an explicit count fails.
+ */
+export async function useThreads(requested: number): Promise<number> {
+  let failure = '';
+  const n = await startThreads(requested || defaultThreads(), (why) => {
+    failure = why;
+  });
+  if (failure && requested > 1) throw new ConfigError(`--threads ${requested}: the compute threads could not start (${failure})`);
+  return n;
 }

@@ -17,8 +17,8 @@
 import { resolve } from 'node:path';
 import { positionsOf } from '../data/view-set';
 import type { TrainConfig } from '../config';
-import { ConfigError, NonFiniteStateError, OutputWriteError } from '../errors';
-import { defaultThreads, startThreads } from '../parallel/threads';
+import { NonFiniteStateError, OutputWriteError } from '../errors';
+import { useThreads } from '../parallel/threads';
 import { CHECKPOINT_FILE, describeWriteError, type RunFolder } from '../io/run-folder';
 import { isOutOfMemory } from '../train/oom';
 import type { TrainEvent } from '../train/events';
@@ -62,19 +62,6 @@ export async function trainRun(
   }
 }
 
-/**
- * The host kernels' threads for this run: `threads`, or the machine's cores for 0. Where worker
- * threads cannot start, a default run goes on with one (its started event says so); an explicit
- * count fails the run.
- */
-async function startComputeThreads(threads: number): Promise<void> {
-  let failure = '';
-  await startThreads(threads || defaultThreads(), (why) => {
-    failure = why;
-  });
-  if (failure && threads > 1) throw new ConfigError(`--threads ${threads}: the compute threads could not start (${failure})`);
-}
-
 /** Thrown out of the final evaluation's view callback when a stop is requested. */
 class EvaluationStopped extends Error {}
 
@@ -86,7 +73,7 @@ async function drive(
   o: RunOptions,
   saved: { iteration: number },
 ): Promise<Outcome> {
-  if (backend.name === 'cpu') await startComputeThreads(cfg.threads);
+  if (backend.name === 'cpu') await useThreads(cfg.threads);
   const trainer = new Trainer(cfg, { train: data.train, test: data.test, testCount: data.testCount }, backend);
   try {
     return await driveTrainer(trainer, cfg, run, data, backend, o, saved);

@@ -71,7 +71,7 @@ describe('wasm-resident fused decoder', () => {
       expect(bits(out)).toEqual(bits(b.out));
       const df = new Float32Array(n * F);
       const p = new Float32Array(total);
-      wasmDecoderBackward(spec, w, f, out, g, df, p, lo, hi, 7);
+      wasmDecoderBackward(spec, w, out, g, df, p, lo, hi, 7);
       expect(bits(df.subarray(lo * F, hi * F))).toEqual(bits(dfRef.subarray(lo * F, hi * F)));
       expect(bits(p)).toEqual(bits(pRef));
     });
@@ -83,7 +83,7 @@ describe('wasm-resident fused decoder', () => {
     const out = new Float32Array(24);
     const { total } = gradientSizes(w);
     wasmDecoderForward(spec, w, f, d, out, 0, 8, 1);
-    expect(() => wasmDecoderBackward(spec, w, f, out, g, new Float32Array(8 * 27), new Float32Array(total), 0, 8, 2)).toThrow(/no forward/);
-    expect(() => wasmDecoderBackward(spec, w, f, out, g, new Float32Array(8 * 27), new Float32Array(total), 0, 4, 1)).toThrow(/no forward/);
+    expect(() => wasmDecoderBackward(spec, w, out, g, new Float32Array(8 * 27), new Float32Array(total), 0, 8, 2)).toThrow(/no forward/);
+    expect(() => wasmDecoderBackward(spec, w, out, g, new Float32Array(8 * 27), new Float32Array(total), 0, 4, 1)).toThrow(/no forward/);
   });
 });
