@@ -9,11 +9,15 @@
 // sources not used for an hour, and the per-process bundles older versions of this script left
 // behind (`<entry>.<pid>.mjs` of processes that are gone), are removed.
 import { build } from 'esbuild';
+import { setFlagsFromString } from 'node:v8';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// Relaxed SIMD (the matmul kernels' fused multiply-add) is behind a flag on Node 20; V8 reads it
+// when a module is compiled, so setting it here, before anything is loaded, is enough (workers too).
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   console.error('usage: node scripts/run.mjs <entry.ts> [args...]');

@@ -1,8 +1,9 @@
 /**
  * The kernel micro-benchmarks of `npm run bench -- --kernels` (issue: GFLOP/s of the GEMM at the
  * decoder's shapes, including copies; nanoseconds per sample-channel of the VM kernels), each at
- * every thread count asked for. Inputs are random (the kernels' cost does not depend on values,
- * except the VM backward's skip of zero gradients, which random gradients never hit).
+ * every thread count asked for. Inputs are random, the decoder's weights at their initial scale
+ * (the kernels' cost does not depend on values, except through subnormal numbers, which that
+ * scale avoids, and the VM backward's skip of zero gradients, which random gradients never hit).
  */
 import { lineShape, planeShape, type VMFactors } from '../core/field/vm-kernels';
 import type { Vec3 } from '../core/field/geometry';

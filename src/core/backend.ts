@@ -3,6 +3,7 @@
  * Every path reports what it picked and why in one line; an explicitly requested backend that
  * cannot start is a BackendError naming the reason.
  */
+import { matmulVariant } from './kernels/wasm-arena';
 import { BackendError } from './errors';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -80,7 +81,8 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
 async function startCpu(reason: string): Promise<BackendInfo> {
   registerFastCpuKernels();
   await tf.setBackend('cpu');
-  return { name: 'cpu', reason, device: 'CPU (hand-written JS kernels for matmul, grid sampling and compositing)' };
+  const mm = { fma: 'WebAssembly SIMD with fused multiply-add', simd: 'WebAssembly SIMD', none: 'plain JS' }[matmulVariant()];
+  return { name: 'cpu', reason, device: `CPU (hand-written kernels: matmul in ${mm}, grid sampling, compositing)` };
 }
 
 export async function initBackend(requested: BackendName): Promise<BackendInfo> {

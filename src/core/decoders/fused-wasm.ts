@@ -65,34 +65,73 @@ function place(A: WasmArena, w: Float32Array, rows: number, cols: number, rp: nu
   return off;
 }
 
-/** h = act(z + b) per row, z and h strided (zs, hs); h's padding columns set to 0. */
-function biasActivate(
+/**
+ * A layer's bias and activation on its [rows, zs] pre-activations z (in place) into h [rows, hs]:
+ * relu in the SIMD kernel (bias_relu, h shaped as z), the others as JS loops after bias_add.
+ */
+function layerEpilogue(
+  A: WasmArena,
   act: HiddenActivation,
-  z: Float32Array,
+  z: number,
+  b: number,
+  h: number,
+  rows: number,
   zs: number,
-  zc: number,
-  b: Float32Array,
-  h: Float32Array,
   hs: number,
   k: number,
-  rows: number,
 ): void {
-  for (let r = 0; r < rows; r++) {
-    const zo = r * zs;
-    const ho = r * hs;
-    for (let j = 0; j < zc; j++) z[zo + j] += b[j];
-    if (act.kind === 'relu') for (let j = 0; j < k; j++) h[ho + j] = Math.max(z[zo + j], 0);
-    else if (act.kind === 'sine') for (let j = 0; j < k; j++) h[ho + j] = Math.sin(act.omega * z[zo + j]);
-    else {
-      const m = act.m;
+  if (act.kind === 'relu' && zs === hs) return A.biasRelu(z, b, h, rows, zs);
+  A.biasAdd(z, b, rows, zs);
+  activate(act, A.f32(z, rows * zs), zs, A.f32(h, rows * hs), hs, k, rows);
+}
+
+/** dz [rows, zs] from dh [rows, hs] and z: relu in the SIMD kernel (relu_grad), the others in JS. */
+function layerGrad(
+  A: WasmArena,
+  act: HiddenActivation,
+  z: number,
+  dh: number,
+  dz: number,
+  rows: number,
+  zs: number,
+  hs: number,
+  k: number,
+): void {
+  if (act.kind === 'relu' && zs === hs) return A.reluGrad(z, dh, dz, rows * zs);
+  activationGrad(act, A.f32(z, rows * zs), A.f32(dh, rows * hs), A.f32(dz, rows * zs), zs, hs, k, rows);
+}
+
+/** h = act(z) per row (the bias is added already), z and h strided (zs, hs); h's padding columns set to 0. */
+function activate(act: HiddenActivation, z: Float32Array, zs: number, h: Float32Array, hs: number, k: number, rows: number): void {
+  if (act.kind === 'relu') {
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) {
+        const v = z[zo + j];
+        h[ho + j] = v > 0 ? v : 0; // Math.max(v, 0) but for -0 and NaN, which a finite step never has
+      }
+    }
+  } else if (act.kind === 'sine') {
+    const w = act.omega;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) h[ho + j] = Math.sin(w * z[zo + j]);
+    }
+  } else {
+    const m = act.m;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
       for (let j = 0; j < k; j++)
         h[ho + j] = m * Math.tanh(z[zo + j]) * sigm(z[zo + k + j]) * Math.sin(z[zo + 2 * k + j]) * Math.cos(z[zo + 3 * k + j]);
     }
-    h.fill(0, ho + k, ho + hs);
   }
+  if (hs > k) for (let r = 0; r < rows; r++) h.fill(0, r * hs + k, r * hs + hs);
 }
 
-/** dz (strided zs, zero padded) from dh (strided hs) and z, for `rows` rows. */
+/** dz (strided zs, zero padded) from dh (strided hs) and z, for `rows` rows. One loop per activation. */
 function activationGrad(
   act: HiddenActivation,
   z: Float32Array,
@@ -103,14 +142,26 @@ function activationGrad(
   k: number,
   rows: number,
 ): void {
-  dz.fill(0);
-  for (let r = 0; r < rows; r++) {
-    const zo = r * zs;
-    const ho = r * hs;
-    if (act.kind === 'relu') for (let j = 0; j < k; j++) dz[zo + j] = z[zo + j] > 0 ? dh[ho + j] : 0;
-    else if (act.kind === 'sine') for (let j = 0; j < k; j++) dz[zo + j] = dh[ho + j] * act.omega * Math.cos(act.omega * z[zo + j]);
-    else {
-      const m = act.m;
+  const zc = act.kind === 'split' ? 4 * k : k;
+  if (zs > zc) dz.fill(0);
+  if (act.kind === 'relu') {
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) dz[zo + j] = z[zo + j] > 0 ? dh[ho + j] : 0;
+    }
+  } else if (act.kind === 'sine') {
+    const w = act.omega;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) dz[zo + j] = dh[ho + j] * w * Math.cos(w * z[zo + j]);
+    }
+  } else {
+    const m = act.m;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
       for (let j = 0; j < k; j++) {
         const g = dh[ho + j] * m;
         const t = Math.tanh(z[zo + j]);
@@ -178,6 +229,8 @@ export function wasmDecoderForward(
   const w1o = place(A, w1, D0, Z1c, L.D0p, L.Z1p, false);
   const w2o = place(A, w2, H, Z2c, L.Hp, L.Z2p, false);
   const w3o = place(A, w3, H, 3, L.Hp, 8, false);
+  const b1o = place(A, b1, 1, Z1c, 1, L.Z1p, false);
+  const b2o = place(A, b2, 1, Z2c, 1, L.Z2p, false);
   let h: ResidentHead | null = null;
   if (head) {
     const Pp = c8(head.P);
@@ -211,10 +264,10 @@ export function wasmDecoderForward(
   buildInput(fSrc, d, hi, F, spec.fePe, spec.viewPe, X0, lo, hi, layout);
   A.f32(z1, mp * L.Z1p).fill(0);
   A.mm(x0, w1o, z1, mp, L.D0p, L.Z1p);
-  biasActivate(spec.act, A.f32(z1, mp * L.Z1p), L.Z1p, Z1c, b1, A.f32(h1, mp * L.Hp), L.Hp, H, mp);
+  layerEpilogue(A, spec.act, z1, b1o, h1, mp, L.Z1p, L.Hp, H);
   A.f32(z2, mp * L.Z2p).fill(0);
   A.mm(h1, w2o, z2, mp, L.Hp, L.Z2p);
-  biasActivate(spec.act, A.f32(z2, mp * L.Z2p), L.Z2p, Z2c, b2, A.f32(h2, mp * L.Hp), L.Hp, H, mp);
+  layerEpilogue(A, spec.act, z2, b2o, h2, mp, L.Z2p, L.Hp, H);
   const Z3 = A.f32(z3, mp * 8);
   Z3.fill(0);
   A.mm(h2, w3o, z3, mp, L.Hp, 8);
@@ -279,11 +332,11 @@ export function wasmDecoderBackward(
   weightGrad(R.h2, dz3, H, L.Hp, 3, 8, 4, 5);
   A.f32(dh, mp * L.Hp).fill(0);
   A.mm(dz3, w3t, dh, mp, 8, L.Hp);
-  activationGrad(spec.act, A.f32(R.z2, mp * L.Z2p), A.f32(dh, mp * L.Hp), A.f32(dz2, mp * L.Z2p), L.Z2p, L.Hp, H, mp);
+  layerGrad(A, spec.act, R.z2, dh, dz2, mp, L.Z2p, L.Hp, H);
   weightGrad(R.h1, dz2, H, L.Hp, Z2c, L.Z2p, 2, 3);
   A.f32(dh, mp * L.Hp).fill(0);
   A.mm(dz2, w2t, dh, mp, L.Z2p, L.Hp);
-  activationGrad(spec.act, A.f32(R.z1, mp * L.Z1p), A.f32(dh, mp * L.Hp), A.f32(dz1, mp * L.Z1p), L.Z1p, L.Hp, H, mp);
+  layerGrad(A, spec.act, R.z1, dh, dz1, mp, L.Z1p, L.Hp, H);
   weightGrad(R.x0, dz1, D0, L.D0p, Z1c, L.Z1p, 0, 1);
   A.f32(dx0, mp * L.D0p).fill(0);
   A.mm(dz1, w1t, dx0, mp, L.Z1p, L.D0p);

@@ -5,6 +5,10 @@
 ;; mm_ta: C[m,n] += A^T * B with A stored [k,m]
 ;; Each call ADDS op(A) B to C: 4x8 tiles of C are loaded into 8 f32x4 registers, accumulated
 ;; over k and stored back, so a long k can be split into cache-sized blocks by the caller.
+;; The layer epilogues, on [rows, cols] row-major blocks with cols a multiple of 4:
+;; bias_add : z[r, j] += b[j]
+;; bias_relu: z[r, j] += b[j]; h[r, j] = max(z[r, j], 0)   (h has z's shape)
+;; relu_grad: dz[i] = z[i] > 0 ? dh[i] : 0 for i < n (n a multiple of 4)
 (module
   (memory (export "memory") 1)
   (func (export "mm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
@@ -135,5 +139,57 @@
         (br $jloop)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $iloop)))
+  )
+  (func (export "bias_add") (param $z i32) (param $b i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $zp i32) (local $bp i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $zp (local.get $z))
+    (local.set $r (i32.const 0))
+    (block $rend (loop $rloop
+      (br_if $rend (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $bp (local.get $b))
+      (local.set $j (i32.const 0))
+      (block $jend (loop $jloop
+        (br_if $jend (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (v128.store (i32.add (local.get $zp) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $zp) (local.get $j))) (v128.load (i32.add (local.get $bp) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $zp (i32.add (local.get $zp) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rloop)))
+  )
+  (func (export "bias_relu") (param $z i32) (param $b i32) (param $h i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $j i32) (local $zp i32) (local $hp i32) (local $rowBytes i32) (local $v v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $zp (local.get $z))
+    (local.set $hp (local.get $h))
+    (local.set $r (i32.const 0))
+    (block $rend (loop $rloop
+      (br_if $rend (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $jend (loop $jloop
+        (br_if $jend (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $v (f32x4.add (v128.load (i32.add (local.get $zp) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (v128.store (i32.add (local.get $zp) (local.get $j)) (local.get $v))
+        (v128.store (i32.add (local.get $hp) (local.get $j)) (f32x4.max (local.get $v) (f32x4.splat (f32.const 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $jloop)))
+      (local.set $zp (i32.add (local.get $zp) (local.get $rowBytes)))
+      (local.set $hp (i32.add (local.get $hp) (local.get $rowBytes)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rloop)))
+  )
+  (func (export "relu_grad") (param $z i32) (param $dh i32) (param $dz i32) (param $n i32)
+    (local $i i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $end (loop $loop
+      (br_if $end (i32.ge_u (local.get $i) (local.get $bytes)))
+      (v128.store (i32.add (local.get $dz) (local.get $i))
+        (v128.and (v128.load (i32.add (local.get $dh) (local.get $i)))
+          (f32x4.gt (v128.load (i32.add (local.get $z) (local.get $i))) (f32x4.splat (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $loop)))
   )
 )

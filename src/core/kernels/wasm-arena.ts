@@ -6,12 +6,15 @@
  * released after the call. Views (`f32`) must be taken after the allocations they depend on: a
  * grow replaces the memory's buffer.
  */
-import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated';
+import { MATMUL_FMA_WASM_BASE64, MATMUL_WASM_BASE64 } from './matmul-wasm.generated';
 
 export interface MatmulExports {
   memory: WebAssembly.Memory;
   mm: (a: number, b: number, c: number, m: number, k: number, n: number) => void;
   mm_ta: (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+  bias_add: (z: number, b: number, rows: number, cols: number) => void;
+  bias_relu: (z: number, b: number, h: number, rows: number, cols: number) => void;
+  relu_grad: (z: number, dh: number, dz: number, n: number) => void;
 }
 
 /** Long k of A^T B runs in blocks of this many rows, so A's and B's blocks stay in cache. */
@@ -49,6 +52,21 @@ export class WasmArena {
     this.k.mm(a * 4, b * 4, c * 4, m, k, n);
   }
 
+  /** z [rows, cols] += the row b [cols] (cols a multiple of 4). */
+  biasAdd(z: number, b: number, rows: number, cols: number): void {
+    this.k.bias_add(z * 4, b * 4, rows, cols);
+  }
+
+  /** z += b per row, then h = max(z, 0) (h shaped as z). */
+  biasRelu(z: number, b: number, h: number, rows: number, cols: number): void {
+    this.k.bias_relu(z * 4, b * 4, h * 4, rows, cols);
+  }
+
+  /** dz = z > 0 ? dh : 0 elementwise over n (a multiple of 4). */
+  reluGrad(z: number, dh: number, dz: number, n: number): void {
+    this.k.relu_grad(z * 4, dh * 4, dz * 4, n);
+  }
+
   /** C[m, n] += A^T B with A stored [k, m] (m a multiple of 4, n of 8). */
   mmTa(a: number, b: number, c: number, m: number, k: number, n: number): void {
     for (let p0 = 0; p0 < k; p0 += K_BLOCK) this.k.mm_ta((a + p0 * m) * 4, (b + p0 * n) * 4, c * 4, m, Math.min(K_BLOCK, k - p0), n);
@@ -65,16 +83,41 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** The kernels, or null where WebAssembly SIMD is unavailable. */
+/** Which matmul kernels run here: relaxed SIMD's fused multiply-add, plain SIMD, or none (plain JS). */
+export type MatmulVariant = 'fma' | 'simd' | 'none';
+
+let variant: MatmulVariant = 'none';
+
+/** An instance of the module in `b64`, or null where this runtime does not take it. */
+export function instantiateKernels(b64: string): MatmulExports | null {
+  try {
+    const bytes = decodeBase64(b64);
+    if (!WebAssembly.validate(bytes)) return null;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as MatmulExports;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The kernels: the fused multiply-add build where the runtime has relaxed SIMD (Node 20 needs
+ * the V8 flag --experimental-wasm-relaxed-simd, which scripts/run.mjs sets), else plain SIMD,
+ * else null. One choice per process (workers share the process's flags).
+ */
 export function wasmKernels(): MatmulExports | null {
   if (kernels !== undefined) return kernels;
-  try {
-    const mod = new WebAssembly.Module(decodeBase64(MATMUL_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-    kernels = new WebAssembly.Instance(mod, {}).exports as unknown as MatmulExports;
-  } catch {
-    kernels = null;
+  kernels = instantiateKernels(MATMUL_FMA_WASM_BASE64);
+  variant = kernels ? 'fma' : 'none';
+  if (!kernels) {
+    kernels = instantiateKernels(MATMUL_WASM_BASE64);
+    if (kernels) variant = 'simd';
   }
   return kernels;
+}
+
+export function matmulVariant(): MatmulVariant {
+  wasmKernels();
+  return variant;
 }
 
 let arena: WasmArena | null | undefined;
