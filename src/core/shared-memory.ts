@@ -40,6 +40,10 @@ export class Scratch {
     return new Int32Array(this.buffer(name, 4 * n), 0, n);
   }
 
+  f64(name: string, n: number): Float64Array {
+    return new Float64Array(this.buffer(name, 8 * n), 0, n);
+  }
+
   /** A shared copy of `a` in the buffer `name` (or `a` itself when it is already shared). */
   sharedCopy(name: string, a: Float32Array): Float32Array {
     if (isShared(a)) return a;

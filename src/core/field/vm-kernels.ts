@@ -33,7 +33,7 @@ export function lineShape(reso: Vec3, p: number, comps: number): [number, number
  * Interpolation taps of one pair for every point: the (x0, y0) texel offset and the 4 bilinear
  * weights [w00, w01, w10, w11] (x then y), the l0 line offset and the weight fl of l0 + 1.
  */
-interface Taps {
+export interface Taps {
   plane: Int32Array; // base offset of the (x0, y0) texel, times C
   w: Float64Array; // 4 per point (double, as computed inline before)
   line: Int32Array; // offset of l0 times C
@@ -50,24 +50,44 @@ function axisTap(x: number, n: number): [number, number] {
   return [i0, px - i0];
 }
 
-/** Taps of points lo..hi-1 (entry s - lo holds point s). */
-function computeTaps(reso: Vec3, p: number, comps: number, coords: Float32Array, lo: number, hi: number): Taps {
-  const n = hi - lo;
+/** Arrays for the taps of n points of pair p (`alloc` makes each array, e.g. in shared memory). */
+export function tapArrays(
+  reso: Vec3,
+  p: number,
+  comps: number,
+  n: number,
+  alloc: { i32: (n: number) => Int32Array; f64: (n: number) => Float64Array; f32: (n: number) => Float32Array } = {
+    i32: (k) => new Int32Array(k),
+    f64: (k) => new Float64Array(k),
+    f32: (k) => new Float32Array(k),
+  },
+): Taps {
+  return { plane: alloc.i32(n), w: alloc.f64(4 * n), line: alloc.i32(n), fl: alloc.f32(n), rowStride: reso[MAT_MODE[p][0]] * comps };
+}
+
+/**
+ * Taps of points lo..hi-1 of pair p; entry s - base holds point s (base lo by default: fresh
+ * arrays for the range; pass `into` and base 0 to fill one range of arrays for all points).
+ */
+export function computeTaps(
+  reso: Vec3,
+  p: number,
+  comps: number,
+  coords: Float32Array,
+  lo: number,
+  hi: number,
+  into?: Taps,
+  base = lo,
+): Taps {
   const ax = MAT_MODE[p][0];
   const ay = MAT_MODE[p][1];
   const az = VEC_MODE[p];
   const W = reso[ax];
   const H = reso[ay];
   const L = reso[az];
-  const t: Taps = {
-    plane: new Int32Array(n),
-    w: new Float64Array(4 * n),
-    line: new Int32Array(n),
-    fl: new Float32Array(n),
-    rowStride: W * comps,
-  };
-  for (let s = 0; s < n; s++) {
-    const q = 3 * (lo + s);
+  const t: Taps = into ?? tapArrays(reso, p, comps, hi - lo);
+  for (let s = lo - base; s < hi - base; s++) {
+    const q = 3 * (base + s);
     const [x0, fx] = axisTap(coords[q + ax], W);
     const [y0, fy] = axisTap(coords[q + ay], H);
     const [l0, fl] = axisTap(coords[q + az], L);
@@ -168,10 +188,30 @@ export function vmBackward(
   c0 = 0,
   c1 = f.comps,
 ): VMGradients {
+  const taps = f.planes.map((_, p) => computeTaps(f.reso, p, f.comps, coords, 0, n));
+  return vmBackwardTaps(f, taps, n, mode, dOut, g, c0, c1);
+}
+
+/**
+ * vmBackward with every point's taps computed already (taps[p] for pair p, all n points), for the
+ * components c0..c1-1 of the pairs p0..p1-1 only.
+ */
+export function vmBackwardTaps(
+  f: VMFactors,
+  taps: Taps[],
+  n: number,
+  mode: VMMode,
+  dOut: Float32Array,
+  g: VMGradients,
+  c0: number,
+  c1: number,
+  p0 = 0,
+  p1 = f.planes.length,
+): VMGradients {
   const C = f.comps;
   const P = f.planes.length;
-  for (let p = 0; p < P; p++) {
-    const t = computeTaps(f.reso, p, C, coords, 0, n);
+  for (let p = p0; p < p1; p++) {
+    const t = taps[p];
     const plane = f.planes[p];
     const line = f.lines[p];
     const gp = g.planes[p];

@@ -7,7 +7,7 @@
 import { type DecoderRows, type DecoderWeights, decoderBackwardRows, decoderForwardRows, type FusedSpec } from '../decoders/fused-cpu';
 import { type BasisHead, wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderForward } from '../decoders/fused-wasm';
 import type { Vec3 } from '../field/geometry';
-import { type VMMode, vmBackward, vmForward } from '../field/vm-kernels';
+import { computeTaps, type Taps, type VMMode, vmBackwardTaps, vmForward } from '../field/vm-kernels';
 import { adamRange } from '../kernels/adam-range';
 import type { AdamScalars } from '../kernels/adam-scalars';
 
@@ -26,8 +26,13 @@ export interface Tasks {
   ping: { throwInPart?: number };
   /** Range: points. */
   vmForward: VMArgs & { out: Float32Array };
-  /** Range: components (each gradient entry belongs to one). */
-  vmBackward: VMArgs & { dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
+  /** Range: points; fills every pair's taps of those points. */
+  vmTaps: VMArgs & { taps: Taps[] };
+  /**
+   * Range: units of (pair, block of 16 components), pair-major; each gradient entry belongs to one
+   * unit and a unit's entries fill whole 64-byte lines of a texel (no two threads write one line).
+   */
+  vmBackward: VMArgs & { taps: Taps[]; dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
   /**
    * Range: rows. With WebAssembly SIMD each thread keeps its rows' layers in its own memory for
    * the backward of the same `id` (decoders/fused-wasm.ts); without, they go to `b`'s buffers.
@@ -51,6 +56,14 @@ export interface Tasks {
 export type TaskName = keyof Tasks;
 export type TaskArgs<K extends TaskName> = Tasks[K];
 
+/** Components per unit of the VM backward: 16 floats, one cache line of a texel. */
+export const COMPONENT_BLOCK = 16;
+
+/** Entries c0..c1-1 of every texel of a channels-last array with `comps` channels set to 0. */
+function zeroComponents(a: Float32Array, comps: number, c0: number, c1: number): void {
+  for (let o = 0; o < a.length; o += comps) a.fill(0, o + c0, o + c1);
+}
+
 const factors = (a: VMArgs) => ({ planes: a.planes, lines: a.lines, comps: a.comps, reso: a.reso });
 
 const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: number, parts: number) => void } = {
@@ -60,8 +73,19 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
   vmForward: (a, lo, hi) => {
     vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
   },
+  vmTaps: (a, lo, hi) => {
+    for (let p = 0; p < a.taps.length; p++) computeTaps(a.reso, p, a.comps, a.coords, lo, hi, a.taps[p], 0);
+  },
   vmBackward: (a, lo, hi) => {
-    vmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, { planes: a.gPlanes, lines: a.gLines }, lo, hi);
+    const blocks = Math.ceil(a.comps / COMPONENT_BLOCK);
+    for (let u = lo; u < hi; u++) {
+      const p = Math.floor(u / blocks);
+      const c0 = (u % blocks) * COMPONENT_BLOCK;
+      const c1 = Math.min(a.comps, c0 + COMPONENT_BLOCK);
+      zeroComponents(a.gPlanes[p], a.comps, c0, c1);
+      zeroComponents(a.gLines[p], a.comps, c0, c1);
+      vmBackwardTaps(factors(a), a.taps, a.n, a.mode, a.dOut, { planes: a.gPlanes, lines: a.gLines }, c0, c1, p, p + 1);
+    }
   },
   decoderForward: (a, lo, hi) => {
     if (wasmDecoderAvailable()) wasmDecoderForward(a.spec, a.w, a.b.f, a.b.d, a.b.out, lo, hi, a.id, a.head);
