@@ -80,7 +80,10 @@ function layerEpilogue(
   hs: number,
   k: number,
 ): void {
-  if (act.kind === 'relu' && zs === hs) return A.biasRelu(z, b, h, rows, zs);
+  if (act.kind === 'relu' && zs === hs) {
+    A.biasRelu(z, b, h, rows, zs);
+    return;
+  }
   A.biasAdd(z, b, rows, zs);
   activate(act, A.f32(z, rows * zs), zs, A.f32(h, rows * hs), hs, k, rows);
 }
@@ -97,7 +100,10 @@ function layerGrad(
   hs: number,
   k: number,
 ): void {
-  if (act.kind === 'relu' && zs === hs) return A.reluGrad(z, dh, dz, rows * zs);
+  if (act.kind === 'relu' && zs === hs) {
+    A.reluGrad(z, dh, dz, rows * zs);
+    return;
+  }
   activationGrad(act, A.f32(z, rows * zs), A.f32(dh, rows * hs), A.f32(dz, rows * zs), zs, hs, k, rows);
 }
 
@@ -107,10 +113,7 @@ function activate(act: HiddenActivation, z: Float32Array, zs: number, h: Float32
     for (let r = 0; r < rows; r++) {
       const zo = r * zs;
       const ho = r * hs;
-      for (let j = 0; j < k; j++) {
-        const v = z[zo + j];
-        h[ho + j] = v > 0 ? v : 0; // Math.max(v, 0) but for -0 and NaN, which a finite step never has
-      }
+      for (let j = 0; j < k; j++) h[ho + j] = Math.max(z[zo + j], 0);
     }
   } else if (act.kind === 'sine') {
     const w = act.omega;
