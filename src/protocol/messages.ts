@@ -95,6 +95,13 @@ export interface CompareRow {
 export type { HistoryPoint } from '../core/io/run-folder';
 import type { HistoryPoint } from '../core/io/run-folder';
 
+/** The model of an opened run folder, as the status panel shows it. */
+export interface OpenedModel {
+  iteration: number;
+  total: number;
+  backend: string;
+}
+
 /** An image as RGBA bytes, base64-encoded, row-major from the top row. */
 export interface ImageData64 {
   width: number;
@@ -116,7 +123,11 @@ export type ServerMessage =
   | { type: 'state'; state: SessionState; detail: string }
   | { type: 'event'; event: TrainEvent }
   | { type: 'scene'; scene: SceneInfo }
-  | { type: 'history'; points: HistoryPoint[]; run: string }
+  /**
+   * A run's curves: on connecting mid-run (the training's so far), and when a run is opened, with
+   * `model`: the opened checkpoint's iteration, the run's iterations and the backend it renders on.
+   */
+  | { type: 'history'; points: HistoryPoint[]; run: string; model?: OpenedModel }
   | {
       type: 'frame';
       id: number;

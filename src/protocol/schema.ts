@@ -105,7 +105,11 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
   state: { state: oneOf(SESSION_STATES), detail: str() },
   event: { event },
   scene: { scene: sceneInfo },
-  history: { points: arr(obj({ iteration: num(0), trainPSNR: optional(numOrNaN), testPSNR: optional(numOrNaN) })), run: str() },
+  history: {
+    points: arr(obj({ iteration: num(0), trainPSNR: optional(numOrNaN), testPSNR: optional(numOrNaN) })),
+    run: str(),
+    model: optional(obj({ iteration: num(0), total: num(0), backend: str(100) })),
+  },
   frame: { id, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), iteration: num(0), seconds: num(0), image, model: modelLabel },
   compare: {
     dir: str(),

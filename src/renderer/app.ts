@@ -118,7 +118,8 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         p.clearMessage('error');
         chart.replace(m.points);
         drawChart(true);
-        p.historyTestPsnr(chart.test.at(-1)?.y);
+        p.history(m);
+        viewport.scheduler.modelChanged(); // an opened run: its picture now, not at the next camera move
         break;
       }
       case 'frame': {

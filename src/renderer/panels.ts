@@ -9,8 +9,7 @@ import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
 import { byTestId, setOptions } from './dom';
 import { BACKEND_DEFAULT, PRESET_LABELS, presetChoices } from './preset-choice';
-import { formatPsnr } from './format';
-import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';
+import { EMPTY_STATUS, type StatusFields, applyEvent, applyHistory, controlsFor } from './status';
 
 type Hello = Extract<ServerMessage, { type: 'hello' }>;
 export type MessageKind = 'error' | 'crash' | 'connection';
@@ -157,9 +156,9 @@ export class Panels {
     if (e.type === 'error') this.showMessage(`training error: ${e.message}`, 'error');
   }
 
-  /** The latest test PSNR of a run's history ("—" when it has none). */
-  historyTestPsnr(last: number | undefined): void {
-    this.status.testPsnr = formatPsnr(last);
+  /** A run's curves arrived (`model`: a run was opened): the status fields follow (status.ts applyHistory). */
+  history(m: Extract<ServerMessage, { type: 'history' }>): void {
+    this.status = applyHistory(this.status, m.points, m.model);
     this.renderStatus();
   }
 

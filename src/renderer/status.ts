@@ -1,7 +1,7 @@
 /**
  * What the status fields and buttons show for a session state and the training events (DOM-free).
  */
-import { isIdleState, type SessionState } from '../protocol/messages';
+import { type HistoryPoint, isIdleState, type OpenedModel, type SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
 import { MISSING, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
 
@@ -63,6 +63,33 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
     default:
       return prev;
   }
+}
+
+/**
+ * The status fields after a `history` message. With `model` (a run was opened) every field is the
+ * opened run's: its checkpoint's iteration, the last train and test PSNR of its curves, its
+ * backend, and no loss, rate or ETA (nothing trains). Without (a page connecting mid-run) the last
+ * PSNRs of the curves so far; the next step event fills in the rest.
+ */
+export function applyHistory(prev: StatusFields, points: readonly HistoryPoint[], model?: OpenedModel): StatusFields {
+  const last = (key: 'trainPSNR' | 'testPSNR') => {
+    for (let i = points.length - 1; i >= 0; i--) if (typeof points[i][key] === 'number') return points[i][key];
+    return undefined;
+  };
+  if (!model) {
+    const train = last('trainPSNR');
+    return { ...prev, trainPsnr: train === undefined ? prev.trainPsnr : formatPsnr(train), testPsnr: formatPsnr(last('testPSNR')) };
+  }
+  return {
+    ...prev,
+    iteration: formatIteration(model.iteration, model.total),
+    loss: MISSING,
+    trainPsnr: formatPsnr(last('trainPSNR')),
+    testPsnr: formatPsnr(last('testPSNR')),
+    itsPerS: MISSING,
+    eta: MISSING,
+    backend: model.backend,
+  };
 }
 
 export interface ControlStates {

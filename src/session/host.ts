@@ -331,12 +331,13 @@ export class TrainerHost {
   private async openRun(path: string): Promise<void> {
     this.confine(path, 'openRun.path');
     const opened = openRunFolder(path, (p, field, scene) => this.confine(p, field, scene));
-    await this.backends.use(opened.source.cfg.backend);
+    const backend = await this.backends.use(opened.source.cfg.backend);
     if (opened.sceneError) this.error(new HostError(`${opened.sceneError}; the model can be viewed, test views cannot`), 'openRun');
     this.send({ type: 'scene', scene: opened.scene });
     this.renders.reset();
     this.viewing = opened.source;
-    this.send({ type: 'history', points: opened.history, run: path });
+    const model = { iteration: opened.source.iteration, total: opened.source.cfg.iterations, backend: backend.name };
+    this.send({ type: 'history', points: opened.history, run: path, model });
     this.setState('viewing', `run ${path}, iteration ${opened.source.iteration}, decoder ${opened.source.cfg.decoder}`);
   }
 

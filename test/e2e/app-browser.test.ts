@@ -183,6 +183,8 @@ describe.skipIf(skip)('app in browser mode', () => {
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
     expect(await iterationOf(page)).toBe(ITERATIONS);
+    const firstRun = /run folder (\S+)/.exec((await page.getByTestId('state-detail').textContent()) ?? '')?.[1];
+    expect(firstRun).toBeTruthy();
 
     // the compare view: two decoders trained in turn, the table filling in, a viewport per entry
     await page.getByTestId('mode-compare').click();
@@ -201,6 +203,16 @@ describe.skipIf(skip)('app in browser mode', () => {
         .toBeGreaterThanOrEqual(1);
     }
     expect(await page.getByTestId('compare-row-mlp').locator('[data-col="params"]').textContent()).toMatch(/^36[,.\s\u202f]?227$/);
+
+    // opening a run shows its model at once (no camera move), and the status is that run's
+    await page.getByTestId('mode-train').click();
+    await expect.poll(() => frameIteration(page), { timeout: 30_000 }).toBe(12); // the comparison's last entry
+    await page.getByTestId('run-path').fill(firstRun!);
+    await page.getByTestId('open-run').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 30_000 }).toBe('viewing');
+    await expect.poll(() => frameIteration(page), { timeout: 15_000 }).toBe(ITERATIONS);
+    expect(await page.getByTestId('iteration').textContent()).toBe(`${ITERATIONS} / ${ITERATIONS}`);
+    for (const id of ['loss', 'its-per-s', 'eta']) expect(await page.getByTestId(id).textContent(), id).toBe('—');
     expect(errors).toEqual([]);
   }, 540_000);
 });
