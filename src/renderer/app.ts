@@ -91,7 +91,11 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         onState(m.state);
         break;
       case 'state':
-        if (m.state === 'loading') p.clearMessage(); // a new run: old errors and crashes are history
+        if (m.state === 'loading') {
+          p.clearMessage(); // a new run: old errors and crashes are history
+          chart.clear(); // and so are the last run's curves
+          drawChart(true);
+        }
         p.setState(m.state, m.detail);
         onState(m.state);
         break;

@@ -9,7 +9,8 @@ import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
 import { byTestId, setOptions } from './dom';
 import { BACKEND_DEFAULT, PRESET_LABELS, presetChoices } from './preset-choice';
-import { EMPTY_STATUS, type StatusFields, applyEvent, applyHistory, controlsFor } from './status';
+import { EMPTY_STATUS, type StatusFields, applyEvent, applyHistory, applyState, controlsFor } from './status';
+import { configProblem, isConfigError } from './form-check';
 
 type Hello = Extract<ServerMessage, { type: 'hello' }>;
 export type MessageKind = 'error' | 'crash' | 'connection';
@@ -82,7 +83,17 @@ export class Panels {
 
     this.preset.addEventListener('change', () => this.fillPreset());
     this.output.addEventListener('change', () => onOutput(this.outputKind));
-    this.buttons.start.addEventListener('click', () => api.start(this.startConfig()));
+    this.buttons.start.addEventListener('click', () => {
+      const config = this.startConfig();
+      const why = configProblem(config);
+      if (why !== null) this.showMessage(why, 'error', 'form');
+      else api.start(config);
+    });
+    // a form error goes once the form is right again (checked as the Node side will check it)
+    for (const field of [this.scene, this.decoder, this.width, this.preset, this.iterations, this.backend]) {
+      field.addEventListener('input', () => this.formEdited());
+      field.addEventListener('change', () => this.formEdited());
+    }
     this.buttons.compare.addEventListener('click', () => {
       const why = checkDecoders(this.decoders.value);
       if (why !== null) this.showMessage(why, 'error');
@@ -144,7 +155,7 @@ export class Panels {
 
   setState(state: SessionState, detail: string): void {
     this.state = state;
-    this.status.state = state;
+    this.status = applyState(this.status, state);
     byTestId(this.root, 'state-detail').textContent = detail;
     this.renderStatus();
     this.renderControls();
@@ -167,11 +178,17 @@ export class Panels {
     this.testView.max = String(Math.max(0, testViews - 1));
   }
 
-  showMessage(text: string, kind: MessageKind): void {
+  /** `source` 'form': a problem of the training form's values, cleared once they are right. */
+  showMessage(text: string, kind: MessageKind, source: 'form' | 'server' = 'server'): void {
     const line = kind === 'crash' && !text.startsWith(CRASH_PREFIX) ? CRASH_PREFIX + text : text;
     this.message.textContent = line;
     this.message.className = `message ${kind}`;
     this.message.dataset.kind = kind;
+    this.message.dataset.source = kind === 'error' && (source === 'form' || isConfigError(text)) ? 'form' : 'server';
+  }
+
+  private formEdited(): void {
+    if (this.message.dataset.source === 'form' && configProblem(this.startConfig()) === null) this.clearMessage();
   }
 
   clearMessage(kind?: MessageKind): void {
@@ -179,6 +196,7 @@ export class Panels {
     this.message.textContent = '';
     this.message.className = 'message';
     delete this.message.dataset.kind;
+    delete this.message.dataset.source;
   }
 
   private fillPreset(): void {

@@ -60,9 +60,32 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
       return { ...prev, testPsnr: formatPsnr(e.testPSNR) };
     case 'done':
       return { ...prev, eta: formatEta(0) };
+    case 'stopped':
+      return { ...prev, eta: MISSING };
     default:
       return prev;
   }
+}
+
+/**
+ * The status fields on entering a session state: a job starting (loading) shows none of the last
+ * one's numbers; a job that stopped, failed or is stopping has no ETA.
+ */
+export function applyState(prev: StatusFields, state: SessionState): StatusFields {
+  if (state === 'loading')
+    return {
+      ...prev,
+      state,
+      iteration: MISSING,
+      loss: MISSING,
+      trainPsnr: MISSING,
+      itsPerS: MISSING,
+      eta: MISSING,
+      backend: MISSING,
+      testPsnr: MISSING,
+    };
+  if (state === 'stopping' || state === 'stopped' || state === 'failed') return { ...prev, state, eta: MISSING };
+  return { ...prev, state };
 }
 
 /**

@@ -28,6 +28,7 @@ import { PathPolicy } from './path-policy';
 import { RenderQueue } from './render-queue';
 import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
+import { JobState } from './job-state';
 
 export { HostError } from './views';
 
@@ -43,13 +44,9 @@ export interface HostOptions {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
-/** States a job's own progress may set; pause and stop are the user's and stay until the job ends or resumes. */
-const PROGRESS_STATES: readonly SessionState[] = ['loading', 'training', 'evaluating'];
 
 export class TrainerHost {
-  private state: SessionState = 'idle';
-  /** The progress state to return to on resume. */
-  private resumeTo: SessionState = 'training';
+  private readonly job = new JobState((state, detail) => this.send({ type: 'state', state, detail }));
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
@@ -114,24 +111,23 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        this.job('start', () => this.trainOne(m));
+        this.runJob('start', () => this.trainOne(m));
         return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
-        this.job('compare', () => this.compareAll(m.decoders, m.config));
+        this.runJob('compare', () => this.compareAll(m.decoders, m.config));
         return;
       case 'openRun':
         if (this.busy) throw new HostError('a training is running; stop it before opening a run');
         this.finished = this.openRun(m.path).catch((e) => this.error(e, 'openRun'));
         return;
       case 'pause':
-        if (!PROGRESS_STATES.includes(this.state)) throw new HostError(this.state === 'paused' ? 'already paused' : 'no training to pause');
-        this.resumeTo = this.state;
-        this.setState('paused', `paused after iteration ${this.trainer?.iteration ?? 0}`);
+        if (!this.job.pausable) throw new HostError(this.state === 'paused' ? 'already paused' : 'no training to pause');
+        this.job.pause(`paused after iteration ${this.trainer?.iteration ?? 0}`);
         return;
       case 'resume':
         if (this.state !== 'paused') throw new HostError('no paused training to resume');
-        this.setState(this.resumeTo, 'resumed');
+        this.job.resume();
         this.wake();
         return;
       case 'stop':
@@ -164,14 +160,13 @@ export class TrainerHost {
     this.wake();
   }
 
-  /** A job's progress: shown unless the user paused or stopped it. */
+  /** A job's progress: shown unless the user paused or stopped it (job-state.ts). */
   private progress(state: SessionState, detail: string): void {
-    if (PROGRESS_STATES.includes(this.state) || isIdleState(this.state)) this.setState(state, detail);
-    else if (this.state === 'paused') this.resumeTo = state;
+    this.job.progress(state, detail);
   }
 
   /** Runs one training or comparison; failures become an error reply and the 'failed' state. */
-  private job(request: string, body: () => Promise<void>): void {
+  private runJob(request: string, body: () => Promise<void>): void {
     this.viewing = null;
     this.entryModels.clear();
     this.renders.reset();
@@ -181,7 +176,7 @@ export class TrainerHost {
         await body();
       } catch (e) {
         this.error(e, request);
-        this.setState('failed', firstLine(e));
+        this.setState('failed', `${request} failed`); // why: the error message (shown once)
       } finally {
         this.trainer = null;
         this.trainerLabel = null;
@@ -350,9 +345,12 @@ export class TrainerHost {
     else policy.check(p, field);
   }
 
+  private get state(): SessionState {
+    return this.job.state;
+  }
+
   private setState(state: SessionState, detail: string): void {
-    this.state = state;
-    this.send({ type: 'state', state, detail });
+    this.job.set(state, detail);
   }
 
   private error(e: unknown, request?: string): void {

@@ -143,6 +143,12 @@ describe.skipIf(skip)('app in browser mode', () => {
     await page.getByTestId('decoder').selectOption('mlp');
     await page.getByTestId('backend').selectOption('cpu');
     await page.getByTestId('iterations').fill(String(ITERATIONS));
+    // a bad value is named once, and the message goes when the value is right
+    await page.getByTestId('decoder-width').fill('-1');
+    await page.getByTestId('start').click();
+    expect(await page.getByTestId('message').textContent()).toBe('decoder-width: expected >= 0, got -1');
+    await page.getByTestId('decoder-width').fill('0');
+    expect(await page.getByTestId('message').textContent()).toBe('');
     await page.getByTestId('start').click();
 
     // the iteration advances
@@ -178,6 +184,7 @@ describe.skipIf(skip)('app in browser mode', () => {
     expect(await iterationOf(page)).toBe(held);
     await page.getByTestId('pause').click();
     await expect.poll(() => iterationOf(page), { timeout: 30_000 }).toBeGreaterThan(held);
+    expect(await page.getByTestId('state-detail').textContent()).toMatch(/^run folder /); // the run's line again, not "resumed"
 
     // a test PSNR (the running one at iteration 50, then the final evaluation)
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
