@@ -95,6 +95,10 @@ export interface CompareRow {
 export type { HistoryPoint } from '../core/io/run-folder';
 import type { HistoryPoint } from '../core/io/run-folder';
 
+/** A backend and whether it can start here; `why`: a short reason when not (or a note, such as a software adapter). */
+export type { BackendAvailability as BackendChoice } from '../core/backend-probe';
+import type { BackendAvailability as BackendChoice } from '../core/backend-probe';
+
 /** The model of an opened run folder, as the status panel shows it. */
 export interface OpenedModel {
   iteration: number;
@@ -152,6 +156,8 @@ export type ServerMessage =
       truth: ImageData64;
       error: ImageData64;
     }
+  /** Which backends can start in the training process (found once, after it starts): the form offers only those. */
+  | { type: 'backends'; backends: BackendChoice[] }
   | { type: 'error'; message: string; request?: string }
   | { type: 'crash'; message: string };
 

@@ -5,9 +5,9 @@
  * Training options go through the config schema's `resolveConfig`, so the app accepts exactly
  * what the CLI accepts.
  */
-import { arr, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
+import { arr, bool, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
-import { resolveConfig, type TrainConfig } from '../core/config';
+import { BACKEND_NAMES, resolveConfig, type TrainConfig } from '../core/config';
 import { SchemaError } from '../core/errors';
 import { EVENT_FIELDS, TRAIN_EVENT_TYPES, type TrainEvent, type TrainEventType } from '../core/train/events';
 import {
@@ -140,6 +140,7 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     truth: image,
     error: image,
   },
+  backends: { backends: arr(obj({ name: oneOf(BACKEND_NAMES), available: bool, why: str(300) }), 0, 16) },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },
 };

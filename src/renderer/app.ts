@@ -150,6 +150,9 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         }
         p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error');
         break;
+      case 'backends':
+        p.backendsFound(m.backends);
+        break;
       case 'crash':
         p.showMessage(m.message, 'crash');
         break;

@@ -4,10 +4,11 @@
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, type TrainConfig } from '../core/config';
 import type { TensorfApi } from '../protocol/api';
-import type { OutputKind, ServerMessage, SessionState } from '../protocol/messages';
+import type { BackendChoice, OutputKind, ServerMessage, SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
-import { byTestId, setOptions } from './dom';
+import { byTestId, setOptionStates, setOptions } from './dom';
+import { backendOptions } from './backend-choice';
 import { BACKEND_DEFAULT, PRESET_LABELS, presetChoices } from './preset-choice';
 import { EMPTY_STATUS, type StatusFields, applyEvent, applyHistory, applyState, controlsFor } from './status';
 import { configProblem, isConfigError } from './form-check';
@@ -32,6 +33,7 @@ export class Panels {
   state: SessionState | null = null;
   private status: StatusFields = { ...EMPTY_STATUS };
   private filled = false;
+  private foundBackends: BackendChoice[] = [];
   private snapId = 0;
   private readonly scene: HTMLInputElement;
   private readonly decoder: HTMLSelectElement;
@@ -149,8 +151,22 @@ export class Panels {
       if (typeof d.iterations === 'number') this.iterations.value = String(d.iterations);
       else this.fillPreset();
     }
+    this.applyBackends(); // options replaced: keep what the process found
     this.clearMessage('connection');
     this.setState(m.state, '');
+  }
+
+  /** The training process says which backends can start: the others are offered disabled, with the reason as tooltip. */
+  backendsFound(found: BackendChoice[]): void {
+    this.foundBackends = found;
+    this.applyBackends();
+  }
+
+  private applyBackends(): void {
+    const values = Array.from(this.backend.options, (o) => o.value);
+    const { options, selected } = backendOptions(values, this.foundBackends, this.backend.value);
+    setOptionStates(this.backend, options);
+    this.backend.value = selected;
   }
 
   setState(state: SessionState, detail: string): void {

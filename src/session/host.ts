@@ -79,6 +79,7 @@ export class TrainerHost {
   /** Tells the parent the process is up (it holds messages until then). */
   ready(): void {
     this.setState('idle', 'trainer process ready');
+    void this.backends.available().then((backends) => this.send({ type: 'backends', backends }));
   }
 
   /** Validates and acts on one message; every failure becomes an error reply. */

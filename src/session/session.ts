@@ -62,6 +62,7 @@ export class Session {
   private detail = '';
   private scene: SceneInfo | null = null;
   private compare: Extract<ServerMessage, { type: 'compare' }> | null = null;
+  private backends: Extract<ServerMessage, { type: 'backends' }> | null = null;
   private history: HistoryPoint[] = [];
   private historyRun = '';
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
@@ -98,6 +99,7 @@ export class Session {
       presets: [...PRESET_NAMES],
       decoders: [...DECODER_NAMES],
     });
+    if (this.backends) deliver(this.backends);
     if (this.scene) deliver({ type: 'scene', scene: this.scene });
     if (this.history.length) deliver({ type: 'history', points: [...this.history], run: this.historyRun });
     if (this.compare) deliver(this.compare);
@@ -196,6 +198,9 @@ export class Session {
         break;
       case 'compare':
         this.compare = m;
+        break;
+      case 'backends':
+        this.backends = m;
         break;
       case 'history':
         this.history = [...m.points];

@@ -139,6 +139,25 @@ describe.skipIf(skip)('app in browser mode', () => {
     await page.goto(url);
     await expect.poll(() => page.getByTestId('scene').inputValue(), { timeout: 15_000 }).toBe(DATA);
 
+    // only backends that start are offered: the others disabled, with a short reason as tooltip
+    await expect.poll(() => page.locator('[data-testid="backend"] option[disabled]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const options = await page
+      .getByTestId('backend')
+      .locator('option')
+      .evaluateAll((os) =>
+        os.map((o) => ({
+          value: (o as HTMLOptionElement).value,
+          disabled: (o as HTMLOptionElement).disabled,
+          title: (o as HTMLOptionElement).title,
+        })),
+      );
+    for (const o of options) {
+      if (o.value === 'auto' || o.value === 'cpu') expect(o.disabled, o.value).toBe(false);
+      if (o.disabled) expect(o.title, o.value).toMatch(/^not available here: [^/]{1,150}$/);
+    }
+    if (!existsSync('node_modules/@tensorflow/tfjs-node') && !existsSync('node_modules/@tensorflow/tfjs-node-gpu'))
+      expect(options.find((o) => o.value === 'tensorflow')?.disabled).toBe(true);
+
     await page.getByTestId('preset').selectOption('smoke');
     await page.getByTestId('decoder').selectOption('mlp');
     await page.getByTestId('backend').selectOption('cpu');

@@ -122,6 +122,16 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
       ],
       run: 'runs/x',
     },
+    { type: 'history', points: [{ iteration: 20, trainPSNR: 12 }], run: 'runs/y', model: { iteration: 20, total: 30, backend: 'cpu' } },
+  ],
+  backends: [
+    {
+      type: 'backends',
+      backends: [
+        { name: 'auto', available: true, why: '' },
+        { name: 'tensorflow', available: false, why: 'TensorFlow for Node is not installed' },
+      ],
+    },
   ],
   frame: [
     { type: 'frame', id: 9, output: 'rgb', quality: 'sharp', iteration: 40, seconds: 0.2, image },

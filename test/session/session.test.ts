@@ -167,6 +167,23 @@ describe('Session', () => {
     ]);
   });
 
+  it('tells a late client which backends the training process can start', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'openScene', path: 'lego' });
+    const backends = [
+      { name: 'auto' as const, available: true, why: '' },
+      { name: 'tensorflow' as const, available: false, why: 'TensorFlow for Node is not installed' },
+    ];
+    p.emit({ type: 'state', state: 'idle', detail: 'trainer process ready' });
+    p.emit({ type: 'backends', backends });
+    expect(a.of('backends')).toEqual([{ type: 'backends', backends }]);
+    const late = client(s);
+    expect(late.got.map((m) => m.type)).toEqual(['hello', 'backends', 'state']);
+    expect(late.of('backends')[0].backends).toEqual(backends);
+  });
+
   it('reports a dead training process to every client and starts a new one on the next message', () => {
     const p = new FakeProcess();
     const s = new Session(p.spawn);
