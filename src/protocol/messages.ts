@@ -71,6 +71,10 @@ export interface SceneInfo {
   box: { min: [number, number, number]; max: [number, number, number] };
   trainPoses: number[][]; // each 16 numbers, row-major c2w
   testPoses: number[][];
+  /** Views of the val split (absent: the scene has none, or its cameras could not be read). */
+  valViews?: number;
+  /** Width and height of the images, pixels (absent when the scene could not be read). */
+  imageSize?: [number, number];
 }
 
 export const COMPARE_STATUSES = ['waiting', 'training', 'done', 'failed', 'stopped'] as const;

@@ -80,6 +80,8 @@ const sceneInfo = obj({
   box: obj({ min: vec3, max: vec3 }),
   trainPoses: arr(pose),
   testPoses: arr(pose),
+  valViews: optional(num(0, 1e6, true)),
+  imageSize: optional(arr(num(1, 1e6, true), 2, 2)),
 });
 const config: Check<Partial<TrainConfig>> = (v, at) => {
   if (!isObj(v)) fail(at, 'a training config', v);

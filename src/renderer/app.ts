@@ -55,8 +55,18 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       compare.refresh();
     },
     () => compare.starting(),
+    (shown) => {
+      viewport.setCamerasShown(shown.train, shown.test);
+      compare.setCamerasShown(shown.train, shown.test);
+    },
   );
   const p = panels;
+  viewport.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
+  compare.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
+  // The first page of a session opens the form's scene (its cameras and summary at once): after the
+  // hello burst (hello, scene, history, compare, state), when no scene came with it.
+  let sceneSeen = false;
+  let greeted = false;
   drawChart(true);
 
   const appEl = byTestId(root, 'app');
@@ -89,8 +99,11 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       case 'hello':
         p.hello(m);
         onState(m.state);
+        greeted = true;
         break;
       case 'state':
+        if (greeted && !sceneSeen && p.scenePath !== '') api.openScene(p.scenePath);
+        greeted = false;
         if (m.state === 'loading') {
           p.clearMessage(); // a new run: old errors and crashes are history
           chart.clear(); // and so are the last run's curves
@@ -116,7 +129,8 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         p.clearMessage('error');
         viewport.setScene(m.scene);
         compare.setScene(m.scene);
-        p.sceneOpened(m.scene.path, m.scene.testPoses.length);
+        p.sceneOpened(m.scene);
+        sceneSeen = true;
         break;
       case 'history': {
         p.clearMessage('error');

@@ -4,7 +4,8 @@
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, type TrainConfig } from '../core/config';
 import type { TensorfApi } from '../protocol/api';
-import type { BackendChoice, OutputKind, ServerMessage, SessionState } from '../protocol/messages';
+import type { BackendChoice, OutputKind, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { sceneSummary } from './scene-summary';
 import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
 import { byTestId, setOptionStates, setOptions } from './dom';
@@ -45,6 +46,8 @@ export class Panels {
   private readonly testView: HTMLInputElement;
   private readonly message: HTMLElement;
   private readonly decoders: HTMLInputElement;
+  private readonly showTrain: HTMLInputElement;
+  private readonly showTest: HTMLInputElement;
   private readonly buttons: Record<
     'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap',
     HTMLButtonElement
@@ -55,6 +58,7 @@ export class Panels {
     api: TensorfApi,
     onOutput: (output: OutputKind) => void,
     onCompare: () => void = () => {},
+    onCameras: (shown: { train: boolean; test: boolean }) => void = () => {},
   ) {
     const q = <T extends Element = HTMLElement>(id: string) => byTestId<T>(root, id);
     this.scene = q('scene');
@@ -67,6 +71,9 @@ export class Panels {
     this.testView = q('test-view');
     this.message = q('message');
     this.decoders = q('compare-decoders');
+    this.showTrain = q('show-train-cameras');
+    this.showTest = q('show-test-cameras');
+    for (const box of [this.showTrain, this.showTest]) box.addEventListener('change', () => onCameras(this.camerasShown));
     if (this.decoders.value.trim() === '') this.decoders.value = COMPARE_DEFAULT_DECODERS;
     this.buttons = {
       start: q('start'),
@@ -189,9 +196,20 @@ export class Panels {
     this.renderStatus();
   }
 
-  sceneOpened(path: string, testViews: number): void {
-    this.scene.value = path;
-    this.testView.max = String(Math.max(0, testViews - 1));
+  sceneOpened(scene: SceneInfo): void {
+    this.scene.value = scene.path;
+    this.testView.max = String(Math.max(0, scene.testPoses.length - 1));
+    byTestId(this.root, 'scene-summary').textContent = sceneSummary(scene);
+  }
+
+  /** The scene folder the form names. */
+  get scenePath(): string {
+    return this.scene.value.trim();
+  }
+
+  /** Which scene cameras the viewports draw (the View panel's checkboxes). */
+  get camerasShown(): { train: boolean; test: boolean } {
+    return { train: this.showTrain.checked, test: this.showTest.checked };
   }
 
   /** `source` 'form': a problem of the training form's values, cleared once they are right. */

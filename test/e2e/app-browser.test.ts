@@ -10,7 +10,7 @@
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -138,6 +138,18 @@ describe.skipIf(skip)('app in browser mode', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
     await expect.poll(() => page.getByTestId('scene').inputValue(), { timeout: 15_000 }).toBe(DATA);
+    // the default scene opens on load, with its summary; training cameras drawn, test cameras behind a toggle
+    const views = (split: string) => JSON.parse(readFileSync(`${DATA}/transforms_${split}.json`, 'utf8')).frames.length as number;
+    const png = PNG.sync.read(readFileSync(`${DATA}/train/r_0.png`));
+    await expect
+      .poll(() => page.getByTestId('scene-summary').textContent(), { timeout: 30_000 })
+      .toBe(`lego: ${views('train')} train, ${views('val')} val, ${views('test')} test views, ${png.width}×${png.height} px`);
+    const frustums = async () => Number(await page.getByTestId('viewport').getAttribute('data-frustums'));
+    expect(await frustums()).toBe(views('train'));
+    await page.getByTestId('show-test-cameras').check();
+    await page.getByTestId('show-train-cameras').uncheck();
+    expect(await frustums()).toBe(views('test'));
+    await page.getByTestId('show-train-cameras').check();
 
     // only backends that start are offered: the others disabled, with a short reason as tooltip
     await expect.poll(() => page.locator('[data-testid="backend"] option[disabled]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
@@ -209,6 +221,11 @@ describe.skipIf(skip)('app in browser mode', () => {
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
     expect(await iterationOf(page)).toBe(ITERATIONS);
+    // snapped to a test view, its own frustum is not drawn (the camera looks through it)
+    await page.getByTestId('test-view').fill('3');
+    await page.getByTestId('snap').click();
+    await expect.poll(() => page.getByTestId('test-view-images').getAttribute('data-view'), { timeout: 60_000 }).toBe('3');
+    expect(await frustums()).toBe(views('train') + views('test') - 1);
     const firstRun = /run folder (\S+)/.exec((await page.getByTestId('state-detail').textContent()) ?? '')?.[1];
     expect(firstRun).toBeTruthy();
 
