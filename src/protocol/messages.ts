@@ -123,7 +123,10 @@ export type ServerMessage =
       type: 'hello';
       version: number;
       state: SessionState;
+      /** What the form starts with: the options of the last start or comparison sent, else the app's defaults. */
       defaults: Partial<TrainConfig>;
+      /** The decoder entries of the last comparison sent (absent: none yet). */
+      compareDecoders?: string;
       backends: string[];
       presets: string[];
       decoders: string[];

@@ -100,6 +100,7 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     version: num(1, 1e6, true),
     state: oneOf(SESSION_STATES),
     defaults: config,
+    compareDecoders: optional(str(1000)),
     backends: arr(str()),
     presets: arr(str()),
     decoders: arr(str()),

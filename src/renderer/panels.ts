@@ -157,6 +157,7 @@ export class Panels {
       if (d.preset) this.preset.value = d.preset;
       if (typeof d.iterations === 'number') this.iterations.value = String(d.iterations);
       else this.fillPreset();
+      if (m.compareDecoders) this.decoders.value = m.compareDecoders;
     }
     this.applyBackends(); // options replaced: keep what the process found
     this.clearMessage('connection');

@@ -29,6 +29,7 @@ import { RenderQueue } from './render-queue';
 import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
 import { JobState } from './job-state';
+import { EntryModels } from './entry-models';
 
 export { HostError } from './views';
 
@@ -54,7 +55,7 @@ export class TrainerHost {
   private compare: CompareTable | null = null;
   private viewing: ViewSource | null = null;
   /** Finished comparison entries' models, by label. */
-  private readonly entryModels = new Map<string, ViewSource>();
+  private readonly entryModels = new EntryModels();
   private readonly renders: RenderQueue;
   private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
@@ -311,14 +312,8 @@ export class TrainerHost {
   /** The model to render: a comparison entry's (by label), else the one training or open. */
   private source(model?: string): ViewSource {
     const t = this.trainer;
-    if (model !== undefined && model !== this.trainerLabel) {
-      const src = this.entryModels.get(model);
-      if (!src)
-        throw new HostError(
-          `no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`,
-        );
-      return src;
-    }
+    if (model !== undefined && model !== this.trainerLabel)
+      return this.entryModels.get(model, this.compare, this.comparison !== null, (p, field, scene) => this.confine(p, field, scene));
     if (t) return trainerSource(t);
     if (this.viewing) return this.viewing;
     throw new HostError('nothing to render yet: start a training or open a run folder');

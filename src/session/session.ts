@@ -64,6 +64,8 @@ export class Session {
   private compare: Extract<ServerMessage, { type: 'compare' }> | null = null;
   private backends: Extract<ServerMessage, { type: 'backends' }> | null = null;
   private history: HistoryPoint[] = [];
+  /** The form of the last start or comparison (a page reloaded later starts from it). */
+  private form: { config: Partial<TrainConfig>; decoders?: string } | null = null;
   private historyRun = '';
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
   private readonly routes = new Map<number, { client: Client; id: number }>();
@@ -94,7 +96,8 @@ export class Session {
       type: 'hello',
       version: PROTOCOL_VERSION,
       state: this.state,
-      defaults: this.defaults,
+      defaults: this.form?.config ?? this.defaults,
+      ...(this.form?.decoders === undefined ? {} : { compareDecoders: this.form.decoders }),
       backends: [...BACKEND_NAMES],
       presets: [...PRESET_NAMES],
       decoders: [...DECODER_NAMES],
@@ -138,9 +141,21 @@ export class Session {
       if (mine.length > MAX_ROUTES_PER_CLIENT) this.routes.delete(mine[0][0]);
       m = { ...m, id };
     }
+    this.remember(m);
     if (!this.child) this.startChild();
     if (!this.outbox.push(m, c))
       this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
+  }
+
+  /** Keeps the form of a start or comparison for pages that connect later (a reload keeps the choices). */
+  private remember(m: ClientMessage): void {
+    if (m.type === 'start') this.form = { config: { ...this.defaults, ...m.config }, decoders: this.form?.decoders };
+    else if (m.type === 'compare') {
+      // the entries choose the decoders: keep the single training's decoder fields as they were
+      const prev = this.form?.config ?? this.defaults;
+      const decoder = { decoder: prev.decoder, decoderWidth: prev.decoderWidth };
+      this.form = { config: { ...this.defaults, ...decoder, ...m.config }, decoders: m.decoders };
+    }
   }
 
   private replyError(c: Client, message: string): void {

@@ -256,6 +256,19 @@ describe.skipIf(skip)('app in browser mode', () => {
     await expect.poll(() => frameIteration(page), { timeout: 15_000 }).toBe(ITERATIONS);
     expect(await page.getByTestId('iteration').textContent()).toBe(`${ITERATIONS} / ${ITERATIONS}`);
     for (const id of ['loss', 'its-per-s', 'eta']) expect(await page.getByTestId(id).textContent(), id).toBe('—');
+
+    // a reload keeps the form and shows the comparison: every entry's model, no error
+    await page.reload();
+    await expect.poll(() => page.getByTestId('compare-decoders').inputValue(), { timeout: 15_000 }).toBe('mlp,splitnet:width=20');
+    expect(await page.getByTestId('backend').inputValue()).toBe('cpu');
+    expect(await page.getByTestId('iterations').inputValue()).toBe('12');
+    await expect.poll(() => page.getByTestId('app').getAttribute('data-mode'), { timeout: 15_000 }).toBe('compare');
+    for (const label of ['mlp', 'splitnet-width=20']) {
+      await expect
+        .poll(async () => Number(await page.getByTestId(`compare-view-${label}`).getAttribute('data-frame-count')), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(1);
+    }
+    expect(await page.getByTestId('message').textContent()).toBe('');
     expect(errors).toEqual([]);
   }, 540_000);
 });

@@ -184,6 +184,24 @@ describe('Session', () => {
     expect(late.of('backends')[0].backends).toEqual(backends);
   });
 
+  it('greets a page loaded later with the form of the last start and comparison, not the defaults', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn, { data: 'lego', decoder: 'mlp', decoderWidth: 0, backend: 'auto' });
+    const a = client(s);
+    a.conn.receive({
+      type: 'start',
+      config: { data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', preset: 'smoke', iterations: 70 },
+    });
+    expect(client(s).of('hello')[0]).toMatchObject({
+      defaults: { data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', preset: 'smoke', iterations: 70 },
+    });
+    expect(client(s).of('hello')[0].compareDecoders).toBeUndefined();
+    a.conn.receive({ type: 'compare', decoders: 'mlp,splitnet:width=20', config: { data: 'lego', backend: 'cpu', iterations: 12 } });
+    const later = client(s).of('hello')[0];
+    expect(later.compareDecoders).toBe('mlp,splitnet:width=20');
+    expect(later.defaults).toEqual({ data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', iterations: 12 }); // no preset named: the default
+  });
+
   it('reports a dead training process to every client and starts a new one on the next message', () => {
     const p = new FakeProcess();
     const s = new Session(p.spawn);
