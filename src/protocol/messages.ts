@@ -132,13 +132,15 @@ export type ServerMessage =
       decoders: string[];
     }
   | { type: 'state'; state: SessionState; detail: string }
-  | { type: 'event'; event: TrainEvent }
+  /** A run's event; `entry`: the comparison entry whose training sent it (absent: a single training). */
+  | { type: 'event'; event: TrainEvent; entry?: string }
   | { type: 'scene'; scene: SceneInfo }
   /**
-   * A run's curves: on connecting mid-run (the training's so far), and when a run is opened, with
-   * `model`: the opened checkpoint's iteration, the run's iterations and the backend it renders on.
+   * A run's curves: on connecting (the training's so far; `entry`: a comparison entry's, one
+   * message per entry), and when a run is opened, with `opened`: the opened checkpoint's
+   * iteration, the run's iterations and the backend it renders on.
    */
-  | { type: 'history'; points: HistoryPoint[]; run: string; model?: OpenedModel }
+  | { type: 'history'; points: HistoryPoint[]; run: string; entry?: string; opened?: OpenedModel }
   | {
       type: 'frame';
       id: number;

@@ -106,12 +106,22 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     decoders: arr(str()),
   },
   state: { state: oneOf(SESSION_STATES), detail: str() },
-  event: { event },
+  event: { event, entry: modelLabel },
   scene: { scene: sceneInfo },
   history: {
-    points: arr(obj({ iteration: num(0), trainPSNR: optional(numOrNaN), testPSNR: optional(numOrNaN) })),
+    points: arr(
+      obj({
+        iteration: num(0),
+        trainPSNR: optional(numOrNaN),
+        loss: optional(numOrNaN),
+        testPSNR: optional(numOrNaN),
+        final: optional(bool),
+        views: optional(num(0)),
+      }),
+    ),
     run: str(),
-    model: optional(obj({ iteration: num(0), total: num(0), backend: str(100) })),
+    entry: modelLabel,
+    opened: optional(obj({ iteration: num(0), total: num(0), backend: str(100) })),
   },
   frame: { id, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), iteration: num(0), seconds: num(0), image, model: modelLabel },
   compare: {

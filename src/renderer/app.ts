@@ -11,8 +11,8 @@ import { fovYFromAngleX } from './camera-math';
 import { CameraLink } from './camera-link';
 import { routeFrame } from './compare-rows';
 import { CompareViews } from './compare-view';
-import { renderChart } from './chart';
-import { ChartData } from './chart-data';
+import { renderChart, renderLegend } from './chart';
+import { ChartData, SINGLE_RUN } from './chart-data';
 import { byTestId } from './dom';
 import { Panels } from './panels';
 import { hasModel } from './status';
@@ -27,6 +27,9 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const viewportEl = byTestId(root, 'viewport');
   const hint = byTestId(root, 'viewport-hint');
   const svg = byTestId<SVGSVGElement>(root, 'chart');
+  const lossSvg = byTestId<SVGSVGElement>(root, 'loss-chart');
+  const legend = byTestId(root, 'chart-legend');
+  const lossLegend = byTestId(root, 'loss-legend');
   const testImages = byTestId(root, 'test-view-images');
   const chart = new ChartData();
   let chartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -34,7 +37,10 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
     if (now) {
       if (chartTimer) clearTimeout(chartTimer);
       chartTimer = null;
-      renderChart(svg, chart);
+      renderChart(svg, chart, 'psnr');
+      renderChart(lossSvg, chart, 'loss');
+      renderLegend(legend, chart, 'psnr');
+      renderLegend(lossLegend, chart, 'loss');
     } else if (!chartTimer) {
       chartTimer = setTimeout(() => drawChart(true), CHART_REDRAW_MS);
     }
@@ -115,13 +121,15 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       case 'event':
         p.event(m.event);
         if (m.event.type === 'started') {
-          chart.clear();
+          // a single training replaces the curves; a comparison's entry joins its entries'
+          if (m.entry === undefined) chart.clear();
+          else chart.clearRun(m.entry);
           drawChart(true);
         } else if (m.event.type === 'step') {
-          chart.addTrain(m.event.iteration, m.event.trainPSNR);
+          chart.addStep(m.entry ?? SINGLE_RUN, m.event.iteration, m.event.trainPSNR, m.event.loss);
           drawChart();
         } else if (m.event.type === 'eval') {
-          chart.addTest(m.event.iteration, m.event.testPSNR);
+          chart.addEval(m.entry ?? SINGLE_RUN, m.event.iteration, m.event.testPSNR, m.event.final, m.event.views);
           drawChart(true);
         }
         break;
@@ -134,7 +142,8 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         break;
       case 'history': {
         p.clearMessage('error');
-        chart.replace(m.points);
+        if (m.entry === undefined) chart.clear(); // a single run's (or an opened run's) curves replace all
+        chart.replace(m.entry ?? SINGLE_RUN, m.points);
         drawChart(true);
         p.history(m);
         viewport.scheduler.modelChanged(); // an opened run: its picture now, not at the next camera move

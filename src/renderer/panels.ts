@@ -193,7 +193,7 @@ export class Panels {
 
   /** A run's curves arrived (`model`: a run was opened): the status fields follow (status.ts applyHistory). */
   history(m: Extract<ServerMessage, { type: 'history' }>): void {
-    this.status = applyHistory(this.status, m.points, m.model);
+    this.status = applyHistory(this.status, m.points, m.opened);
     this.renderStatus();
   }
 

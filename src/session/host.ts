@@ -283,7 +283,7 @@ export class TrainerHost {
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
       if (e.type === 'step') this.lastStepSent = now;
-      this.send({ type: 'event', event: e });
+      this.send({ type: 'event', event: e, ...(label ? { entry: label } : {}) });
       if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
@@ -328,7 +328,7 @@ export class TrainerHost {
     this.renders.reset();
     this.viewing = opened.source;
     const model = { iteration: opened.source.iteration, total: opened.source.cfg.iterations, backend: backend.name };
-    this.send({ type: 'history', points: opened.history, run: path, model });
+    this.send({ type: 'history', points: opened.history, run: path, opened: model });
     this.setState('viewing', `run ${path}, iteration ${opened.source.iteration}, decoder ${opened.source.cfg.decoder}`);
   }
 

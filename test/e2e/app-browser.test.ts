@@ -221,6 +221,13 @@ describe.skipIf(skip)('app in browser mode', () => {
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
     expect(await iterationOf(page)).toBe(ITERATIONS);
+    // the chart labels the running and the final test PSNR apart, and the loss has a chart of its own
+    await expect
+      .poll(() => page.getByTestId('chart-legend').locator('.legend-item').allTextContents(), { timeout: 10_000 })
+      .toEqual(
+        expect.arrayContaining(['train', expect.stringMatching(/^test, \d+ views?$/), expect.stringMatching(/^final, \d+ views?$/)]),
+      );
+    expect(await page.getByTestId('loss-chart').locator('path[data-series="loss"]').count()).toBe(1);
     // snapped to a test view, its own frustum is not drawn (the camera looks through it)
     await page.getByTestId('test-view').fill('3');
     await page.getByTestId('snap').click();
@@ -246,6 +253,18 @@ describe.skipIf(skip)('app in browser mode', () => {
         .toBeGreaterThanOrEqual(1);
     }
     expect(await page.getByTestId('compare-row-mlp').locator('[data-col="params"]').textContent()).toMatch(/^36[,.\s\u202f]?227$/);
+    // every entry has its curves, named in the legend
+    const chartRuns = async () =>
+      [
+        ...new Set(
+          await page
+            .getByTestId('chart')
+            .locator('path[data-series="train"]')
+            .evaluateAll((ps) => ps.map((p) => p.getAttribute('data-run'))),
+        ),
+      ].sort();
+    await expect.poll(chartRuns, { timeout: 10_000 }).toEqual(['mlp', 'splitnet-width=20']);
+    expect(await page.getByTestId('chart-legend').locator('[data-kind="run"]').allTextContents()).toEqual(['mlp', 'splitnet-width=20']);
 
     // opening a run shows its model at once (no camera move), and the status is that run's
     await page.getByTestId('mode-train').click();
@@ -269,6 +288,8 @@ describe.skipIf(skip)('app in browser mode', () => {
         .toBeGreaterThanOrEqual(1);
     }
     expect(await page.getByTestId('message').textContent()).toBe('');
+    // the last job was the opened run: its curves, not the comparison's
+    expect(await page.getByTestId('chart').getAttribute('data-runs')).toBe('1');
     expect(errors).toEqual([]);
   }, 540_000);
 });

@@ -162,8 +162,8 @@ describe('Session', () => {
     expect(late.got.map((m) => m.type)).toEqual(['hello', 'scene', 'history', 'state']);
     expect(late.of('hello')[0].state).toBe('training');
     expect(late.of('history')[0].points).toEqual([
-      { iteration: 1, trainPSNR: 10 },
-      { iteration: 1, testPSNR: 9.5 },
+      { iteration: 1, trainPSNR: 10, loss: 1 },
+      { iteration: 1, testPSNR: 9.5, final: false, views: 3 },
     ]);
   });
 
