@@ -167,6 +167,7 @@ export class Panels {
   /** The training process says which backends can start: the others are offered disabled, with the reason as tooltip. */
   backendsFound(found: BackendChoice[]): void {
     this.foundBackends = found;
+    this.backend.dataset.probed = 'true';
     this.applyBackends();
   }
 

@@ -10,12 +10,13 @@
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { gpuDeviceNodes } from '../../src/core/gpu-nodes';
 
 const DATA = 'datasets/nerf_synthetic/lego';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
@@ -152,7 +153,7 @@ describe.skipIf(skip)('app in browser mode', () => {
     await page.getByTestId('show-train-cameras').check();
 
     // only backends that start are offered: the others disabled, with a short reason as tooltip
-    await expect.poll(() => page.locator('[data-testid="backend"] option[disabled]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('backend').getAttribute('data-probed'), { timeout: 30_000 }).toBe('true');
     const options = await page
       .getByTestId('backend')
       .locator('option')
@@ -169,6 +170,11 @@ describe.skipIf(skip)('app in browser mode', () => {
     }
     if (!existsSync('node_modules/@tensorflow/tfjs-node') && !existsSync('node_modules/@tensorflow/tfjs-node-gpu'))
       expect(options.find((o) => o.value === 'tensorflow')?.disabled).toBe(true);
+    if (process.platform === 'linux' && gpuDeviceNodes(readdirSync('/dev')).length === 0 && !existsSync('/dev/dri'))
+      expect(options.find((o) => o.value === 'webgpu')).toMatchObject({
+        disabled: true,
+        title: 'not available here: no GPU here (no GPU device node)',
+      });
 
     await page.getByTestId('preset').selectOption('smoke');
     await page.getByTestId('decoder').selectOption('mlp');
