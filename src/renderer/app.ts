@@ -151,8 +151,8 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       }
       case 'frame': {
         const route = routeFrame(m, (label) => compare.has(label));
-        if (route.to === 'main') viewport.showFrame(m);
-        else if (route.to === 'entry') compare.showFrame(m);
+        const shown = route.to === 'main' ? viewport.showFrame(m) : route.to === 'entry' && compare.showFrame(m);
+        if (shown) p.renderSucceeded();
         break;
       }
       case 'compare':
@@ -171,7 +171,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         } else if (m.request === 'compare' || m.request === undefined) {
           compare.startFailed(); // a refused comparison (or message): the entries shown go on
         }
-        p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error');
+        p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error', m.request === 'render' ? 'render' : 'server');
         break;
       case 'backends':
         p.backendsFound(m.backends);

@@ -89,8 +89,8 @@ export interface OrbitPlacement {
 }
 
 /** How far outside the farthest scene camera the first view is, and how high it looks down. */
-export const START_DISTANCE = 1.5;
-export const START_ELEVATION = Math.PI / 6;
+export const START_DISTANCE = 2;
+export const START_ELEVATION = (25 * Math.PI) / 180;
 
 /**
  * The first view of a scene: outside the ring of its cameras (START_DISTANCE times the farthest

@@ -215,12 +215,17 @@ export class Panels {
   }
 
   /** `source` 'form': a problem of the training form's values, cleared once they are right. */
-  showMessage(text: string, kind: MessageKind, source: 'form' | 'server' = 'server'): void {
+  showMessage(text: string, kind: MessageKind, source: 'form' | 'render' | 'server' = 'server'): void {
     const line = kind === 'crash' && !text.startsWith(CRASH_PREFIX) ? CRASH_PREFIX + text : text;
     this.message.textContent = line;
     this.message.className = `message ${kind}`;
     this.message.dataset.kind = kind;
-    this.message.dataset.source = kind === 'error' && (source === 'form' || isConfigError(text)) ? 'form' : 'server';
+    this.message.dataset.source = kind === 'error' && isConfigError(text) ? 'form' : source;
+  }
+
+  /** A frame arrived: a render error shown before is over (it was transient, as a training starting). */
+  renderSucceeded(): void {
+    if (this.message.dataset.source === 'render') this.clearMessage();
   }
 
   private formEdited(): void {

@@ -205,15 +205,13 @@ export class TrainerHost {
     const data = loadRunData(cfg);
     this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
     const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
-    this.progress(
-      'training',
-      `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`,
-    );
+    const detail = `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`;
     let trainer: Trainer | null = null;
     const outcome = await trainRun(saved, run, data, backend, {
       onTrainer: (t) => {
         trainer = this.trainer = t;
         if (this.state === 'stopping') t.control.stopRequested = true;
+        this.progress('training', detail); // now, not before: 'training' says there is a model to render
       },
       onEvent: (e) => this.between(e, null),
     });
@@ -263,6 +261,7 @@ export class TrainerHost {
           this.entryModels.set(r.label, this.viewing);
         }
         this.trainer = null;
+        this.trainerLabel = null; // its model is an entry model now
         table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
         this.send(table.message());
       },
@@ -312,6 +311,8 @@ export class TrainerHost {
   /** The model to render: a comparison entry's (by label), else the one training or open. */
   private source(model?: string): ViewSource {
     const t = this.trainer;
+    if (model !== undefined && model === this.trainerLabel && !t)
+      throw new HostError(`no model '${model}' to render yet: its training is starting`); // not the previous entry's
     if (model !== undefined && model !== this.trainerLabel)
       return this.entryModels.get(model, this.compare, this.comparison !== null, (p, field, scene) => this.confine(p, field, scene));
     if (t) return trainerSource(t);
