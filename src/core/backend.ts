@@ -26,9 +26,12 @@ export interface BackendInfo {
   device: string;
 }
 
+/** The TensorFlow bindings for Node, the GPU build first. */
+export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
 async function tryTensorflow(): Promise<{ ok: true; device: string; gpu: boolean } | { ok: false; why: string }> {
   const errors: string[] = [];
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+  for (const pkg of TENSORFLOW_PACKAGES) {
     try {
       await import(/* @vite-ignore */ pkg);
       if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend(tensorflow) returned false');
@@ -47,27 +50,42 @@ interface WebGpuProbe {
   software: boolean;
 }
 
+/** What a WebGPU adapter is, or null when there is none. */
+export interface WebGpuAdapter {
+  device: string;
+  software: boolean;
+}
+
+export const NO_ADAPTER = 'no WebGPU adapter (is a Vulkan driver installed? see README)';
+
+/** Installs WebGPU (Dawn, the `webgpu` package) as navigator.gpu where there is none, and asks for an adapter. */
+export async function webgpuAdapter(): Promise<WebGpuAdapter | null> {
+  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
+  if (!g.navigator?.gpu) {
+    const webgpu = (await import(/* @vite-ignore */ 'webgpu')) as { create: (o: string[]) => unknown; globals: object };
+    Object.assign(globalThis, webgpu.globals);
+    const gpu = webgpu.create([]);
+    if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+    else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  }
+  const gpu = g.navigator!.gpu as {
+    requestAdapter(): Promise<{
+      info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+      isFallbackAdapter?: boolean;
+    } | null>;
+  };
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info ?? {};
+  const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  return { device, software: Boolean(adapter.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(device) };
+}
+
 async function tryWebgpu(): Promise<WebGpuProbe> {
   try {
-    const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
-    if (!g.navigator?.gpu) {
-      const webgpu = (await import(/* @vite-ignore */ 'webgpu')) as { create: (o: string[]) => unknown; globals: object };
-      Object.assign(globalThis, webgpu.globals);
-      const gpu = webgpu.create([]);
-      if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-      else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-    }
-    const gpu = g.navigator!.gpu as {
-      requestAdapter(): Promise<{
-        info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-        isFallbackAdapter?: boolean;
-      } | null>;
-    };
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return { ok: false, why: 'no WebGPU adapter (is a Vulkan driver installed? see README)', device: '', software: false };
-    const info = adapter.info ?? {};
-    const device = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-    const software = Boolean(adapter.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(device);
+    const adapter = await webgpuAdapter();
+    if (!adapter) return { ok: false, why: NO_ADAPTER, device: '', software: false };
+    const { device, software } = adapter;
     await import('@tensorflow/tfjs-backend-webgpu');
     registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
     registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels

@@ -71,6 +71,10 @@ export interface SceneInfo {
   box: { min: [number, number, number]; max: [number, number, number] };
   trainPoses: number[][]; // each 16 numbers, row-major c2w
   testPoses: number[][];
+  /** Views of the val split (absent: the scene has none, or its cameras could not be read). */
+  valViews?: number;
+  /** Width and height of the images, pixels (absent when the scene could not be read). */
+  imageSize?: [number, number];
 }
 
 export const COMPARE_STATUSES = ['waiting', 'training', 'done', 'failed', 'stopped'] as const;
@@ -95,6 +99,17 @@ export interface CompareRow {
 export type { HistoryPoint } from '../core/io/run-folder';
 import type { HistoryPoint } from '../core/io/run-folder';
 
+/** A backend and whether it can start here; `why`: a short reason when not (or a note, such as a software adapter). */
+export type { BackendAvailability as BackendChoice } from '../core/backend-probe';
+import type { BackendAvailability as BackendChoice } from '../core/backend-probe';
+
+/** The model of an opened run folder, as the status panel shows it. */
+export interface OpenedModel {
+  iteration: number;
+  total: number;
+  backend: string;
+}
+
 /** An image as RGBA bytes, base64-encoded, row-major from the top row. */
 export interface ImageData64 {
   width: number;
@@ -108,15 +123,24 @@ export type ServerMessage =
       type: 'hello';
       version: number;
       state: SessionState;
+      /** What the form starts with: the options of the last start or comparison sent, else the app's defaults. */
       defaults: Partial<TrainConfig>;
+      /** The decoder entries of the last comparison sent (absent: none yet). */
+      compareDecoders?: string;
       backends: string[];
       presets: string[];
       decoders: string[];
     }
   | { type: 'state'; state: SessionState; detail: string }
-  | { type: 'event'; event: TrainEvent }
+  /** A run's event; `entry`: the comparison entry whose training sent it (absent: a single training). */
+  | { type: 'event'; event: TrainEvent; entry?: string }
   | { type: 'scene'; scene: SceneInfo }
-  | { type: 'history'; points: HistoryPoint[]; run: string }
+  /**
+   * A run's curves: on connecting (the training's so far; `entry`: a comparison entry's, one
+   * message per entry), and when a run is opened, with `opened`: the opened checkpoint's
+   * iteration, the run's iterations and the backend it renders on.
+   */
+  | { type: 'history'; points: HistoryPoint[]; run: string; entry?: string; opened?: OpenedModel }
   | {
       type: 'frame';
       id: number;
@@ -141,6 +165,8 @@ export type ServerMessage =
       truth: ImageData64;
       error: ImageData64;
     }
+  /** Which backends can start in the training process (found once, after it starts): the form offers only those. */
+  | { type: 'backends'; backends: BackendChoice[] }
   | { type: 'error'; message: string; request?: string }
   | { type: 'crash'; message: string };
 

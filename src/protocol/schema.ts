@@ -5,9 +5,9 @@
  * Training options go through the config schema's `resolveConfig`, so the app accepts exactly
  * what the CLI accepts.
  */
-import { arr, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
+import { arr, bool, type Check, fail, type Fields, isObj, num, numOrNaN, obj, oneOf, optional, str, unchecked } from '../core/checks';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
-import { resolveConfig, type TrainConfig } from '../core/config';
+import { BACKEND_NAMES, resolveConfig, type TrainConfig } from '../core/config';
 import { SchemaError } from '../core/errors';
 import { EVENT_FIELDS, TRAIN_EVENT_TYPES, type TrainEvent, type TrainEventType } from '../core/train/events';
 import {
@@ -80,6 +80,8 @@ const sceneInfo = obj({
   box: obj({ min: vec3, max: vec3 }),
   trainPoses: arr(pose),
   testPoses: arr(pose),
+  valViews: optional(num(0, 1e6, true)),
+  imageSize: optional(arr(num(1, 1e6, true), 2, 2)),
 });
 const config: Check<Partial<TrainConfig>> = (v, at) => {
   if (!isObj(v)) fail(at, 'a training config', v);
@@ -98,14 +100,29 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     version: num(1, 1e6, true),
     state: oneOf(SESSION_STATES),
     defaults: config,
+    compareDecoders: optional(str(1000)),
     backends: arr(str()),
     presets: arr(str()),
     decoders: arr(str()),
   },
   state: { state: oneOf(SESSION_STATES), detail: str() },
-  event: { event },
+  event: { event, entry: modelLabel },
   scene: { scene: sceneInfo },
-  history: { points: arr(obj({ iteration: num(0), trainPSNR: optional(numOrNaN), testPSNR: optional(numOrNaN) })), run: str() },
+  history: {
+    points: arr(
+      obj({
+        iteration: num(0),
+        trainPSNR: optional(numOrNaN),
+        loss: optional(numOrNaN),
+        testPSNR: optional(numOrNaN),
+        final: optional(bool),
+        views: optional(num(0)),
+      }),
+    ),
+    run: str(),
+    entry: modelLabel,
+    opened: optional(obj({ iteration: num(0), total: num(0), backend: str(100) })),
+  },
   frame: { id, output: oneOf(OUTPUT_KINDS), quality: oneOf(QUALITIES), iteration: num(0), seconds: num(0), image, model: modelLabel },
   compare: {
     dir: str(),
@@ -136,6 +153,7 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     truth: image,
     error: image,
   },
+  backends: { backends: arr(obj({ name: oneOf(BACKEND_NAMES), available: bool, why: str(300) }), 0, 16) },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },
 };

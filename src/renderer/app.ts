@@ -11,8 +11,8 @@ import { fovYFromAngleX } from './camera-math';
 import { CameraLink } from './camera-link';
 import { routeFrame } from './compare-rows';
 import { CompareViews } from './compare-view';
-import { renderChart } from './chart';
-import { ChartData } from './chart-data';
+import { renderChart, renderLegend } from './chart';
+import { ChartData, SINGLE_RUN } from './chart-data';
 import { byTestId } from './dom';
 import { Panels } from './panels';
 import { hasModel } from './status';
@@ -27,6 +27,9 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const viewportEl = byTestId(root, 'viewport');
   const hint = byTestId(root, 'viewport-hint');
   const svg = byTestId<SVGSVGElement>(root, 'chart');
+  const lossSvg = byTestId<SVGSVGElement>(root, 'loss-chart');
+  const legend = byTestId(root, 'chart-legend');
+  const lossLegend = byTestId(root, 'loss-legend');
   const testImages = byTestId(root, 'test-view-images');
   const chart = new ChartData();
   let chartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -34,7 +37,10 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
     if (now) {
       if (chartTimer) clearTimeout(chartTimer);
       chartTimer = null;
-      renderChart(svg, chart);
+      renderChart(svg, chart, 'psnr');
+      renderChart(lossSvg, chart, 'loss');
+      renderLegend(legend, chart, 'psnr');
+      renderLegend(lossLegend, chart, 'loss');
     } else if (!chartTimer) {
       chartTimer = setTimeout(() => drawChart(true), CHART_REDRAW_MS);
     }
@@ -55,8 +61,18 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       compare.refresh();
     },
     () => compare.starting(),
+    (shown) => {
+      viewport.setCamerasShown(shown.train, shown.test);
+      compare.setCamerasShown(shown.train, shown.test);
+    },
   );
   const p = panels;
+  viewport.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
+  compare.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
+  // The first page of a session opens the form's scene (its cameras and summary at once): after the
+  // hello burst (hello, scene, history, compare, state), when no scene came with it.
+  let sceneSeen = false;
+  let greeted = false;
   drawChart(true);
 
   const appEl = byTestId(root, 'app');
@@ -89,22 +105,31 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       case 'hello':
         p.hello(m);
         onState(m.state);
+        greeted = true;
         break;
       case 'state':
-        if (m.state === 'loading') p.clearMessage(); // a new run: old errors and crashes are history
+        if (greeted && !sceneSeen && p.scenePath !== '') api.openScene(p.scenePath);
+        greeted = false;
+        if (m.state === 'loading') {
+          p.clearMessage(); // a new run: old errors and crashes are history
+          chart.clear(); // and so are the last run's curves
+          drawChart(true);
+        }
         p.setState(m.state, m.detail);
         onState(m.state);
         break;
       case 'event':
         p.event(m.event);
         if (m.event.type === 'started') {
-          chart.clear();
+          // a single training replaces the curves; a comparison's entry joins its entries'
+          if (m.entry === undefined) chart.clear();
+          else chart.clearRun(m.entry);
           drawChart(true);
         } else if (m.event.type === 'step') {
-          chart.addTrain(m.event.iteration, m.event.trainPSNR);
+          chart.addStep(m.entry ?? SINGLE_RUN, m.event.iteration, m.event.trainPSNR, m.event.loss);
           drawChart();
         } else if (m.event.type === 'eval') {
-          chart.addTest(m.event.iteration, m.event.testPSNR);
+          chart.addEval(m.entry ?? SINGLE_RUN, m.event.iteration, m.event.testPSNR, m.event.final, m.event.views);
           drawChart(true);
         }
         break;
@@ -112,19 +137,22 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         p.clearMessage('error');
         viewport.setScene(m.scene);
         compare.setScene(m.scene);
-        p.sceneOpened(m.scene.path, m.scene.testPoses.length);
+        p.sceneOpened(m.scene);
+        sceneSeen = true;
         break;
       case 'history': {
         p.clearMessage('error');
-        chart.replace(m.points);
+        if (m.entry === undefined) chart.clear(); // a single run's (or an opened run's) curves replace all
+        chart.replace(m.entry ?? SINGLE_RUN, m.points);
         drawChart(true);
-        p.historyTestPsnr(chart.test.at(-1)?.y);
+        p.history(m);
+        viewport.scheduler.modelChanged(); // an opened run: its picture now, not at the next camera move
         break;
       }
       case 'frame': {
         const route = routeFrame(m, (label) => compare.has(label));
-        if (route.to === 'main') viewport.showFrame(m);
-        else if (route.to === 'entry') compare.showFrame(m);
+        const shown = route.to === 'main' ? viewport.showFrame(m) : route.to === 'entry' && compare.showFrame(m);
+        if (shown) p.renderSucceeded();
         break;
       }
       case 'compare':
@@ -143,7 +171,10 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         } else if (m.request === 'compare' || m.request === undefined) {
           compare.startFailed(); // a refused comparison (or message): the entries shown go on
         }
-        p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error');
+        p.showMessage(m.message, m.request === CONNECTION_REQUEST ? 'connection' : 'error', m.request === 'render' ? 'render' : 'server');
+        break;
+      case 'backends':
+        p.backendsFound(m.backends);
         break;
       case 'crash':
         p.showMessage(m.message, 'crash');

@@ -81,3 +81,47 @@ export function frustumSegments(poses: number[][], angleX: number, aspect: numbe
   }
   return out;
 }
+
+/** A camera placed for the orbit controls: where it is, and the point it looks at (and orbits). */
+export interface OrbitPlacement {
+  position: [number, number, number];
+  target: [number, number, number];
+}
+
+/** How far outside the farthest scene camera the first view is, and how high it looks down. */
+export const START_DISTANCE = 2;
+export const START_ELEVATION = (25 * Math.PI) / 180;
+
+/**
+ * The first view of a scene: outside the ring of its cameras (START_DISTANCE times the farthest
+ * camera's distance from the box centre), above it at START_ELEVATION, on the side of the first
+ * test (else training) camera, looking at the box centre. Without cameras: 2.5 box diagonals out.
+ */
+export function startView(scene: { box: { min: number[]; max: number[] }; trainPoses: number[][]; testPoses: number[][] }): OrbitPlacement {
+  const c = [0, 1, 2].map((i) => (scene.box.min[i] + scene.box.max[i]) / 2) as [number, number, number];
+  const poses = [...scene.testPoses, ...scene.trainPoses];
+  const off = (m: number[]) => [m[3] - c[0], m[7] - c[1], m[11] - c[2]];
+  let radius = 0;
+  for (const m of poses) radius = Math.max(radius, Math.hypot(...off(m)));
+  if (!(radius > 0)) radius = Math.hypot(...[0, 1, 2].map((i) => scene.box.max[i] - scene.box.min[i]));
+  const d = poses.length > 0 ? off(poses[0]) : [1, -1, 0];
+  let azimuth = Math.atan2(d[1], d[0]);
+  if (!Number.isFinite(azimuth) || (d[0] === 0 && d[1] === 0)) azimuth = -Math.PI / 4;
+  const r = START_DISTANCE * radius;
+  const position: [number, number, number] = [
+    c[0] + r * Math.cos(START_ELEVATION) * Math.cos(azimuth),
+    c[1] + r * Math.cos(START_ELEVATION) * Math.sin(azimuth),
+    c[2] + r * Math.sin(START_ELEVATION),
+  ];
+  return { position, target: c };
+}
+
+/** The indices of the cameras whose centre is within `eps` of `eye` (the camera being looked through has no frustum drawn). */
+export function camerasAt(poses: readonly number[][], eye: readonly number[], eps: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < poses.length; i++) {
+    const m = poses[i];
+    if (Math.hypot(m[3] - eye[0], m[7] - eye[1], m[11] - eye[2]) <= eps) out.push(i);
+  }
+  return out;
+}

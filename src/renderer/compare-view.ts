@@ -66,6 +66,7 @@ export class CompareViews {
   private scene: SceneInfo | null = null;
   private rows: CompareRow[] = [];
   private running = false;
+  private cameras = { train: true, test: false };
 
   constructor(
     root: ParentNode,
@@ -174,6 +175,12 @@ export class CompareViews {
     for (const v of this.views.values()) v.viewport.setScene(scene);
   }
 
+  /** Which scene cameras the entries' viewports draw. */
+  setCamerasShown(train: boolean, test: boolean): void {
+    this.cameras = { train, test };
+    for (const v of this.views.values()) v.viewport.setCamerasShown(train, test);
+  }
+
   /** Sharp frames for every entry that has a model (the output kind changed). */
   refresh(): void {
     for (const v of this.views.values()) v.viewport.refresh();
@@ -199,6 +206,7 @@ export class CompareViews {
     this.grid.append(cell); // in the page before the viewport measures it
     const viewport = new Viewport(cell, (id, camera, quality) => this.requests.submit(label, { id, camera, quality }), this.link);
     viewport.setActive(this.active);
+    viewport.setCamerasShown(this.cameras.train, this.cameras.test);
     if (this.scene) viewport.setScene(this.scene);
     this.views.set(label, { cell, caption, placeholder, viewport, status: null });
   }

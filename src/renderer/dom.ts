@@ -7,6 +7,16 @@ export function byTestId<T extends Element = HTMLElement>(root: ParentNode, id: 
   return el as T;
 }
 
+/** Enables or disables a select's options and sets their tooltips (options not named are left alone). */
+export function setOptionStates(select: HTMLSelectElement, states: readonly { value: string; disabled: boolean; title: string }[]): void {
+  for (const o of Array.from(select.options)) {
+    const s = states.find((x) => x.value === o.value);
+    if (!s) continue;
+    o.disabled = s.disabled;
+    o.title = s.title;
+  }
+}
+
 /** Replaces a select's options (shown as `labels` says, else as their values), keeping the selected value when it is still offered. */
 export function setOptions(select: HTMLSelectElement, values: readonly string[], labels: Record<string, string> = {}): void {
   const keep = select.value;

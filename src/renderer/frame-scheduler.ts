@@ -67,6 +67,16 @@ export class FrameScheduler<C> {
     this.request('sharp');
   }
 
+  /**
+   * The Node side has a different model now (a run was opened, a training started): a sharp frame
+   * of it, even when frames were already enabled (else the old model's picture stays until the
+   * camera moves). Nothing is sent while disabled; enabling asks anyway.
+   */
+  modelChanged(): void {
+    this.clearSharpTimer();
+    this.request('sharp');
+  }
+
   /** Whether the Node side can render (it has a model). Turning on asks for a sharp frame. */
   setEnabled(on: boolean): void {
     if (on === this.enabled) return;

@@ -4,13 +4,15 @@
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESETS, PRESET_NAMES, type PresetName, type TrainConfig } from '../core/config';
 import type { TensorfApi } from '../protocol/api';
-import type { OutputKind, ServerMessage, SessionState } from '../protocol/messages';
+import type { BackendChoice, OutputKind, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { sceneSummary } from './scene-summary';
 import type { TrainEvent } from '../core/train/events';
 import { COMPARE_DEFAULT_DECODERS, checkDecoders, compareConfig } from './compare-rows';
-import { byTestId, setOptions } from './dom';
+import { byTestId, setOptionStates, setOptions } from './dom';
+import { backendOptions } from './backend-choice';
 import { BACKEND_DEFAULT, PRESET_LABELS, presetChoices } from './preset-choice';
-import { formatPsnr } from './format';
-import { EMPTY_STATUS, type StatusFields, applyEvent, controlsFor } from './status';
+import { EMPTY_STATUS, type StatusFields, applyEvent, applyHistory, applyState, controlsFor } from './status';
+import { configProblem, isConfigError } from './form-check';
 
 type Hello = Extract<ServerMessage, { type: 'hello' }>;
 export type MessageKind = 'error' | 'crash' | 'connection';
@@ -32,6 +34,7 @@ export class Panels {
   state: SessionState | null = null;
   private status: StatusFields = { ...EMPTY_STATUS };
   private filled = false;
+  private foundBackends: BackendChoice[] = [];
   private snapId = 0;
   private readonly scene: HTMLInputElement;
   private readonly decoder: HTMLSelectElement;
@@ -43,6 +46,8 @@ export class Panels {
   private readonly testView: HTMLInputElement;
   private readonly message: HTMLElement;
   private readonly decoders: HTMLInputElement;
+  private readonly showTrain: HTMLInputElement;
+  private readonly showTest: HTMLInputElement;
   private readonly buttons: Record<
     'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap',
     HTMLButtonElement
@@ -53,6 +58,7 @@ export class Panels {
     api: TensorfApi,
     onOutput: (output: OutputKind) => void,
     onCompare: () => void = () => {},
+    onCameras: (shown: { train: boolean; test: boolean }) => void = () => {},
   ) {
     const q = <T extends Element = HTMLElement>(id: string) => byTestId<T>(root, id);
     this.scene = q('scene');
@@ -65,6 +71,9 @@ export class Panels {
     this.testView = q('test-view');
     this.message = q('message');
     this.decoders = q('compare-decoders');
+    this.showTrain = q('show-train-cameras');
+    this.showTest = q('show-test-cameras');
+    for (const box of [this.showTrain, this.showTest]) box.addEventListener('change', () => onCameras(this.camerasShown));
     if (this.decoders.value.trim() === '') this.decoders.value = COMPARE_DEFAULT_DECODERS;
     this.buttons = {
       start: q('start'),
@@ -83,7 +92,17 @@ export class Panels {
 
     this.preset.addEventListener('change', () => this.fillPreset());
     this.output.addEventListener('change', () => onOutput(this.outputKind));
-    this.buttons.start.addEventListener('click', () => api.start(this.startConfig()));
+    this.buttons.start.addEventListener('click', () => {
+      const config = this.startConfig();
+      const why = configProblem(config);
+      if (why !== null) this.showMessage(why, 'error', 'form');
+      else api.start(config);
+    });
+    // a form error goes once the form is right again (checked as the Node side will check it)
+    for (const field of [this.scene, this.decoder, this.width, this.preset, this.iterations, this.backend]) {
+      field.addEventListener('input', () => this.formEdited());
+      field.addEventListener('change', () => this.formEdited());
+    }
     this.buttons.compare.addEventListener('click', () => {
       const why = checkDecoders(this.decoders.value);
       if (why !== null) this.showMessage(why, 'error');
@@ -138,14 +157,30 @@ export class Panels {
       if (d.preset) this.preset.value = d.preset;
       if (typeof d.iterations === 'number') this.iterations.value = String(d.iterations);
       else this.fillPreset();
+      if (m.compareDecoders) this.decoders.value = m.compareDecoders;
     }
+    this.applyBackends(); // options replaced: keep what the process found
     this.clearMessage('connection');
     this.setState(m.state, '');
   }
 
+  /** The training process says which backends can start: the others are offered disabled, with the reason as tooltip. */
+  backendsFound(found: BackendChoice[]): void {
+    this.foundBackends = found;
+    this.backend.dataset.probed = 'true';
+    this.applyBackends();
+  }
+
+  private applyBackends(): void {
+    const values = Array.from(this.backend.options, (o) => o.value);
+    const { options, selected } = backendOptions(values, this.foundBackends, this.backend.value);
+    setOptionStates(this.backend, options);
+    this.backend.value = selected;
+  }
+
   setState(state: SessionState, detail: string): void {
     this.state = state;
-    this.status.state = state;
+    this.status = applyState(this.status, state);
     byTestId(this.root, 'state-detail').textContent = detail;
     this.renderStatus();
     this.renderControls();
@@ -157,22 +192,44 @@ export class Panels {
     if (e.type === 'error') this.showMessage(`training error: ${e.message}`, 'error');
   }
 
-  /** The latest test PSNR of a run's history ("—" when it has none). */
-  historyTestPsnr(last: number | undefined): void {
-    this.status.testPsnr = formatPsnr(last);
+  /** A run's curves arrived (`model`: a run was opened): the status fields follow (status.ts applyHistory). */
+  history(m: Extract<ServerMessage, { type: 'history' }>): void {
+    this.status = applyHistory(this.status, m.points, m.opened);
     this.renderStatus();
   }
 
-  sceneOpened(path: string, testViews: number): void {
-    this.scene.value = path;
-    this.testView.max = String(Math.max(0, testViews - 1));
+  sceneOpened(scene: SceneInfo): void {
+    this.scene.value = scene.path;
+    this.testView.max = String(Math.max(0, scene.testPoses.length - 1));
+    byTestId(this.root, 'scene-summary').textContent = sceneSummary(scene);
   }
 
-  showMessage(text: string, kind: MessageKind): void {
+  /** The scene folder the form names. */
+  get scenePath(): string {
+    return this.scene.value.trim();
+  }
+
+  /** Which scene cameras the viewports draw (the View panel's checkboxes). */
+  get camerasShown(): { train: boolean; test: boolean } {
+    return { train: this.showTrain.checked, test: this.showTest.checked };
+  }
+
+  /** `source` 'form': a problem of the training form's values, cleared once they are right. */
+  showMessage(text: string, kind: MessageKind, source: 'form' | 'render' | 'server' = 'server'): void {
     const line = kind === 'crash' && !text.startsWith(CRASH_PREFIX) ? CRASH_PREFIX + text : text;
     this.message.textContent = line;
     this.message.className = `message ${kind}`;
     this.message.dataset.kind = kind;
+    this.message.dataset.source = kind === 'error' && isConfigError(text) ? 'form' : source;
+  }
+
+  /** A frame arrived: a render error shown before is over (it was transient, as a training starting). */
+  renderSucceeded(): void {
+    if (this.message.dataset.source === 'render') this.clearMessage();
+  }
+
+  private formEdited(): void {
+    if (this.message.dataset.source === 'form' && configProblem(this.startConfig()) === null) this.clearMessage();
   }
 
   clearMessage(kind?: MessageKind): void {
@@ -180,6 +237,7 @@ export class Panels {
     this.message.textContent = '';
     this.message.className = 'message';
     delete this.message.dataset.kind;
+    delete this.message.dataset.source;
   }
 
   private fillPreset(): void {

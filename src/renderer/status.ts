@@ -1,7 +1,7 @@
 /**
  * What the status fields and buttons show for a session state and the training events (DOM-free).
  */
-import { isIdleState, type SessionState } from '../protocol/messages';
+import { type HistoryPoint, isIdleState, type OpenedModel, type SessionState } from '../protocol/messages';
 import type { TrainEvent } from '../core/train/events';
 import { MISSING, formatEta, formatIteration, formatLoss, formatPsnr, formatRate } from './format';
 
@@ -60,9 +60,59 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
       return { ...prev, testPsnr: formatPsnr(e.testPSNR) };
     case 'done':
       return { ...prev, eta: formatEta(0) };
+    case 'stopped':
+      return { ...prev, eta: MISSING };
     default:
       return prev;
   }
+}
+
+/**
+ * The status fields on entering a session state: a job starting (loading) shows none of the last
+ * one's numbers; a job that stopped, failed or is stopping has no ETA.
+ */
+export function applyState(prev: StatusFields, state: SessionState): StatusFields {
+  if (state === 'loading')
+    return {
+      ...prev,
+      state,
+      iteration: MISSING,
+      loss: MISSING,
+      trainPsnr: MISSING,
+      itsPerS: MISSING,
+      eta: MISSING,
+      backend: MISSING,
+      testPsnr: MISSING,
+    };
+  if (state === 'stopping' || state === 'stopped' || state === 'failed') return { ...prev, state, eta: MISSING };
+  return { ...prev, state };
+}
+
+/**
+ * The status fields after a `history` message. With `model` (a run was opened) every field is the
+ * opened run's: its checkpoint's iteration, the last train and test PSNR of its curves, its
+ * backend, and no loss, rate or ETA (nothing trains). Without (a page connecting mid-run) the last
+ * PSNRs of the curves so far; the next step event fills in the rest.
+ */
+export function applyHistory(prev: StatusFields, points: readonly HistoryPoint[], model?: OpenedModel): StatusFields {
+  const last = (key: 'trainPSNR' | 'testPSNR') => {
+    for (let i = points.length - 1; i >= 0; i--) if (typeof points[i][key] === 'number') return points[i][key];
+    return undefined;
+  };
+  if (!model) {
+    const train = last('trainPSNR');
+    return { ...prev, trainPsnr: train === undefined ? prev.trainPsnr : formatPsnr(train), testPsnr: formatPsnr(last('testPSNR')) };
+  }
+  return {
+    ...prev,
+    iteration: formatIteration(model.iteration, model.total),
+    loss: MISSING,
+    trainPsnr: formatPsnr(last('trainPSNR')),
+    testPsnr: formatPsnr(last('testPSNR')),
+    itsPerS: MISSING,
+    eta: MISSING,
+    backend: model.backend,
+  };
 }
 
 export interface ControlStates {

@@ -9,15 +9,19 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
 import { CameraLink, type LinkMember, type OrbitState } from './camera-link';
 import {
+  type OrbitPlacement,
   cameraSpec,
+  camerasAt,
   columnMajorFromRowMajor,
   fovYFromAngleX,
   frustumSegments,
   rowMajorFromColumnMajor,
+  startView,
   type ViewCamera,
 } from './camera-math';
 import { FrameScheduler } from './frame-scheduler';
-import { decodeRgba, flipRows } from './rgba-decode';
+import { decodeRgba } from './rgba-decode';
+import { canvasSurface, type Surface, webglSurface } from './viewport-surface';
 import { hasModel, isLive } from './status';
 
 type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
@@ -26,82 +30,21 @@ export type RequestFrame = (id: number, camera: CameraSpec, quality: Quality) =>
 const INITIAL_POSITION = new THREE.Vector3(4, -4, 3);
 const INITIAL_FOV_DEG = 40;
 
-interface Surface {
-  canvas: HTMLCanvasElement;
-  resize(w: number, h: number): void;
-  setFrame(rgba: Uint8ClampedArray<ArrayBuffer>, w: number, h: number): void;
-  draw(scene: THREE.Scene, camera: THREE.Camera): void;
-  dispose(): void;
+/** Removes and frees a group's line objects. */
+function clearGroup(group: THREE.Group): void {
+  for (const child of [...group.children]) {
+    group.remove(child);
+    const line = child as THREE.LineSegments;
+    line.geometry?.dispose();
+    (line.material as THREE.Material | undefined)?.dispose();
+  }
 }
 
-function webglSurface(): Surface {
-  const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
-  renderer.setClearColor(0x15171c, 1);
-  renderer.autoClear = false;
-  const bgScene = new THREE.Scene();
-  const bgCamera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
-  const material = new THREE.MeshBasicMaterial({ depthTest: false, depthWrite: false, toneMapped: false });
-  const quad = new THREE.Mesh(new THREE.PlaneGeometry(2, 2), material);
-  quad.visible = false;
-  bgScene.add(quad);
-  let texture: THREE.DataTexture | null = null;
-  return {
-    canvas: renderer.domElement,
-    resize: (w, h) => renderer.setSize(w, h, false),
-    setFrame(rgba, w, h) {
-      const bytes = flipRows(rgba, w, h); // rows arrive top first; texture row 0 is the bottom
-      if (texture && texture.image.width === w && texture.image.height === h) {
-        (texture.image.data as Uint8Array).set(bytes);
-      } else {
-        texture?.dispose();
-        texture = new THREE.DataTexture(bytes, w, h, THREE.RGBAFormat);
-        texture.colorSpace = THREE.SRGBColorSpace;
-        texture.minFilter = THREE.LinearFilter;
-        texture.magFilter = THREE.LinearFilter;
-        texture.generateMipmaps = false;
-        material.map = texture;
-        material.needsUpdate = true;
-      }
-      texture.needsUpdate = true;
-      quad.visible = true;
-    },
-    draw(scene, camera) {
-      renderer.clear();
-      renderer.render(bgScene, bgCamera);
-      renderer.render(scene, camera);
-    },
-    dispose() {
-      texture?.dispose();
-      material.dispose();
-      renderer.dispose();
-      renderer.forceContextLoss(); // give the context back now: browsers keep only a few
-    },
-  };
-}
-
-function canvasSurface(): Surface {
-  const canvas = document.createElement('canvas');
-  const ctx = canvas.getContext('2d')!;
-  const frame = document.createElement('canvas');
-  return {
-    canvas,
-    resize(w, h) {
-      canvas.width = Math.max(1, Math.round(w));
-      canvas.height = Math.max(1, Math.round(h));
-    },
-    setFrame(rgba, w, h) {
-      frame.width = w;
-      frame.height = h;
-      frame.getContext('2d')!.putImageData(new ImageData(rgba, w, h), 0, 0);
-    },
-    draw() {
-      ctx.fillStyle = '#15171c';
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
-      if (frame.width > 0 && frame.height > 0) ctx.drawImage(frame, 0, 0, canvas.width, canvas.height);
-    },
-    dispose() {},
-  };
+/** The camera indices of one kind in an eye key ('train:1,2;test:'). */
+function hiddenOf(key: string, kind: 'train' | 'test'): number[] {
+  const part = key.split(';').find((p) => p.startsWith(`${kind}:`));
+  const list = part?.slice(kind.length + 1) ?? '';
+  return list === '' ? [] : list.split(',').map(Number);
 }
 
 export class Viewport {
@@ -111,6 +54,11 @@ export class Viewport {
   private readonly camera: THREE.PerspectiveCamera;
   private readonly controls: OrbitControls;
   private readonly overlays = new THREE.Group();
+  private readonly frustums = new THREE.Group();
+  private sceneInfo: SceneInfo | null = null;
+  private shown = { train: true, test: false };
+  /** The cameras at the eye (no frustum drawn), as a key: 'train:3,test:' */
+  private eyeKey = '';
   private readonly resizeObserver: ResizeObserver;
   private readonly member: LinkMember;
   private quiet = false; // true while the code (not the user) moves the camera
@@ -142,7 +90,7 @@ export class Viewport {
     surface.canvas.classList.add('viewport-canvas');
     container.prepend(surface.canvas);
     container.dataset.frameCount = '0';
-    this.scene.add(this.overlays);
+    this.scene.add(this.overlays, this.frustums);
 
     this.controls = new OrbitControls(this.camera, surface.canvas);
     this.controls.target.set(0, 0, 0);
@@ -161,6 +109,7 @@ export class Viewport {
       link.userMoved = true;
     });
     this.controls.addEventListener('change', () => {
+      this.updateEye();
       this.invalidate();
       if (this.quiet) return;
       this.scheduler.moved(this.view());
@@ -204,25 +153,85 @@ export class Viewport {
   }
 
   setScene(scene: SceneInfo): void {
-    for (const child of [...this.overlays.children]) {
-      this.overlays.remove(child);
-      const line = child as THREE.LineSegments;
-      line.geometry?.dispose();
-      (line.material as THREE.Material | undefined)?.dispose();
-    }
+    clearGroup(this.overlays);
     const box = new THREE.Box3(new THREE.Vector3(...scene.box.min), new THREE.Vector3(...scene.box.max));
     this.overlays.add(new THREE.Box3Helper(box, new THREE.Color(0x9aa0a6)));
-    const diag = box.getSize(new THREE.Vector3()).length();
-    const depth = Math.max(0.05, 0.06 * diag);
-    const lines = (poses: number[][], color: number) => {
+    this.sceneInfo = scene;
+    this.eyeKey = this.eyeCameras();
+    this.drawCameras();
+    // first view: outside the ring of cameras, looking at the object
+    if (!this.link.userMoved) {
+      const fovY = scene.cameraAngleX > 0 ? fovYFromAngleX(scene.cameraAngleX, scene.aspect) : undefined;
+      this.place(startView(scene), fovY);
+    }
+    this.invalidate();
+  }
+
+  /** Which cameras' frustums are drawn (the scene's training and test cameras). */
+  setCamerasShown(train: boolean, test: boolean): void {
+    if (train === this.shown.train && test === this.shown.test) return;
+    this.shown = { train, test };
+    this.drawCameras();
+    this.invalidate();
+  }
+
+  /** The frustums shown, less the camera at the eye (looking through a camera, its own frustum would cross the picture). */
+  private drawCameras(): void {
+    clearGroup(this.frustums);
+    const scene = this.sceneInfo;
+    if (!scene) return;
+    const size = new THREE.Vector3(...scene.box.max).sub(new THREE.Vector3(...scene.box.min));
+    const depth = Math.max(0.05, 0.06 * size.length());
+    const hidden = this.eyeKey;
+    const lines = (kind: 'train' | 'test', poses: number[][], color: number) => {
+      const skip = new Set(hiddenOf(hidden, kind));
+      const drawn = poses.filter((_, i) => !skip.has(i));
       const geometry = new THREE.BufferGeometry();
-      geometry.setAttribute('position', new THREE.BufferAttribute(frustumSegments(poses, scene.cameraAngleX, scene.aspect, depth), 3));
-      return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color }));
+      geometry.setAttribute('position', new THREE.BufferAttribute(frustumSegments(drawn, scene.cameraAngleX, scene.aspect, depth), 3));
+      const l = new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color }));
+      l.name = kind;
+      return l;
     };
-    this.overlays.add(lines(scene.trainPoses, 0x4aa3ff), lines(scene.testPoses, 0xffa94a));
-    // first view: test camera 0, pulled back so the box and the camera rig are in sight
-    if (!this.link.userMoved && scene.testPoses.length > 0)
-      this.setPose(scene.testPoses[0], fovYFromAngleX(scene.cameraAngleX, scene.aspect), 1.8);
+    if (this.shown.train) this.frustums.add(lines('train', scene.trainPoses, 0x4aa3ff));
+    if (this.shown.test) this.frustums.add(lines('test', scene.testPoses, 0xffa94a));
+    this.container.dataset.frustums = String(
+      (this.shown.train ? scene.trainPoses.length - hiddenOf(hidden, 'train').length : 0) +
+        (this.shown.test ? scene.testPoses.length - hiddenOf(hidden, 'test').length : 0),
+    );
+  }
+
+  /** The scene cameras at the camera's position, as a key (see eyeKey). */
+  private eyeCameras(): string {
+    const scene = this.sceneInfo;
+    if (!scene) return '';
+    const eye = this.camera.position.toArray();
+    const size = new THREE.Vector3(...scene.box.max).sub(new THREE.Vector3(...scene.box.min)).length();
+    const eps = 1e-3 * Math.max(size, 1e-3);
+    return `train:${camerasAt(scene.trainPoses, eye, eps).join(',')};test:${camerasAt(scene.testPoses, eye, eps).join(',')}`;
+  }
+
+  /** After a camera move: redraws the frustums when the camera moved onto or off a scene camera. */
+  private updateEye(): void {
+    const key = this.eyeCameras();
+    if (key === this.eyeKey) return;
+    this.eyeKey = key;
+    this.drawCameras();
+  }
+
+  /** Puts the camera at `p` (looking at its target), tells the link, and asks for a sharp frame. */
+  private place(p: OrbitPlacement, fovY?: number): void {
+    this.quiet = true;
+    this.camera.position.set(...p.position);
+    this.controls.target.set(...p.target);
+    if (fovY !== undefined) {
+      this.camera.fov = THREE.MathUtils.radToDeg(fovY);
+      this.camera.updateProjectionMatrix();
+    }
+    this.controls.update();
+    this.quiet = false;
+    this.updateEye();
+    this.scheduler.refresh(this.view());
+    this.member.publish(this.orbit(), true);
     this.invalidate();
   }
 
@@ -246,6 +255,7 @@ export class Viewport {
     if (pullBack !== 1) this.camera.position.copy(this.controls.target).addScaledVector(forward, -t * pullBack);
     this.controls.update();
     this.quiet = false;
+    this.updateEye();
     this.scheduler.refresh(this.view());
     this.member.publish(this.orbit(), true);
     this.invalidate();
@@ -309,6 +319,7 @@ export class Viewport {
     }
     this.controls.update();
     this.quiet = false;
+    this.updateEye();
     this.invalidate();
   }
 

@@ -28,6 +28,8 @@ import { PathPolicy } from './path-policy';
 import { RenderQueue } from './render-queue';
 import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
+import { JobState } from './job-state';
+import { EntryModels } from './entry-models';
 
 export { HostError } from './views';
 
@@ -43,13 +45,9 @@ export interface HostOptions {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
-/** States a job's own progress may set; pause and stop are the user's and stay until the job ends or resumes. */
-const PROGRESS_STATES: readonly SessionState[] = ['loading', 'training', 'evaluating'];
 
 export class TrainerHost {
-  private state: SessionState = 'idle';
-  /** The progress state to return to on resume. */
-  private resumeTo: SessionState = 'training';
+  private readonly job = new JobState((state, detail) => this.send({ type: 'state', state, detail }));
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
@@ -57,7 +55,7 @@ export class TrainerHost {
   private compare: CompareTable | null = null;
   private viewing: ViewSource | null = null;
   /** Finished comparison entries' models, by label. */
-  private readonly entryModels = new Map<string, ViewSource>();
+  private readonly entryModels = new EntryModels();
   private readonly renders: RenderQueue;
   private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
@@ -82,6 +80,7 @@ export class TrainerHost {
   /** Tells the parent the process is up (it holds messages until then). */
   ready(): void {
     this.setState('idle', 'trainer process ready');
+    void this.backends.available().then((backends) => this.send({ type: 'backends', backends }));
   }
 
   /** Validates and acts on one message; every failure becomes an error reply. */
@@ -114,24 +113,23 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        this.job('start', () => this.trainOne(m));
+        this.runJob('start', () => this.trainOne(m));
         return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
-        this.job('compare', () => this.compareAll(m.decoders, m.config));
+        this.runJob('compare', () => this.compareAll(m.decoders, m.config));
         return;
       case 'openRun':
         if (this.busy) throw new HostError('a training is running; stop it before opening a run');
         this.finished = this.openRun(m.path).catch((e) => this.error(e, 'openRun'));
         return;
       case 'pause':
-        if (!PROGRESS_STATES.includes(this.state)) throw new HostError(this.state === 'paused' ? 'already paused' : 'no training to pause');
-        this.resumeTo = this.state;
-        this.setState('paused', `paused after iteration ${this.trainer?.iteration ?? 0}`);
+        if (!this.job.pausable) throw new HostError(this.state === 'paused' ? 'already paused' : 'no training to pause');
+        this.job.pause(`paused after iteration ${this.trainer?.iteration ?? 0}`);
         return;
       case 'resume':
         if (this.state !== 'paused') throw new HostError('no paused training to resume');
-        this.setState(this.resumeTo, 'resumed');
+        this.job.resume();
         this.wake();
         return;
       case 'stop':
@@ -164,14 +162,13 @@ export class TrainerHost {
     this.wake();
   }
 
-  /** A job's progress: shown unless the user paused or stopped it. */
+  /** A job's progress: shown unless the user paused or stopped it (job-state.ts). */
   private progress(state: SessionState, detail: string): void {
-    if (PROGRESS_STATES.includes(this.state) || isIdleState(this.state)) this.setState(state, detail);
-    else if (this.state === 'paused') this.resumeTo = state;
+    this.job.progress(state, detail);
   }
 
   /** Runs one training or comparison; failures become an error reply and the 'failed' state. */
-  private job(request: string, body: () => Promise<void>): void {
+  private runJob(request: string, body: () => Promise<void>): void {
     this.viewing = null;
     this.entryModels.clear();
     this.renders.reset();
@@ -181,7 +178,7 @@ export class TrainerHost {
         await body();
       } catch (e) {
         this.error(e, request);
-        this.setState('failed', firstLine(e));
+        this.setState('failed', `${request} failed`); // why: the error message (shown once)
       } finally {
         this.trainer = null;
         this.trainerLabel = null;
@@ -208,15 +205,13 @@ export class TrainerHost {
     const data = loadRunData(cfg);
     this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
     const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
-    this.progress(
-      'training',
-      `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`,
-    );
+    const detail = `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`;
     let trainer: Trainer | null = null;
     const outcome = await trainRun(saved, run, data, backend, {
       onTrainer: (t) => {
         trainer = this.trainer = t;
         if (this.state === 'stopping') t.control.stopRequested = true;
+        this.progress('training', detail); // now, not before: 'training' says there is a model to render
       },
       onEvent: (e) => this.between(e, null),
     });
@@ -266,6 +261,7 @@ export class TrainerHost {
           this.entryModels.set(r.label, this.viewing);
         }
         this.trainer = null;
+        this.trainerLabel = null; // its model is an entry model now
         table.setStatus(r.label, outcome === 'complete' ? 'done' : outcome);
         this.send(table.message());
       },
@@ -286,7 +282,7 @@ export class TrainerHost {
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
       if (e.type === 'step') this.lastStepSent = now;
-      this.send({ type: 'event', event: e });
+      this.send({ type: 'event', event: e, ...(label ? { entry: label } : {}) });
       if (label && this.compare?.apply(label, e)) this.send(this.compare.message());
     }
     await tick();
@@ -315,14 +311,10 @@ export class TrainerHost {
   /** The model to render: a comparison entry's (by label), else the one training or open. */
   private source(model?: string): ViewSource {
     const t = this.trainer;
-    if (model !== undefined && model !== this.trainerLabel) {
-      const src = this.entryModels.get(model);
-      if (!src)
-        throw new HostError(
-          `no model '${model}' to render yet${this.compare?.rows.some((r) => r.label === model) ? ' (its training has not started)' : ''}`,
-        );
-      return src;
-    }
+    if (model !== undefined && model === this.trainerLabel && !t)
+      throw new HostError(`no model '${model}' to render yet: its training is starting`); // not the previous entry's
+    if (model !== undefined && model !== this.trainerLabel)
+      return this.entryModels.get(model, this.compare, this.comparison !== null, (p, field, scene) => this.confine(p, field, scene));
     if (t) return trainerSource(t);
     if (this.viewing) return this.viewing;
     throw new HostError('nothing to render yet: start a training or open a run folder');
@@ -331,12 +323,13 @@ export class TrainerHost {
   private async openRun(path: string): Promise<void> {
     this.confine(path, 'openRun.path');
     const opened = openRunFolder(path, (p, field, scene) => this.confine(p, field, scene));
-    await this.backends.use(opened.source.cfg.backend);
+    const backend = await this.backends.use(opened.source.cfg.backend);
     if (opened.sceneError) this.error(new HostError(`${opened.sceneError}; the model can be viewed, test views cannot`), 'openRun');
     this.send({ type: 'scene', scene: opened.scene });
     this.renders.reset();
     this.viewing = opened.source;
-    this.send({ type: 'history', points: opened.history, run: path });
+    const model = { iteration: opened.source.iteration, total: opened.source.cfg.iterations, backend: backend.name };
+    this.send({ type: 'history', points: opened.history, run: path, opened: model });
     this.setState('viewing', `run ${path}, iteration ${opened.source.iteration}, decoder ${opened.source.cfg.decoder}`);
   }
 
@@ -349,9 +342,12 @@ export class TrainerHost {
     else policy.check(p, field);
   }
 
+  private get state(): SessionState {
+    return this.job.state;
+  }
+
   private setState(state: SessionState, detail: string): void {
-    this.state = state;
-    this.send({ type: 'state', state, detail });
+    this.job.set(state, detail);
   }
 
   private error(e: unknown, request?: string): void {

@@ -1,5 +1,6 @@
 /** The cameras and box of a NeRF-synthetic scene, as the viewport draws them. */
-import { checkScene, framePath, readTransforms } from '../core/data/nerf-synthetic';
+import { existsSync } from 'node:fs';
+import { checkScene, framePath, readTransforms, transformsPath } from '../core/data/nerf-synthetic';
 import type { Box } from '../core/field/geometry';
 import { readPngHeader } from '../core/io/png';
 import type { SceneInfo } from '../protocol/messages';
@@ -13,6 +14,7 @@ export function sceneInfo(dir: string, box: Box): SceneInfo {
   const train = readTransforms(dir, 'train');
   const test = readTransforms(dir, 'test');
   const header = readPngHeader(framePath(dir, train.frames[0].file));
+  const val = existsSync(transformsPath(dir, 'val')) ? readTransforms(dir, 'val').frames.length : undefined;
   return {
     path: dir,
     cameraAngleX: train.cameraAngleX,
@@ -20,6 +22,8 @@ export function sceneInfo(dir: string, box: Box): SceneInfo {
     box: { min: [...box.min], max: [...box.max] },
     trainPoses: train.frames.map((f) => Array.from(f.pose)),
     testPoses: test.frames.map((f) => Array.from(f.pose)),
+    ...(val === undefined ? {} : { valViews: val }),
+    imageSize: [header.width, header.height],
   };
 }
 

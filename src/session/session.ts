@@ -14,10 +14,11 @@
  * (the server stopping, the app quitting) stops the training, saving its checkpoint.
  */
 import { BACKEND_NAMES, DECODER_NAMES, PRESET_NAMES, PRESETS, type TrainConfig } from '../core/config';
-import type { ClientMessage, HistoryPoint, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import type { ClientMessage, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
 import { isIdleState, PROTOCOL_VERSION } from '../protocol/messages';
 import { parseClientMessage } from '../protocol/schema';
 import { ChildOutbox, type OutboxOptions } from './outbox';
+import { RunHistories } from './run-histories';
 
 /** The running training process, as the session sees it. */
 export interface ChildLink {
@@ -37,7 +38,6 @@ export interface ClientConnection {
 
 /** Most error replies a client gets per second; a flood beyond that is dropped silently. */
 export const MAX_ERRORS_PER_SECOND = 20;
-const MAX_HISTORY = 4000;
 /** Render/snap requests remembered per client while their replies are outstanding. */
 const MAX_ROUTES_PER_CLIENT = 8;
 
@@ -62,8 +62,10 @@ export class Session {
   private detail = '';
   private scene: SceneInfo | null = null;
   private compare: Extract<ServerMessage, { type: 'compare' }> | null = null;
-  private history: HistoryPoint[] = [];
-  private historyRun = '';
+  private backends: Extract<ServerMessage, { type: 'backends' }> | null = null;
+  /** The form of the last start or comparison (a page reloaded later starts from it). */
+  private readonly histories = new RunHistories();
+  private form: { config: Partial<TrainConfig>; decoders?: string } | null = null;
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
   private readonly routes = new Map<number, { client: Client; id: number }>();
   private nextId = 1;
@@ -93,13 +95,15 @@ export class Session {
       type: 'hello',
       version: PROTOCOL_VERSION,
       state: this.state,
-      defaults: this.defaults,
+      defaults: this.form?.config ?? this.defaults,
+      ...(this.form?.decoders === undefined ? {} : { compareDecoders: this.form.decoders }),
       backends: [...BACKEND_NAMES],
       presets: [...PRESET_NAMES],
       decoders: [...DECODER_NAMES],
     });
+    if (this.backends) deliver(this.backends);
     if (this.scene) deliver({ type: 'scene', scene: this.scene });
-    if (this.history.length) deliver({ type: 'history', points: [...this.history], run: this.historyRun });
+    for (const h of this.histories.messages()) deliver(h);
     if (this.compare) deliver(this.compare);
     deliver({ type: 'state', state: this.state, detail: this.detail });
     return {
@@ -136,9 +140,21 @@ export class Session {
       if (mine.length > MAX_ROUTES_PER_CLIENT) this.routes.delete(mine[0][0]);
       m = { ...m, id };
     }
+    this.remember(m);
     if (!this.child) this.startChild();
     if (!this.outbox.push(m, c))
       this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
+  }
+
+  /** Keeps the form of a start or comparison for pages that connect later (a reload keeps the choices). */
+  private remember(m: ClientMessage): void {
+    if (m.type === 'start') this.form = { config: { ...this.defaults, ...m.config }, decoders: this.form?.decoders };
+    else if (m.type === 'compare') {
+      // the entries choose the decoders: keep the single training's decoder fields as they were
+      const prev = this.form?.config ?? this.defaults;
+      const decoder = { decoder: prev.decoder, decoderWidth: prev.decoderWidth };
+      this.form = { config: { ...this.defaults, ...decoder, ...m.config }, decoders: m.decoders };
+    }
   }
 
   private replyError(c: Client, message: string): void {
@@ -196,28 +212,19 @@ export class Session {
         break;
       case 'compare':
         this.compare = m;
+        this.histories.compare(m.dir);
+        break;
+      case 'backends':
+        this.backends = m;
         break;
       case 'history':
-        this.history = [...m.points];
-        this.historyRun = m.run;
+        this.histories.history(m);
         break;
       case 'event':
-        this.record(m.event);
+        this.histories.event(m);
         break;
     }
     this.broadcast(m);
-  }
-
-  private record(e: Extract<ServerMessage, { type: 'event' }>['event']): void {
-    if (e.type === 'started') {
-      this.history = [];
-      this.historyRun = e.config.out;
-    } else if (e.type === 'step') this.history.push({ iteration: e.iteration, trainPSNR: e.trainPSNR });
-    else if (e.type === 'eval') this.history.push({ iteration: e.iteration, testPSNR: e.testPSNR });
-    if (this.history.length > MAX_HISTORY) {
-      // keep every test point and every other train point
-      this.history = this.history.filter((p, i) => p.testPSNR !== undefined || i % 2 === 0);
-    }
   }
 
   private setState(state: SessionState, detail: string): void {

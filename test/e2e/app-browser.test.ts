@@ -10,12 +10,13 @@
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { gpuDeviceNodes } from '../../src/core/gpu-nodes';
 
 const DATA = 'datasets/nerf_synthetic/lego';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
@@ -138,11 +139,56 @@ describe.skipIf(skip)('app in browser mode', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
     await expect.poll(() => page.getByTestId('scene').inputValue(), { timeout: 15_000 }).toBe(DATA);
+    // the default scene opens on load, with its summary; training cameras drawn, test cameras behind a toggle
+    const views = (split: string) => JSON.parse(readFileSync(`${DATA}/transforms_${split}.json`, 'utf8')).frames.length as number;
+    const png = PNG.sync.read(readFileSync(`${DATA}/train/r_0.png`));
+    await expect
+      .poll(() => page.getByTestId('scene-summary').textContent(), { timeout: 30_000 })
+      .toBe(`lego: ${views('train')} train, ${views('val')} val, ${views('test')} test views, ${png.width}×${png.height} px`);
+    const frustums = async () => Number(await page.getByTestId('viewport').getAttribute('data-frustums'));
+    expect(await frustums()).toBe(views('train'));
+    await page.getByTestId('show-test-cameras').check();
+    await page.getByTestId('show-train-cameras').uncheck();
+    expect(await frustums()).toBe(views('test'));
+    await page.getByTestId('show-train-cameras').check();
+
+    // only backends that start are offered: the others disabled, with a short reason as tooltip
+    await expect.poll(() => page.getByTestId('backend').getAttribute('data-probed'), { timeout: 30_000 }).toBe('true');
+    const options = await page
+      .getByTestId('backend')
+      .locator('option')
+      .evaluateAll((os) =>
+        os.map((o) => ({
+          value: (o as HTMLOptionElement).value,
+          disabled: (o as HTMLOptionElement).disabled,
+          title: (o as HTMLOptionElement).title,
+        })),
+      );
+    for (const o of options) {
+      if (o.value === 'auto' || o.value === 'cpu') expect(o.disabled, o.value).toBe(false);
+      if (o.disabled) {
+        expect(o.title, o.value).toMatch(/^not available here: .{1,150}$/);
+        expect(o.title, o.value).not.toMatch(/\.cache|\.mjs|--|(^|\s)\//); // no file paths, no command-line flags
+      }
+    }
+    if (!existsSync('node_modules/@tensorflow/tfjs-node') && !existsSync('node_modules/@tensorflow/tfjs-node-gpu'))
+      expect(options.find((o) => o.value === 'tensorflow')?.disabled).toBe(true);
+    if (process.platform === 'linux' && gpuDeviceNodes(readdirSync('/dev')).length === 0 && !existsSync('/dev/dri'))
+      expect(options.find((o) => o.value === 'webgpu')).toMatchObject({
+        disabled: true,
+        title: 'not available here: no GPU here (no GPU device node)',
+      });
 
     await page.getByTestId('preset').selectOption('smoke');
     await page.getByTestId('decoder').selectOption('mlp');
     await page.getByTestId('backend').selectOption('cpu');
     await page.getByTestId('iterations').fill(String(ITERATIONS));
+    // a bad value is named once, and the message goes when the value is right
+    await page.getByTestId('decoder-width').fill('-1');
+    await page.getByTestId('start').click();
+    expect(await page.getByTestId('message').textContent()).toBe('decoder-width: expected >= 0, got -1');
+    await page.getByTestId('decoder-width').fill('0');
+    expect(await page.getByTestId('message').textContent()).toBe('');
     await page.getByTestId('start').click();
 
     // the iteration advances
@@ -152,6 +198,7 @@ describe.skipIf(skip)('app in browser mode', () => {
 
     // a non-blank image, whose pixels change as training proceeds
     await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('message').textContent()).toBe(''); // no "nothing to render yet" left from the start
     const early = await viewportPixels(page);
     expect(spread(early)).toBeGreaterThan(20);
     // the first frames are a nearly uniform haze; by iteration 45 (70 of smoke's 100: upsampled at 28, masked at 40) the model has a shape
@@ -178,11 +225,26 @@ describe.skipIf(skip)('app in browser mode', () => {
     expect(await iterationOf(page)).toBe(held);
     await page.getByTestId('pause').click();
     await expect.poll(() => iterationOf(page), { timeout: 30_000 }).toBeGreaterThan(held);
+    expect(await page.getByTestId('state-detail').textContent()).toMatch(/^run folder /); // the run's line again, not "resumed"
 
     // a test PSNR (the running one at iteration 50, then the final evaluation)
     await expect.poll(async () => (await page.getByTestId('test-psnr').textContent()) ?? '', { timeout: 120_000 }).toMatch(/^\d+\.\d\d/);
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 120_000 }).toBe('done');
     expect(await iterationOf(page)).toBe(ITERATIONS);
+    // the chart labels the running and the final test PSNR apart, and the loss has a chart of its own
+    await expect
+      .poll(() => page.getByTestId('chart-legend').locator('.legend-item').allTextContents(), { timeout: 10_000 })
+      .toEqual(
+        expect.arrayContaining(['train', expect.stringMatching(/^test, \d+ views?$/), expect.stringMatching(/^final, \d+ views?$/)]),
+      );
+    expect(await page.getByTestId('loss-chart').locator('path[data-series="loss"]').count()).toBe(1);
+    // snapped to a test view, its own frustum is not drawn (the camera looks through it)
+    await page.getByTestId('test-view').fill('3');
+    await page.getByTestId('snap').click();
+    await expect.poll(() => page.getByTestId('test-view-images').getAttribute('data-view'), { timeout: 60_000 }).toBe('3');
+    expect(await frustums()).toBe(views('train') + views('test') - 1);
+    const firstRun = /run folder (\S+)/.exec((await page.getByTestId('state-detail').textContent()) ?? '')?.[1];
+    expect(firstRun).toBeTruthy();
 
     // the compare view: two decoders trained in turn, the table filling in, a viewport per entry
     await page.getByTestId('mode-compare').click();
@@ -201,6 +263,44 @@ describe.skipIf(skip)('app in browser mode', () => {
         .toBeGreaterThanOrEqual(1);
     }
     expect(await page.getByTestId('compare-row-mlp').locator('[data-col="params"]').textContent()).toMatch(/^36[,.\s\u202f]?227$/);
+    // every entry has its curves, named in the legend
+    const chartRuns = async () =>
+      [
+        ...new Set(
+          await page
+            .getByTestId('chart')
+            .locator('path[data-series="train"]')
+            .evaluateAll((ps) => ps.map((p) => p.getAttribute('data-run'))),
+        ),
+      ].sort();
+    await expect.poll(chartRuns, { timeout: 10_000 }).toEqual(['mlp', 'splitnet-width=20']);
+    expect(await page.getByTestId('chart-legend').locator('[data-kind="run"]').allTextContents()).toEqual(['mlp', 'splitnet-width=20']);
+
+    // opening a run shows its model at once (no camera move), and the status is that run's
+    await page.getByTestId('mode-train').click();
+    await expect.poll(() => frameIteration(page), { timeout: 30_000 }).toBe(12); // the comparison's last entry
+    await page.getByTestId('run-path').fill(firstRun!);
+    await page.getByTestId('open-run').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 30_000 }).toBe('viewing');
+    await expect.poll(() => frameIteration(page), { timeout: 15_000 }).toBe(ITERATIONS);
+    expect(await page.getByTestId('iteration').textContent()).toBe(`${ITERATIONS} / ${ITERATIONS}`);
+    for (const id of ['loss', 'its-per-s', 'eta']) expect(await page.getByTestId(id).textContent(), id).toBe('—');
+
+    // a reload keeps the form and shows the comparison: every entry's model, no error
+    await page.reload();
+    await expect.poll(() => page.getByTestId('compare-decoders').inputValue(), { timeout: 15_000 }).toBe('mlp,splitnet:width=20');
+    expect(await page.getByTestId('backend').inputValue()).toBe('cpu');
+    expect(await page.getByTestId('iterations').inputValue()).toBe('12');
+    await expect.poll(() => page.getByTestId('app').getAttribute('data-mode'), { timeout: 15_000 }).toBe('compare');
+    for (const label of ['mlp', 'splitnet-width=20']) {
+      await expect
+        .poll(async () => Number(await page.getByTestId(`compare-view-${label}`).getAttribute('data-frame-count')), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(1);
+    }
+    expect(await page.getByTestId('message').textContent()).toBe('');
+    // the last job was the opened run: its curves, not the comparison's
+    expect(await page.getByTestId('chart').getAttribute('data-runs')).toBe('1');
+    if (process.env.TENSORF_SCREENSHOT) writeFileSync(`${process.env.TENSORF_SCREENSHOT}.end.png`, await page.screenshot());
     expect(errors).toEqual([]);
   }, 540_000);
 });

@@ -95,6 +95,7 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
       },
     },
     { type: 'event', event: { type: 'schedule', iteration: 40, action: 'upsample', detail: 'grid 40x40x40' } },
+    { type: 'event', event: { type: 'eval', iteration: 40, testPSNR: 18, testSSIM: 0.5, views: 3, final: false }, entry: 'siren' },
     { type: 'event', event: { type: 'eval', iteration: 50, testPSNR: 18.5, testSSIM: 0.7, views: 3, final: false } },
     { type: 'event', event: { type: 'checkpoint', iteration: 100, path: 'runs/x/checkpoint.trf' } },
     { type: 'event', event: { type: 'done', summary: summary as never } },
@@ -121,6 +122,25 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
         { iteration: 50, testPSNR: 17 },
       ],
       run: 'runs/x',
+    },
+    { type: 'history', points: [{ iteration: 20, trainPSNR: 12 }], run: 'runs/y', opened: { iteration: 20, total: 30, backend: 'cpu' } },
+    {
+      type: 'history',
+      points: [
+        { iteration: 10, trainPSNR: 12, loss: 0.05 },
+        { iteration: 10, testPSNR: 11, final: false, views: 3 },
+      ],
+      run: 'runs/c/mlp',
+      entry: 'mlp',
+    },
+  ],
+  backends: [
+    {
+      type: 'backends',
+      backends: [
+        { name: 'auto', available: true, why: '' },
+        { name: 'tensorflow', available: false, why: 'TensorFlow for Node is not installed' },
+      ],
     },
   ],
   frame: [

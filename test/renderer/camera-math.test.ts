@@ -2,11 +2,13 @@ import * as THREE from 'three';
 import { describe, expect, it } from 'vitest';
 import {
   cameraSpec,
+  camerasAt,
   columnMajorFromRowMajor,
   fovYFromAngleX,
   frameSize,
   frustumSegments,
   rowMajorFromColumnMajor,
+  startView,
 } from '../../src/renderer/camera-math';
 
 // A hand-built camera-to-world matrix, row-major as the protocol sends it: rotation rows
@@ -69,5 +71,38 @@ describe('frustum lines', () => {
     expect(Array.from(seg.slice(0, 3))).toEqual([1, 2, 3]); // apex
     // corner (-1,-1,-1) in camera space -> world: x = z_c + 1, y = x_c + 2, z = y_c + 3
     expect(Array.from(seg.slice(3, 6)).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('the first view of a scene', () => {
+  // a ring of 8 cameras at radius 4, heights 0.5..2, all looking at the origin
+  const ring = Array.from({ length: 8 }, (_, i) => {
+    const a = (i / 8) * 2 * Math.PI;
+    const z = 0.5 + (i % 4) * 0.5;
+    return [1, 0, 0, 4 * Math.cos(a), 0, 1, 0, 4 * Math.sin(a), 0, 0, 1, z, 0, 0, 0, 1];
+  });
+  const scene = { box: { min: [-1.5, -1.5, -1.5], max: [1.5, 1.5, 1.5] }, trainPoses: ring, testPoses: ring.slice(0, 4) };
+
+  it('is outside the ring of cameras, above it, looking at the box centre', () => {
+    const v = startView(scene);
+    const far = Math.max(...ring.map((m) => Math.hypot(m[3], m[7], m[11])));
+    expect(Math.hypot(...v.position)).toBeGreaterThan(1.2 * far);
+    expect(Math.hypot(v.position[0], v.position[1])).toBeGreaterThan(far); // outside the ring seen from above too
+    expect(v.position[2]).toBeGreaterThan(Math.max(...ring.map((m) => m[11])));
+    expect(v.target).toEqual([0, 0, 0]);
+    // on the first test camera's side
+    expect(v.position[0]).toBeGreaterThan(0);
+    expect(Math.abs(v.position[1])).toBeLessThan(1e-9);
+  });
+
+  it('without cameras, stands back from the box', () => {
+    const v = startView({ box: { min: [0, 0, 0], max: [2, 2, 2] }, trainPoses: [], testPoses: [] });
+    expect(v.target).toEqual([1, 1, 1]);
+    expect(Math.hypot(v.position[0] - 1, v.position[1] - 1, v.position[2] - 1)).toBeGreaterThan(3);
+  });
+
+  it('finds the camera being looked through (its frustum is not drawn)', () => {
+    expect(camerasAt(ring, [ring[3][3], ring[3][7], ring[3][11]], 1e-3)).toEqual([3]);
+    expect(camerasAt(ring, [0, 0, 6], 1e-3)).toEqual([]);
   });
 });

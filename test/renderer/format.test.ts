@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/config';
 import type { TrainEvent } from '../../src/core/train/events';
 import { formatCount, formatEta, formatLoss, formatPsnr, formatRate, formatSeconds, formatSsim, MISSING } from '../../src/renderer/format';
-import { applyEvent, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
+import { applyEvent, applyHistory, applyState, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
 
 describe('formatting', () => {
   it('formats an ETA as m:ss', () => {
@@ -108,5 +108,51 @@ describe('status fields', () => {
     expect(['idle', 'loading', 'failed'].map((s) => hasModel(s as never))).toEqual([false, false, false]);
     expect(['training', 'viewing', 'done', 'stopped'].every((s) => hasModel(s as never))).toBe(true);
     expect(['training', 'paused', 'done'].map((s) => isLive(s as never))).toEqual([true, true, false]);
+  });
+
+  it("shows an opened run's own numbers, none of the last training's", () => {
+    const trained = applyEvent(EMPTY_STATUS, step(37, { itsPerSecond: 2, etaSeconds: 95 }));
+    const points = [
+      { iteration: 10, trainPSNR: 15 },
+      { iteration: 20, trainPSNR: 16.25 },
+      { iteration: 20, testPSNR: 14.5 },
+    ];
+    const s = applyHistory(trained, points, { iteration: 20, total: 30, backend: 'cpu' });
+    expect(s).toMatchObject({
+      iteration: '20 / 30',
+      loss: MISSING,
+      trainPsnr: '16.25',
+      testPsnr: '14.50',
+      itsPerS: MISSING,
+      eta: MISSING,
+      backend: 'cpu',
+    });
+    // a run without curves: nothing left over either
+    expect(applyHistory(trained, [], { iteration: 5, total: 5, backend: 'webgpu' })).toMatchObject({
+      trainPsnr: MISSING,
+      testPsnr: MISSING,
+    });
+    // connecting mid-run: the curves' PSNRs, the step fields wait for the next step
+    expect(applyHistory(EMPTY_STATUS, points)).toMatchObject({ iteration: MISSING, trainPsnr: '16.25', testPsnr: '14.50' });
+  });
+
+  it("shows none of the last run's numbers while a new one loads, and no ETA once stopping, stopped or failed", () => {
+    const trained = applyEvent(applyEvent(EMPTY_STATUS, step(37, { etaSeconds: 95 })), {
+      type: 'eval',
+      iteration: 30,
+      testPSNR: 18,
+      testSSIM: NaN,
+      views: 3,
+      final: false,
+    });
+    const loading = applyState(trained, 'loading');
+    expect({ ...loading, state: MISSING }).toEqual(EMPTY_STATUS);
+    expect(loading.state).toBe('loading');
+    for (const s of ['stopping', 'stopped', 'failed'] as const) {
+      const after = applyState(trained, s);
+      expect(after).toMatchObject({ state: s, eta: MISSING, iteration: '37 / 100', trainPsnr: '17.50' });
+    }
+    expect(applyEvent(trained, { type: 'stopped', iteration: 37, checkpoint: 'c' }).eta).toBe(MISSING);
+    expect(applyState(trained, 'paused').eta).toBe('1:35'); // a pause keeps it (the trainer leaves paused time out)
   });
 });

@@ -179,4 +179,21 @@ describe('FrameScheduler', () => {
     s.failed();
     expect(sent[1]).toMatchObject({ camera: 'c9', quality: 'sharp' });
   });
+
+  it('asks for a sharp frame of a new model while already enabled (an opened run replaces the one shown)', () => {
+    const { s, sent } = setup();
+    s.setEnabled(true); // the state moved from done to viewing: still enabled, nothing new
+    expect(sent).toHaveLength(0);
+    s.modelChanged();
+    expect(sent).toEqual([{ id: 2, camera: 'c0', quality: 'sharp' }]);
+    // while a request is in flight: right after its reply
+    s.modelChanged();
+    expect(sent).toHaveLength(1);
+    s.accept(2);
+    expect(sent[1]).toMatchObject({ id: 3, quality: 'sharp' });
+    // disabled (no model): nothing
+    const off = setup(false);
+    off.s.modelChanged();
+    expect(off.sent).toHaveLength(0);
+  });
 });

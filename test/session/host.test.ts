@@ -229,7 +229,23 @@ describe.skipIf(skip)('TrainerHost', () => {
     // a label that is not an entry
     host.handle({ type: 'render', id: 2, camera, output: 'rgb', quality: 'coarse', model: 'nope' });
     await new Promise((r) => setTimeout(r, 200));
-    expect(of('error').at(-1)?.message).toBe("no model 'nope' to render yet");
+    expect(of('error').at(-1)?.message).toBe("no model 'nope' to render: it is not an entry of the comparison shown");
+    // a training since forgets the entries' models in memory; a page reloaded then still sees them (read back from their folders)
+    const statesBefore = of('state').length;
+    host.handle({ type: 'start', config: tiny(join(tmp, 'after-compare'), 3) });
+    const t1 = Date.now();
+    while (
+      !of('state')
+        .slice(statesBefore)
+        .some((m) => m.state === 'done' || m.state === 'failed')
+    ) {
+      if (Date.now() - t1 > 60_000) throw new Error(`training timed out: ${JSON.stringify(got.slice(-3)).slice(0, 300)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    host.handle({ type: 'render', id: 3, camera, output: 'rgb', quality: 'coarse', model: 'splitnet-width=20' });
+    const t2 = Date.now();
+    while (!of('frame').some((f) => f.id === 3) && Date.now() - t2 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    expect(of('frame').find((f) => f.id === 3)).toMatchObject({ model: 'splitnet-width=20', iteration: 12 });
   }, 240_000);
 
   it('checks the run folder before loading: a file, or a folder another process trains in, is one error line and no training', async () => {

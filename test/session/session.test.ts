@@ -162,9 +162,44 @@ describe('Session', () => {
     expect(late.got.map((m) => m.type)).toEqual(['hello', 'scene', 'history', 'state']);
     expect(late.of('hello')[0].state).toBe('training');
     expect(late.of('history')[0].points).toEqual([
-      { iteration: 1, trainPSNR: 10 },
-      { iteration: 1, testPSNR: 9.5 },
+      { iteration: 1, trainPSNR: 10, loss: 1 },
+      { iteration: 1, testPSNR: 9.5, final: false, views: 3 },
     ]);
+  });
+
+  it('tells a late client which backends the training process can start', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn);
+    const a = client(s);
+    a.conn.receive({ type: 'openScene', path: 'lego' });
+    const backends = [
+      { name: 'auto' as const, available: true, why: '' },
+      { name: 'tensorflow' as const, available: false, why: 'TensorFlow for Node is not installed' },
+    ];
+    p.emit({ type: 'state', state: 'idle', detail: 'trainer process ready' });
+    p.emit({ type: 'backends', backends });
+    expect(a.of('backends')).toEqual([{ type: 'backends', backends }]);
+    const late = client(s);
+    expect(late.got.map((m) => m.type)).toEqual(['hello', 'backends', 'state']);
+    expect(late.of('backends')[0].backends).toEqual(backends);
+  });
+
+  it('greets a page loaded later with the form of the last start and comparison, not the defaults', () => {
+    const p = new FakeProcess();
+    const s = new Session(p.spawn, { data: 'lego', decoder: 'mlp', decoderWidth: 0, backend: 'auto' });
+    const a = client(s);
+    a.conn.receive({
+      type: 'start',
+      config: { data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', preset: 'smoke', iterations: 70 },
+    });
+    expect(client(s).of('hello')[0]).toMatchObject({
+      defaults: { data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', preset: 'smoke', iterations: 70 },
+    });
+    expect(client(s).of('hello')[0].compareDecoders).toBeUndefined();
+    a.conn.receive({ type: 'compare', decoders: 'mlp,splitnet:width=20', config: { data: 'lego', backend: 'cpu', iterations: 12 } });
+    const later = client(s).of('hello')[0];
+    expect(later.compareDecoders).toBe('mlp,splitnet:width=20');
+    expect(later.defaults).toEqual({ data: 'lego', decoder: 'siren', decoderWidth: 64, backend: 'cpu', iterations: 12 }); // no preset named: the default
   });
 
   it('reports a dead training process to every client and starts a new one on the next message', () => {

@@ -270,8 +270,13 @@ export function restartNote(dir: string): string {
 /** One point of a run's curves: train PSNR per recorded step, test PSNR per evaluation. */
 export interface HistoryPoint {
   iteration: number;
+  /** A step's. */
   trainPSNR?: number;
+  loss?: number;
+  /** An evaluation's: the test PSNR, whether it was the final one (all views) or a running one, and on how many views. */
   testPSNR?: number;
+  final?: boolean;
+  views?: number;
 }
 
 /**
@@ -282,8 +287,8 @@ export interface HistoryPoint {
 export function readHistory(dir: string): HistoryPoint[] {
   const path = join(dir, 'metrics.jsonl');
   if (!existsSync(path)) return [];
-  const train = new Map<number, number>();
-  const test = new Map<number, number>();
+  const train = new Map<number, HistoryPoint>();
+  const test = new Map<string, HistoryPoint>(); // by iteration and kind: a running and the final evaluation may share one
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     let r: Record<string, unknown>;
@@ -293,13 +298,16 @@ export function readHistory(dir: string): HistoryPoint[] {
       continue;
     }
     if (typeof r.iteration !== 'number') continue;
-    if (r.type === 'step' && typeof r.trainPSNR === 'number') train.set(r.iteration, r.trainPSNR);
-    if (r.type === 'eval' && typeof r.testPSNR === 'number') test.set(r.iteration, r.testPSNR);
+    if (r.type === 'step' && typeof r.trainPSNR === 'number')
+      train.set(r.iteration, { iteration: r.iteration, trainPSNR: r.trainPSNR, ...(typeof r.loss === 'number' ? { loss: r.loss } : {}) });
+    if (r.type === 'eval' && typeof r.testPSNR === 'number') {
+      const p: HistoryPoint = { iteration: r.iteration, testPSNR: r.testPSNR };
+      if (typeof r.final === 'boolean') p.final = r.final;
+      if (typeof r.views === 'number') p.views = r.views;
+      test.set(`${r.iteration}:${p.final}`, p);
+    }
   }
-  const points: HistoryPoint[] = [
-    ...[...train].map(([iteration, trainPSNR]) => ({ iteration, trainPSNR })),
-    ...[...test].map(([iteration, testPSNR]) => ({ iteration, testPSNR })),
-  ];
+  const points: HistoryPoint[] = [...train.values(), ...test.values()];
   return points.sort((a, b) => a.iteration - b.iteration); // stable: a step before the evaluation of its iteration
 }
 
