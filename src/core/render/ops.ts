@@ -11,7 +11,11 @@ import { accumulateBackward, accumulateForward, type Packing, weightsBackward, w
 
 const f32 = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
-/** Samples the factors (3 planes then 3 lines) at packed normalised coords. */
+/**
+ * Samples the factors (3 planes then 3 lines) at packed normalised coords. On several compute
+ * threads the gradients of a mode come back in buffers reused by the next backward of that mode
+ * (parallel/vm.ts): a differentiated function may call this once per mode, as renderBatch does.
+ */
 export function vmSample(
   planes: tf.Tensor[],
   lines: tf.Tensor[],
