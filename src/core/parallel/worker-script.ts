@@ -4,7 +4,7 @@
  * scripts/run.mjs does for the entry points). Worker threads cannot run TypeScript themselves.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,10 +30,29 @@ function moduleDir(): string | null {
 
 let built: Promise<string> | null = null;
 
-/** Path of the bundled worker script (built once per process). */
-export function workerScript(): Promise<string> {
-  built ??= build();
+/**
+ * Path of the bundled worker script: built once per process, again if the file went away since
+ * (scripts/run.mjs removes bundles unused for an hour; each use here marks it used).
+ */
+export async function workerScript(): Promise<string> {
+  if (built) {
+    const file = await built;
+    if (existsSync(file)) {
+      markUsed(file);
+      return file;
+    }
+  }
+  built = build();
   return built;
+}
+
+function markUsed(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+    // removed meanwhile: the caller's Worker start reports it
+  }
 }
 
 async function build(): Promise<string> {
@@ -59,6 +78,6 @@ async function build(): Promise<string> {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, code);
     renameSync(tmp, file);
-  }
+  } else markUsed(file);
   return file;
 }

@@ -4,7 +4,9 @@
  * held to its one-thread reference: the VM sampling forward and backward and the Adam update bit
  * for bit, the decoder's forward bit for bit and its weight gradients to float rounding.
  */
+import { statSync, utimesSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workerScript } from '../../../src/core/parallel/worker-script';
 import { splitRange } from '../../../src/core/parallel/split';
 import { pool, startThreads, stopThreads } from '../../../src/core/parallel/threads';
 import { sharedF32 } from '../../../src/core/shared-memory';
@@ -190,5 +192,15 @@ describe('threaded decoder and Adam', () => {
     const one = await run(1);
     const two = await run(2);
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+  });
+});
+
+describe('the workers script', () => {
+  it('is marked used at each start, so that the hourly cleanup of .cache keeps it', async () => {
+    const file = await workerScript();
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(file, old, old);
+    expect(await workerScript()).toBe(file);
+    expect(Date.now() - statSync(file).mtimeMs).toBeLessThan(60_000);
   });
 });
