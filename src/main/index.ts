@@ -8,7 +8,7 @@
 import { app, BrowserWindow, ipcMain, utilityProcess } from 'electron';
 import { join } from 'node:path';
 import { IPC_TO_MAIN, IPC_TO_RENDERER } from '../protocol/api';
-import { Session, type SpawnTrainer } from '../session/session';
+import { type ClientConnection, Session, type SpawnTrainer } from '../session/session';
 
 const spawnTrainer: SpawnTrainer = ({ onMessage, onExit }) => {
   const child = utilityProcess.fork(join(__dirname, 'trainer.cjs'), [], { serviceName: 'TensoRF trainer', stdio: 'inherit' });
@@ -32,16 +32,22 @@ function createWindow(): void {
       sandbox: true,
     },
   });
-  const conn = session.connect((m) => {
-    if (!win.isDestroyed()) win.webContents.send(IPC_TO_RENDERER, m);
+  // each page load is a client of its own, greeted once it has loaded: Electron drops what is
+  // sent to a window before its document exists, and a reload needs the greeting again
+  let conn: ClientConnection | null = null;
+  win.webContents.on('did-finish-load', () => {
+    conn?.close();
+    conn = session.connect((m) => {
+      if (!win.isDestroyed()) win.webContents.send(IPC_TO_RENDERER, m);
+    });
   });
   const onMessage = (e: Electron.IpcMainEvent, raw: unknown) => {
-    if (e.sender === win.webContents) conn.receive(raw);
+    if (e.sender === win.webContents) conn?.receive(raw);
   };
   ipcMain.on(IPC_TO_MAIN, onMessage);
   win.on('closed', () => {
     ipcMain.removeListener(IPC_TO_MAIN, onMessage);
-    conn.close();
+    conn?.close();
   });
   // the page never navigates or opens windows
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
