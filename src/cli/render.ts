@@ -13,14 +13,14 @@ import { initBackend } from '../core/backend';
 import { useThreads } from '../core/parallel/threads';
 import { evenlySpaced } from '../core/data/nerf-synthetic';
 import { loadTestViews, testViewCount } from '../core/run/scene-data';
-import { evaluateViews, renderView } from '../core/eval/evaluate';
+import { evaluateViews, renderView, type ViewScore } from '../core/eval/evaluate';
 import { loadModel } from '../core/train/trainer-checkpoint';
 import { writePngRgb } from '../core/io/png';
 import { CHECKPOINT_FILE } from '../core/io/run-folder';
 import { parseArgs } from './args';
 import { CountProgress } from './progress';
 import { runMain } from './run-main';
-import { saveViewRender } from '../core/run/view-renders';
+import { saveViewRender, writeRendersIndex } from '../core/run/view-renders';
 import { MAX_TURNTABLE_FRAMES, turntablePose } from '../core/render/turntable';
 import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 
@@ -34,8 +34,9 @@ function usage(): string {
     'options:',
     '  --run DIR        the run folder to render from (required)',
     '  --views N        render N evenly spaced test views (default: every view of the test split), each',
-    '                   written as test_NNN.png (render | ground truth | error map) and scored; prints one',
-    '                   JSON line on stdout: {"views","testPSNR","testSSIM","out"}',
+    '                   written as test_NNN_<psnr>dB.png (render | ground truth | error map) and scored, with',
+    '                   index.json (per-view PSNR and SSIM, their means); prints one JSON line on stdout:',
+    '                   {"views","testPSNR","testSSIM","out"}',
     `  --turntable N    instead of test views: N frames (1 to ${MAX_TURNTABLE_FRAMES}) on a circle around the scene at the`,
     "                   test cameras' radius and height, written one at a time as turntable_NNN.png",
     '  --backend B      auto|tensorflow|webgpu|cpu (default auto, chosen as in train:lego)',
@@ -112,6 +113,7 @@ async function render(argv: string[]): Promise<number> {
   const ids = views ? evenlySpaced(nTest, views) : Array.from({ length: nTest }, (_, i) => i);
   const test = loadTestViews(cfg, ids);
   let done = 0;
+  const scores: ViewScore[] = [];
   const shown = new CountProgress(process.stderr, ids.length);
   const res = await evaluateViews(
     model,
@@ -120,7 +122,9 @@ async function render(argv: string[]): Promise<number> {
     ids.map((_, i) => i),
     true,
     (s, r, pos) => {
-      saveViewRender(out, test, pos, r.rgb);
+      saveViewRender(out, test, pos, r.rgb, s.psnr);
+      scores.push(s);
+      writeRendersIndex(out, meta.iteration, scores, scores.length === ids.length);
       done++;
       shown.update(done, `view ${done}/${ids.length} psnr ${s.psnr.toFixed(2)}`);
     },

@@ -105,7 +105,7 @@ export function scheduleLine(e: EventOf<'schedule'>): string {
 
 /** The last line of a finished run: where its renders are and how to look at it in the app. */
 export function whereToLook(runDir: string): string {
-  return `renders in ${join(runDir, 'renders')} (test_NNN.png: render | ground truth | error map); in the app (npm run serve, or npm start): Open run ${runDir}`;
+  return `renders in ${join(runDir, 'renders')} (test_NNN_<psnr>dB.png: render | ground truth | error map; index.json: per-view PSNR and SSIM); in the app (npm run serve, or npm start): Open run ${runDir}`;
 }
 
 /** The parameter counts of a model on its starting grid (the `started` event, --dry-run). */

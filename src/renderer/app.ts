@@ -53,6 +53,11 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const outputKind = () => panels?.outputKind ?? 'rgb';
   const viewport = new Viewport(viewportEl, (id, camera, quality) => api.render(id, camera, outputKind(), quality), link);
   const compare = new CompareViews(root, api, link, outputKind);
+  // Space in the focused viewport is the Pause/Resume button (so it does only what the button may do now)
+  const pauseButton = byTestId<HTMLButtonElement>(root, 'pause');
+  viewport.onPauseKey = () => {
+    if (!pauseButton.disabled) pauseButton.click();
+  };
   panels = new Panels(
     root,
     api,

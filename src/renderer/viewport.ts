@@ -19,6 +19,7 @@ import {
   startView,
   type ViewCamera,
 } from './camera-math';
+import { keyAction, moveCamera } from './camera-keys';
 import { FrameScheduler } from './frame-scheduler';
 import { decodeRgba } from './rgba-decode';
 import { canvasSurface, type Surface, webglSurface } from './viewport-surface';
@@ -68,6 +69,8 @@ export class Viewport {
   private frameCount = 0;
   private raf = 0;
   private size = { w: 0, h: 0 };
+  /** Space pressed while the viewport has focus (the app toggles pause/resume). */
+  onPauseKey: (() => void) | null = null;
 
   constructor(
     private readonly container: HTMLElement,
@@ -109,12 +112,19 @@ export class Viewport {
       link.userMoved = true;
     });
     this.controls.addEventListener('change', () => {
+      container.dataset.cameraDistance = this.camera.position.distanceTo(this.controls.target).toFixed(4);
+      container.dataset.cameraAzimuth = this.azimuth().toFixed(4);
       this.updateEye();
       this.invalidate();
       if (this.quiet) return;
       this.scheduler.moved(this.view());
       this.member.publish(this.orbit(), false);
     });
+    // focusable (Tab or a click), then keys move the camera; form fields never see these keys
+    surface.canvas.tabIndex = 0;
+    surface.canvas.setAttribute('aria-label', 'viewport: W/S or Up/Down move in and out, A/D or Left/Right orbit, Space pauses');
+    surface.canvas.addEventListener('pointerdown', () => surface.canvas.focus());
+    surface.canvas.addEventListener('keydown', (e) => this.onKey(e));
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(container);
     this.resize();
@@ -259,6 +269,29 @@ export class Viewport {
     this.scheduler.refresh(this.view());
     this.member.publish(this.orbit(), true);
     this.invalidate();
+  }
+
+  /** A key pressed with the viewport focused: a camera move (published and framed as a drag is), or pause. */
+  private onKey(e: KeyboardEvent): void {
+    const action = keyAction(e.key, e.ctrlKey || e.metaKey || e.altKey);
+    if (!action) return;
+    e.preventDefault(); // no page scroll on Space or the arrows
+    if (action === 'pause') {
+      if (!e.repeat) this.onPauseKey?.();
+      return;
+    }
+    const o = this.orbit();
+    const next = moveCamera({ position: o.position, target: o.target }, action);
+    this.link.userMoved = true;
+    this.camera.position.set(...next.position);
+    this.controls.update(); // fires 'change': a coarse frame now, a sharp one when the keys stop
+  }
+
+  /** The camera's angle around the target in the XY plane (radians). */
+  private azimuth(): number {
+    const p = this.camera.position;
+    const t = this.controls.target;
+    return Math.atan2(p.y - t.y, p.x - t.x);
   }
 
   /** A sharp frame now (the output kind changed). */

@@ -193,17 +193,28 @@ describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () 
       expect.stringMatching(/^upsample at iteration 2 \(--upsample-at\), after step 3: grid 48x48x48/),
     ]);
     expect(err.at(-1)).toBe(
-      `renders in ${join(run, 'renders')} (test_NNN.png: render | ground truth | error map); in the app (npm run serve, or npm start): Open run ${run}`,
+      `renders in ${join(run, 'renders')} (test_NNN_<psnr>dB.png: render | ground truth | error map; index.json: per-view PSNR and SSIM); in the app (npm run serve, or npm start): Open run ${run}`,
     );
     expect(readdirSync(run).sort()).toEqual(['checkpoint.trf', 'config.json', 'metrics.jsonl', 'renders', 'summary.json']);
-    expect(readdirSync(join(run, 'renders')).sort()).toEqual(['test_000.png', 'test_199.png']); // 2 of 200, evenly spaced
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ preset: 'smoke', iterations: 3, evalViews: 2, trainViews: 5, visEvery: 0, out: run });
     const metrics = lines(readFileSync(join(run, 'metrics.jsonl'), 'utf8')).map((l) => JSON.parse(l));
     expect(metrics[0].type).toBe('started');
     expect(metrics.filter((m) => m.type === 'step').map((m) => m.iteration)).toEqual([3]);
-    expect(metrics.filter((m) => m.type === 'view')).toHaveLength(2);
+    const viewEvents = metrics.filter((m) => m.type === 'view');
+    expect(viewEvents.map((m) => m.view)).toEqual([0, 199]); // 2 of 200, evenly spaced
     const s = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    // each render is named with its PSNR, and renders/index.json lists the views with their scores
+    const names = viewEvents.map((m) => `test_${String(m.view).padStart(3, '0')}_${m.psnr.toFixed(2)}dB.png`);
+    expect(readdirSync(join(run, 'renders')).sort()).toEqual(['index.json', ...names].sort());
+    const index = JSON.parse(readFileSync(join(run, 'renders', 'index.json'), 'utf8'));
+    expect(index).toEqual({
+      iteration: 3,
+      complete: true,
+      views: viewEvents.map((m, i) => ({ view: m.view, name: m.name, file: names[i], psnr: m.psnr, ssim: m.ssim })),
+      meanPSNR: expect.closeTo(s.testPSNR, 9),
+      meanSSIM: expect.closeTo(s.testSSIM, 9),
+    });
     expect(s).toMatchObject({
       decoder: 'mlp',
       decoderParams: 36227,
@@ -251,6 +262,13 @@ describe.skipIf(skipData)('train CLI: a tiny real run, then the render CLI', () 
     // reproduces the trained model: evenly spaced 2 views = the run's evaluation views
     expect(Math.abs(res.testPSNR - summary.testPSNR)).toBeLessThan(1e-3);
     expect(Math.abs(res.testSSIM - summary.testSSIM)).toBeLessThan(1e-4);
-    expect(readdirSync(join(run, 'renders')).sort()).toEqual(['test_000.png', 'test_199.png']);
+    // the index is rewritten from this render; one file per view (a render whose PSNR rounds differently replaces the run's)
+    const index = JSON.parse(readFileSync(join(run, 'renders', 'index.json'), 'utf8'));
+    expect(index.iteration).toBe(3);
+    expect(index.complete).toBe(true);
+    expect(index.views.map((v: { view: number }) => v.view)).toEqual([0, 199]);
+    expect(index.meanPSNR).toBeCloseTo(res.testPSNR, 9);
+    expect(index.meanSSIM).toBeCloseTo(res.testSSIM, 9);
+    expect(readdirSync(join(run, 'renders')).sort()).toEqual(['index.json', ...index.views.map((v: { file: string }) => v.file)].sort());
   });
 });

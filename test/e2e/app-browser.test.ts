@@ -216,12 +216,31 @@ describe.skipIf(skip)('app in browser mode', () => {
     await page.mouse.up();
     await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThan(before);
 
-    // pause holds the iteration, resume moves it again
-    await page.getByTestId('pause').click();
+    // the focused viewport's keys: W moves in toward the orbit target, D orbits around it
+    const canvas = page.getByTestId('viewport').locator('canvas');
+    const cameraAt = async () => ({
+      distance: Number(await page.getByTestId('viewport').getAttribute('data-camera-distance')),
+      azimuth: Number(await page.getByTestId('viewport').getAttribute('data-camera-azimuth')),
+    });
+    expect(await canvas.getAttribute('tabindex')).toBe('0');
+    expect(await page.getByTestId('viewport-keys').textContent()).toMatch(/W.*S.*A.*D.*Space pause\/resume/);
+    await canvas.focus();
+    const cam0 = await cameraAt();
+    await page.keyboard.press('w');
+    const cam1 = await cameraAt();
+    expect(cam1.distance).toBeLessThan(cam0.distance);
+    expect(cam1.azimuth).toBeCloseTo(cam0.azimuth, 3);
+    await page.keyboard.press('ArrowRight');
+    expect((await cameraAt()).azimuth).not.toBeCloseTo(cam1.azimuth, 3);
+
+    // pause (Space in the focused viewport) holds the iteration; Space typed in a form field does not resume; resume moves it again
+    await page.keyboard.press(' ');
     await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 30_000 }).toBe('paused');
     await page.waitForTimeout(500);
     const held = await iterationOf(page);
+    await page.getByTestId('test-view').press(' ');
     await page.waitForTimeout(2500);
+    expect(await page.getByTestId('state').textContent()).toBe('paused');
     expect(await iterationOf(page)).toBe(held);
     await page.getByTestId('pause').click();
     await expect.poll(() => iterationOf(page), { timeout: 30_000 }).toBeGreaterThan(held);

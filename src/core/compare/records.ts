@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config';
 import type { CurvePoint, RunRecord } from './report';
+import { renderFileView } from '../io/render-files';
 
 export const PLAN_FILE = 'compare.json';
 
@@ -65,9 +66,8 @@ export function readRunRecord(compareDir: string, run: PlannedRun, plan: Compare
   const rdir = join(dir, 'renders');
   const renders = existsSync(rdir)
     ? readdirSync(rdir)
-        .map((f) => /^test_(\d+)\.png$/.exec(f))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => ({ view: Number(m[1]), path: join(rdir, m[0]) }))
+        .map((f) => ({ view: renderFileView(f), path: join(rdir, f) }))
+        .filter((r): r is { view: number; path: string } => r.view !== null)
         .sort((a, b) => a.view - b.view)
     : [];
   return {

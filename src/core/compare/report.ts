@@ -23,7 +23,7 @@ export interface RunRecord {
   summary: (RunSummary & { complete?: boolean }) | null;
   /** Test PSNR over iterations from the 'eval' events of metrics.jsonl (the final one included). */
   curve: CurvePoint[];
-  /** renders/test_NNN.png files (render | ground truth | error), by test view id. */
+  /** renders/test_NNN[_<psnr>dB].png files (render | ground truth | error), by test view id. */
   renders: { view: number; path: string }[];
 }
 

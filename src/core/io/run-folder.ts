@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { TrainConfig } from '../config';
 import { appendFile, removeStaleTemps, writeFileAtomic } from './atomic';
 import { LOCK_FILE, lockedMessage, lockFolder, lockHolder, type RunLock } from './run-lock';
+import { RENDERS_INDEX, renderFileView } from './render-files';
 
 export const CHECKPOINT_FILE = 'checkpoint.trf';
 
@@ -138,7 +139,7 @@ export function restartable(dir: string): boolean {
   if (!names.every((n) => RUN_FILES.has(n) || isTemp(n))) return false;
   if (!names.includes('renders')) return true;
   try {
-    return readdirSync(join(dir, 'renders')).every((n) => /^test_\d+\.png$/.test(n) || isTemp(n));
+    return readdirSync(join(dir, 'renders')).every((n) => renderFileView(n) !== null || n === RENDERS_INDEX || isTemp(n));
   } catch {
     return false;
   }

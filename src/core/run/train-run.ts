@@ -2,7 +2,7 @@
  * The run driver every front end shares (`train:lego`, `compare`, the app): trains one run into a
  * run folder and emits every event of the run itself. Around the trainer's stream it adds
  * `resumed`, the checkpoint at the end, `evaluating`, one `view` per evaluated test view (render
- * saved), the final `eval`, and `stopped` or `done`; the run folder's metrics.jsonl is written by
+ * saved, renders/index.json rewritten), the final `eval`, and `stopped` or `done`; the run folder's metrics.jsonl is written by
  * a subscriber (metrics-log.ts). Front ends only subscribe (`onEvent`): the CLI prints progress or
  * NDJSON, the app forwards events to its pages.
  *
@@ -26,7 +26,8 @@ import { Trainer } from '../train/trainer';
 import { restoreTrainer, saveTrainer, type TrainerCheckpoint } from '../train/trainer-checkpoint';
 import { metricsLog, truncateToCheckpoint } from './metrics-log';
 import type { RunData } from './scene-data';
-import { saveViewRender } from './view-renders';
+import { saveViewRender, writeRendersIndex } from './view-renders';
+import type { ViewScore } from '../eval/evaluate';
 
 export type Outcome = 'complete' | 'failed' | 'stopped';
 
@@ -148,10 +149,13 @@ async function driveTrainer(
   const total = data.evalIds.length;
   await emit({ type: 'evaluating', iteration: trainer.iteration, views: total });
   let done = 0;
+  const scores: ViewScore[] = [];
   let res: Awaited<ReturnType<Trainer['evaluate']>>;
   try {
     res = await trainer.evaluate(positionsOf(data.test, data.evalIds), true, async (score, render, pos) => {
-      const file = saveViewRender(run.path('renders'), data.test, pos, render.rgb);
+      const file = saveViewRender(run.path('renders'), data.test, pos, render.rgb, score.psnr);
+      scores.push(score);
+      writeRendersIndex(run.path('renders'), trainer.iteration, scores, scores.length === total);
       await emit({ type: 'view', ...score, file, done: ++done, total });
       // let signal handlers and stop buttons in between views, as between training steps
       await new Promise((r) => setImmediate(r));

@@ -84,6 +84,13 @@ describe('a stop during the final evaluation', () => {
       viewsEvaluated: 1,
       viewsToEvaluate: 4,
     });
+    // renders/index.json says which views the stopped evaluation scored
+    const firstView = first.events.find((e) => e.type === 'view') as Extract<TrainEvent, { type: 'view' }>;
+    expect(json(run.path('renders/index.json'))).toMatchObject({
+      iteration: 6,
+      complete: false,
+      views: [{ view: firstView.view, psnr: firstView.psnr }],
+    });
     const ckpt = run.path(CHECKPOINT_FILE);
     expect(readTrainerCheckpoint(ckpt).meta.iteration).toBe(6);
     expect(existsSync(join(run.dir, LOCK_FILE))).toBe(false); // released when the run ended
@@ -98,6 +105,10 @@ describe('a stop during the final evaluation', () => {
     expect(readFileSync(ckpt).equals(bytes)).toBe(true);
     expect(statSync(ckpt).mtimeMs).toBe(mtime); // not rewritten
     expect(json(run.path('summary.json'))).toMatchObject({ complete: true, iterations: 6, evalViews: 4 });
+    const index = json(run.path('renders/index.json'));
+    expect(index).toMatchObject({ iteration: 6, complete: true, meanPSNR: expect.closeTo(json(run.path('summary.json')).testPSNR, 9) });
+    expect(index.views).toHaveLength(4);
+    expect(readdirSync(run.path('renders')).sort()).toEqual(['index.json', ...index.views.map((v: { file: string }) => v.file)].sort());
     // the partial evaluation and its stop were cut from the record: one evaluation, four views
     const m = metrics(run.dir);
     expect(m.map((r) => r.type)).toEqual([
