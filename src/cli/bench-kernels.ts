@@ -14,6 +14,7 @@ import { vmBackwardThreads, vmForwardThreads } from '../core/parallel/vm';
 import { sharedF32 } from '../core/shared-memory';
 import { inputDim } from '../core/decoders/fused-cpu';
 import { Rng } from '../core/random';
+import { median } from './bench-stats';
 
 export interface KernelRow {
   kernel: string;
@@ -24,8 +25,6 @@ export interface KernelRow {
   gflops?: number;
   nsPerSampleChannel?: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function time(f: () => void, reps: number): number {
   f(); // warm-up (JIT, memory growth)

@@ -85,11 +85,13 @@ export function parseCounts(flags: Record<string, string>): { fromIteration?: nu
 /** --threads LIST: the thread counts each cpu case runs with (default 1 and the machine's cores). */
 export function parseThreadList(raw: string | undefined, cores: number): number[] {
   if (raw === undefined) return [...new Set([1, cores])];
-  const counts = raw.split(',').map((t) => Number(t));
-  for (const [i, n] of counts.entries())
-    if (!(Number.isInteger(n) && n >= 1 && n <= 256))
-      throw new ConfigError(`--threads: expected a comma-separated list of thread counts 1..256, got '${raw.split(',')[i]}'`);
-  return counts;
+  const max = OPTIONS.threads.max as number; // the train option's bound, declared once in config.ts
+  return raw.split(',').map((t) => {
+    const n = Number(t);
+    if (!(Number.isInteger(n) && n >= 1 && n <= max))
+      throw new ConfigError(`--threads: expected a comma-separated list of thread counts 1..${max}, got '${t}'`);
+    return n;
+  });
 }
 
 /** The cases of one bench invocation, for one backend. */

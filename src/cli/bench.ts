@@ -19,6 +19,7 @@ import { parseArgs, takeFlags } from './args';
 import { AFTER_CHECKPOINT, CASES, checkpointFile, parseCounts, parseThreadList, planCases, type PlannedCase } from './bench-plan';
 import { defaultThreads, pool, useThreads } from '../core/parallel/threads';
 import { benchKernels, type KernelRow } from './bench-kernels';
+import { mean, median } from './bench-stats';
 import { runMain } from './run-main';
 
 /** Words of `text` in lines of at most 100 characters, the first after `first`, the rest after `rest`. */
@@ -100,14 +101,8 @@ interface BenchRow {
   evalSecondsPerView: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 /** Renders of test view 0 timed after each case's steps. */
 const EVAL_REPEATS = 3;
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boolean): Promise<BenchRow> {
   const { cfg } = c;

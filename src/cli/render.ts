@@ -6,7 +6,7 @@
  */
 import { STEP_RATIO } from '../core/field/geometry';
 import { ConfigError } from '../core/errors';
-import { parseDecimal } from '../core/config';
+import { OPTIONS, parseDecimal } from '../core/config';
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initBackend } from '../core/backend';
@@ -81,7 +81,7 @@ async function render(argv: string[]): Promise<number> {
   const views = int('views', 1);
   const turntable = int('turntable', 1, MAX_TURNTABLE_FRAMES, ' (frames around the circle, one written at a time)');
   const chunk = int('chunk', 1) ?? 4096;
-  const threads = int('threads', 0, 256) ?? 0;
+  const threads = int('threads', OPTIONS.threads.min ?? 0, OPTIONS.threads.max) ?? 0; // the train option's bounds
   if (views !== undefined && turntable !== undefined) throw new ConfigError('--views and --turntable: give one of them');
   const ckpt = join(flags.run, CHECKPOINT_FILE);
   if (!existsSync(ckpt)) throw new ConfigError(`--run ${flags.run}: no ${CHECKPOINT_FILE} there`);

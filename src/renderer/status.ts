@@ -72,18 +72,7 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
  * one's numbers; a job that stopped, failed or is stopping has no ETA.
  */
 export function applyState(prev: StatusFields, state: SessionState): StatusFields {
-  if (state === 'loading')
-    return {
-      ...prev,
-      state,
-      iteration: MISSING,
-      loss: MISSING,
-      trainPsnr: MISSING,
-      itsPerS: MISSING,
-      eta: MISSING,
-      backend: MISSING,
-      testPsnr: MISSING,
-    };
+  if (state === 'loading') return { ...EMPTY_STATUS, state };
   if (state === 'stopping' || state === 'stopped' || state === 'failed') return { ...prev, state, eta: MISSING };
   return { ...prev, state };
 }

@@ -110,66 +110,96 @@ function encode(v: number, freqs: number, x: Float32Array, sOff: number, cOff: n
   }
 }
 
-const sigm = (x: number) => 1 / (1 + Math.exp(-x));
+export const sigm = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** z (n rows of zc) += the bias row. */
 function addBias(z: Float32Array, b: Float32Array, n: number, c: number): void {
   for (let r = 0; r < n; r++) for (let j = 0, o = r * c; j < c; j++) z[o + j] += b[j];
 }
 
-/** Column sums of g [n, c] in double, into out. */
-function colSum(g: Float32Array, n: number, c: number, out: Float32Array): void {
-  const acc = new Float64Array(c);
-  for (let r = 0; r < n; r++) for (let j = 0, o = r * c; j < c; j++) acc[j] += g[o + j];
-  out.set(acc);
+/**
+ * h = act(z) per row (the bias is added already), z and h strided (zs, hs; for split z holds
+ * four k-wide blocks); h's padding columns beyond k set to 0.
+ */
+export function activate(act: HiddenActivation, z: Float32Array, zs: number, h: Float32Array, hs: number, k: number, rows: number): void {
+  if (act.kind === 'relu') {
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) h[ho + j] = Math.max(z[zo + j], 0);
+    }
+  } else if (act.kind === 'sine') {
+    const w = act.omega;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) h[ho + j] = Math.sin(w * z[zo + j]);
+    }
+  } else {
+    const m = act.m;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++)
+        h[ho + j] = m * Math.tanh(z[zo + j]) * sigm(z[zo + k + j]) * Math.sin(z[zo + 2 * k + j]) * Math.cos(z[zo + 3 * k + j]);
+    }
+  }
+  if (hs > k) for (let r = 0; r < rows; r++) h.fill(0, r * hs + k, r * hs + hs);
 }
 
-/** h = act(z) for n rows; z is [n, zc] (zc = 4k for split), h is [n, k]. */
-export function activate(act: HiddenActivation, z: Float32Array, h: Float32Array, n: number, k: number): void {
-  if (act.kind === 'relu') for (let i = 0; i < n * k; i++) h[i] = Math.max(z[i], 0);
-  else if (act.kind === 'sine') for (let i = 0; i < n * k; i++) h[i] = Math.sin(act.omega * z[i]);
-  else {
+/** dz (strided zs, zero padded) from dh (strided hs) and z, for `rows` rows. One loop per activation. */
+export function activationGrad(
+  act: HiddenActivation,
+  z: Float32Array,
+  dh: Float32Array,
+  dz: Float32Array,
+  zs: number,
+  hs: number,
+  k: number,
+  rows: number,
+): void {
+  const zc = act.kind === 'split' ? 4 * k : k;
+  if (zs > zc) dz.fill(0);
+  if (act.kind === 'relu') {
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) dz[zo + j] = z[zo + j] > 0 ? dh[ho + j] : 0;
+    }
+  } else if (act.kind === 'sine') {
+    const w = act.omega;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
+      for (let j = 0; j < k; j++) dz[zo + j] = dh[ho + j] * w * Math.cos(w * z[zo + j]);
+    }
+  } else {
     const m = act.m;
-    for (let r = 0; r < n; r++) {
-      const zo = r * 4 * k;
+    for (let r = 0; r < rows; r++) {
+      const zo = r * zs;
+      const ho = r * hs;
       for (let j = 0; j < k; j++) {
-        h[r * k + j] = m * Math.tanh(z[zo + j]) * sigm(z[zo + k + j]) * Math.sin(z[zo + 2 * k + j]) * Math.cos(z[zo + 3 * k + j]);
+        const g = dh[ho + j] * m;
+        const t = Math.tanh(z[zo + j]);
+        const s = sigm(z[zo + k + j]);
+        const c = z[zo + 2 * k + j];
+        const e = z[zo + 3 * k + j];
+        const sn = Math.sin(c);
+        const cs = Math.cos(e);
+        dz[zo + j] = g * (1 - t * t) * s * sn * cs;
+        dz[zo + k + j] = g * t * s * (1 - s) * sn * cs;
+        dz[zo + 2 * k + j] = g * t * s * Math.cos(c) * cs;
+        dz[zo + 3 * k + j] = -g * t * s * sn * Math.sin(e);
       }
     }
   }
 }
 
-/** dL/dz from dL/dh for n rows. */
-export function activationGrad(act: HiddenActivation, z: Float32Array, dh: Float32Array, n: number, k: number): Float32Array {
-  if (act.kind === 'relu') {
-    const dz = new Float32Array(n * k);
-    for (let i = 0; i < dz.length; i++) dz[i] = z[i] > 0 ? dh[i] : 0;
-    return dz;
-  }
-  if (act.kind === 'sine') {
-    const dz = new Float32Array(n * k);
-    for (let i = 0; i < dz.length; i++) dz[i] = dh[i] * act.omega * Math.cos(act.omega * z[i]);
-    return dz;
-  }
-  const m = act.m;
-  const dz = new Float32Array(n * 4 * k);
-  for (let r = 0; r < n; r++) {
-    const zo = r * 4 * k;
-    for (let j = 0; j < k; j++) {
-      const g = dh[r * k + j] * m;
-      const t = Math.tanh(z[zo + j]);
-      const s = sigm(z[zo + k + j]);
-      const c = z[zo + 2 * k + j];
-      const e = z[zo + 3 * k + j];
-      const sn = Math.sin(c);
-      const cs = Math.cos(e);
-      dz[zo + j] = g * (1 - t * t) * s * sn * cs;
-      dz[zo + k + j] = g * t * s * (1 - s) * sn * cs;
-      dz[zo + 2 * k + j] = g * t * s * Math.cos(c) * cs;
-      dz[zo + 3 * k + j] = -g * t * s * sn * Math.sin(e);
-    }
-  }
-  return dz;
+/** Column sums (double) of the first `cols` columns of a [rows, stride] region, into out. */
+export function colSum(v: Float32Array, rows: number, stride: number, cols: number, out: Float32Array): void {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let j = 0, o = r * stride; j < cols; j++) acc[j] += v[o + j];
+  out.set(acc);
 }
 
 const rows = (a: Float32Array, lo: number, hi: number, c: number) => a.subarray(lo * c, hi * c);
@@ -185,12 +215,12 @@ export function decoderForwardRows(spec: FusedSpec, w: DecoderWeights, b: Decode
   z1.set(gemm(rows(b.x0, lo, hi, D0), w1, m, D0, Z1c));
   addBias(z1, b1, m, Z1c);
   const h1 = rows(b.h1, lo, hi, H);
-  activate(spec.act, z1, h1, m, H);
+  activate(spec.act, z1, Z1c, h1, H, H, m);
   const z2 = rows(b.z2, lo, hi, Z2c);
   z2.set(gemm(h1, w2, m, H, Z2c));
   addBias(z2, b2, m, Z2c);
   const h2 = rows(b.h2, lo, hi, H);
-  activate(spec.act, z2, h2, m, H);
+  activate(spec.act, z2, Z2c, h2, H, H, m);
   const z3 = gemm(h2, w3, m, H, 3);
   addBias(z3, b3, m, 3);
   const out = rows(b.out, lo, hi, 3);
@@ -229,13 +259,15 @@ export function decoderBackwardRows(
   const dz3 = new Float32Array(m * 3);
   for (let i = 0; i < dz3.length; i++) dz3[i] = gr[i] * out[i] * (1 - out[i]);
   at(4).set(gemm(h2, dz3, H, m, 3, true));
-  colSum(dz3, m, 3, at(5));
-  const dz2 = activationGrad(spec.act, rows(b.z2, lo, hi, Z2c), gemm(dz3, w3, m, 3, H, false, true), m, H);
+  colSum(dz3, m, 3, 3, at(5));
+  const dz2 = new Float32Array(m * Z2c);
+  activationGrad(spec.act, rows(b.z2, lo, hi, Z2c), gemm(dz3, w3, m, 3, H, false, true), dz2, Z2c, H, H, m);
   at(2).set(gemm(h1, dz2, H, m, Z2c, true));
-  colSum(dz2, m, Z2c, at(3));
-  const dz1 = activationGrad(spec.act, rows(b.z1, lo, hi, Z1c), gemm(dz2, w2, m, Z2c, H, false, true), m, H);
+  colSum(dz2, m, Z2c, Z2c, at(3));
+  const dz1 = new Float32Array(m * Z1c);
+  activationGrad(spec.act, rows(b.z1, lo, hi, Z1c), gemm(dz2, w2, m, Z2c, H, false, true), dz1, Z1c, H, H, m);
   at(0).set(gemm(x0, dz1, D0, m, Z1c, true));
-  colSum(dz1, m, Z1c, at(1));
+  colSum(dz1, m, Z1c, Z1c, at(1));
   const dx0 = gemm(dz1, w1, m, Z1c, D0, false, true);
   const fe = spec.fePe;
   for (let q = 0; q < m; q++) {

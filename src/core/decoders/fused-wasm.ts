@@ -8,11 +8,19 @@
  * the tests check.
  */
 import { type WasmArena, wasmArena } from '../kernels/wasm-arena';
-import { buildInput, type DecoderWeights, type FusedSpec, type HiddenActivation } from './fused-cpu';
+import {
+  activate,
+  activationGrad,
+  buildInput,
+  colSum,
+  sigm,
+  type DecoderWeights,
+  type FusedSpec,
+  type HiddenActivation,
+} from './fused-cpu';
 
 const c8 = (x: number) => Math.ceil(x / 8) * 8;
 const c4 = (x: number) => Math.ceil(x / 4) * 4;
-const sigm = (x: number) => 1 / (1 + Math.exp(-x));
 
 interface Layout {
   D0p: number;
@@ -105,88 +113,6 @@ function layerGrad(
     return;
   }
   activationGrad(act, A.f32(z, rows * zs), A.f32(dh, rows * hs), A.f32(dz, rows * zs), zs, hs, k, rows);
-}
-
-/** h = act(z) per row (the bias is added already), z and h strided (zs, hs); h's padding columns set to 0. */
-function activate(act: HiddenActivation, z: Float32Array, zs: number, h: Float32Array, hs: number, k: number, rows: number): void {
-  if (act.kind === 'relu') {
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++) h[ho + j] = Math.max(z[zo + j], 0);
-    }
-  } else if (act.kind === 'sine') {
-    const w = act.omega;
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++) h[ho + j] = Math.sin(w * z[zo + j]);
-    }
-  } else {
-    const m = act.m;
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++)
-        h[ho + j] = m * Math.tanh(z[zo + j]) * sigm(z[zo + k + j]) * Math.sin(z[zo + 2 * k + j]) * Math.cos(z[zo + 3 * k + j]);
-    }
-  }
-  if (hs > k) for (let r = 0; r < rows; r++) h.fill(0, r * hs + k, r * hs + hs);
-}
-
-/** dz (strided zs, zero padded) from dh (strided hs) and z, for `rows` rows. One loop per activation. */
-function activationGrad(
-  act: HiddenActivation,
-  z: Float32Array,
-  dh: Float32Array,
-  dz: Float32Array,
-  zs: number,
-  hs: number,
-  k: number,
-  rows: number,
-): void {
-  const zc = act.kind === 'split' ? 4 * k : k;
-  if (zs > zc) dz.fill(0);
-  if (act.kind === 'relu') {
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++) dz[zo + j] = z[zo + j] > 0 ? dh[ho + j] : 0;
-    }
-  } else if (act.kind === 'sine') {
-    const w = act.omega;
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++) dz[zo + j] = dh[ho + j] * w * Math.cos(w * z[zo + j]);
-    }
-  } else {
-    const m = act.m;
-    for (let r = 0; r < rows; r++) {
-      const zo = r * zs;
-      const ho = r * hs;
-      for (let j = 0; j < k; j++) {
-        const g = dh[ho + j] * m;
-        const t = Math.tanh(z[zo + j]);
-        const s = sigm(z[zo + k + j]);
-        const c = z[zo + 2 * k + j];
-        const e = z[zo + 3 * k + j];
-        const sn = Math.sin(c);
-        const cs = Math.cos(e);
-        dz[zo + j] = g * (1 - t * t) * s * sn * cs;
-        dz[zo + k + j] = g * t * s * (1 - s) * sn * cs;
-        dz[zo + 2 * k + j] = g * t * s * Math.cos(c) * cs;
-        dz[zo + 3 * k + j] = -g * t * s * sn * Math.sin(e);
-      }
-    }
-  }
-}
-
-/** Column sums (double) of the first `cols` columns of a [rows, stride] region, into out. */
-function colSum(v: Float32Array, rows: number, stride: number, cols: number, out: Float32Array): void {
-  const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let j = 0, o = r * stride; j < cols; j++) acc[j] += v[o + j];
-  out.set(acc);
 }
 
 /** The [rows, cols] top-left block of a [*, stride] region, into out. */
