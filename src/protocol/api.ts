@@ -20,6 +20,8 @@ export interface TensorfApi {
   snapTestView(id: number, view: number): void;
   openScene(path: string): void;
   openRun(path: string): void;
+  /** Says whether this page shows the shader view, so gets model snapshots. */
+  watchModel(on: boolean): void;
   /** Calls `listener` with every message from the Node side; returns the unsubscribe function. */
   onMessage(listener: (m: ServerMessage) => void): () => void;
 }
@@ -38,6 +40,7 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
     openScene: (path) => send({ type: 'openScene', path }),
     openRun: (path) => send({ type: 'openRun', path }),
+    watchModel: (on) => send({ type: 'watchModel', on }),
     onMessage: subscribe,
   };
 }

@@ -30,6 +30,7 @@ import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
 import { JobState } from './job-state';
 import { EntryModels } from './entry-models';
+import { ModelFeed } from './model-feed';
 
 export { HostError } from './views';
 
@@ -47,7 +48,15 @@ export interface HostOptions {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export class TrainerHost {
-  private readonly job = new JobState((state, detail) => this.send({ type: 'state', state, detail }));
+  private readonly job = new JobState((state, detail) => {
+    this.send({ type: 'state', state, detail });
+    this.feed.state(state);
+  });
+  /** Model snapshots for pages that show the shader view. */
+  private readonly feed = new ModelFeed(
+    (m) => this.send(m),
+    () => this.mainSource(),
+  );
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
@@ -147,6 +156,9 @@ export class TrainerHost {
       case 'snapTestView':
         this.renders.snapTestView(m);
         this.kick();
+        return;
+      case 'watchModel':
+        this.feed.setWatching(m.on);
         return;
       case 'openScene':
         this.confine(m.path, 'openScene.path', true);
@@ -287,6 +299,7 @@ export class TrainerHost {
     }
     await tick();
     await this.renders.serve();
+    if (e.type === 'step') this.feed.step();
     while (this.state === 'paused') {
       await new Promise<void>((r) => {
         this.wakeUp = r;
@@ -318,6 +331,12 @@ export class TrainerHost {
     if (t) return trainerSource(t);
     if (this.viewing) return this.viewing;
     throw new HostError('nothing to render yet: start a training or open a run folder');
+  }
+
+  /** The model the main viewport shows (the one training or open), or null. */
+  private mainSource(): ViewSource | null {
+    if (this.trainer) return trainerSource(this.trainer);
+    return this.viewing;
   }
 
   private async openRun(path: string): Promise<void> {

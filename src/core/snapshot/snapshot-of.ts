@@ -8,7 +8,8 @@ import { createDecoder } from '../decoders/decoder';
 import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR, nSamplesEval, STEP_RATIO, stepSize } from '../field/geometry';
 import { createField } from '../field/vm';
-import type { Model } from '../model';
+import { type Model, modelParams } from '../model';
+import { groupParams, type ParamGroups } from '../params';
 import { Rng } from '../random';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { fromHalfArray, toHalfArray } from './half-float';
@@ -19,6 +20,8 @@ export interface SnapshotOptions {
   label?: string;
   /** Half floats for the planes (default), or float32. */
   planes?: 'f16' | 'f32';
+  /** The parameter values, when not the model's own arrays (a device-resident training's, downloaded). */
+  values?: ParamGroups<Float32Array>;
 }
 
 export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOptions): ModelSnapshot {
@@ -37,6 +40,7 @@ export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOpti
   const planes = o.planes ?? 'f16';
   const plane = (a: Float32Array): PlaneData => (planes === 'f16' ? toHalfArray(a) : Float32Array.from(a));
   const step = stepSize(f.box, f.reso, STEP_RATIO);
+  const v = o.values ?? groupParams(modelParams(model).map((p) => p.data));
   return {
     ...(o.label === undefined ? {} : { label: o.label }),
     iteration: o.iteration,
@@ -57,12 +61,12 @@ export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOpti
       weightThreshold: RENDER_CONSTANTS.weightThreshold,
     },
     planes,
-    densityPlanes: f.densityPlanes.map((p) => plane(p.data)),
-    densityLines: f.densityLines.map((p) => Float32Array.from(p.data)),
-    appPlanes: f.appPlanes.map((p) => plane(p.data)),
-    appLines: f.appLines.map((p) => Float32Array.from(p.data)),
-    basis: Float32Array.from(f.basis.data),
-    decoderWeights: dec.params.map((p) => Float32Array.from(p.data)),
+    densityPlanes: v.densityPlanes.map(plane),
+    densityLines: v.densityLines.map((a) => Float32Array.from(a)),
+    appPlanes: v.appPlanes.map(plane),
+    appLines: v.appLines.map((a) => Float32Array.from(a)),
+    basis: Float32Array.from(v.basis),
+    decoderWeights: v.decoder.map((a) => Float32Array.from(a)),
     maskData: mask ? Uint8Array.from(mask.data) : null,
   };
 }
