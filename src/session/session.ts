@@ -135,7 +135,10 @@ export class Session {
       this.replyError(c, (e as Error).message);
       return;
     }
-    if (m.type === 'watchModel') return this.watch(c, m.on);
+    if (m.type === 'watchModel') {
+      this.watch(c, m.on);
+      return;
+    }
     if (m.type === 'render' || m.type === 'snapTestView') {
       const id = this.nextId++;
       this.routes.set(id, { client: c, id: m.id });
