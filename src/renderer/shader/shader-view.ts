@@ -58,9 +58,12 @@ export class ShaderView {
   private range: [number, number] | null = null;
   private modelId = 0;
   stats: ShaderFrameStats | null = null;
+  /** Whether float textures filter linearly here (a coarse frame is then drawn smooth, else blocky). */
+  private readonly linear: boolean;
 
   constructor(private readonly renderer: THREE.WebGLRenderer) {
     this.marcher = new ShaderMarcher(renderer);
+    this.linear = renderer.getContext().getExtension('OES_texture_float_linear') !== null;
     this.display = new THREE.RawShaderMaterial({
       glslVersion: THREE.GLSL3,
       vertexShader: DISPLAY_VERTEX,
@@ -185,7 +188,15 @@ export class ShaderView {
   }
 
   private pass(width: number, height: number, fovY: number): Pass {
-    return { key: this.key, width, height, focal: focalOf(fovY, height), target: marchTarget(width, height, true), rowsDone: 0, ms: 0 };
+    return {
+      key: this.key,
+      width,
+      height,
+      focal: focalOf(fovY, height),
+      target: marchTarget(width, height, this.linear),
+      rowsDone: 0,
+      ms: 0,
+    };
   }
 
   /** Renders rows of a pass and waits for them (a one-pixel read), measuring the cost per pixel. */

@@ -30,8 +30,9 @@ function bytesOf(b64: string): Uint8Array {
     const y1 = Math.floor(((b + 1) * cam.height) / bands);
     marcher!.render(target, cam, output, [y0, y1]);
   }
-  const pixels = marcher!.read(target);
+  renderer!.readRenderTargetPixels(target, 0, cam.height - 1, 1, 1, new Float32Array(4)); // wait for the last band
   const ms = performance.now() - t0;
+  const pixels = marcher!.read(target);
   target.dispose();
   return { pixels: Array.from(pixels), ms, shaderError: marcher!.shaderError };
 };
