@@ -29,8 +29,8 @@ export interface Tasks {
   /** Range: points; fills every pair's taps of those points. */
   vmTaps: VMArgs & { taps: Taps[] };
   /**
-   * Range: units of (pair, block of 16 components), pair-major; each gradient entry belongs to one
-   * unit and a unit's entries fill whole 64-byte lines of a texel (no two threads write one line).
+   * Range: units of (pair, block of COMPONENT_BLOCK components), pair-major; each gradient entry
+   * belongs to one unit.
    */
   vmBackward: VMArgs & { taps: Taps[]; dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
   /**
@@ -56,8 +56,14 @@ export interface Tasks {
 export type TaskName = keyof Tasks;
 export type TaskArgs<K extends TaskName> = Tasks[K];
 
-/** Components per unit of the VM backward: 16 floats, one cache line of a texel. */
-export const COMPONENT_BLOCK = 16;
+/**
+ * Components per unit of the VM backward: 8 floats, half a cache line of a texel, so that the
+ * density's 3 x 16 components make 6 units (3 and 3 on two threads; with 16 they made 3, cut 1:2)
+ * and the appearance's 3 x 48 make 18 (9 and 9, against 4 and 5). Two threads share a line only
+ * where one's last unit meets the next one's first: the first works on it at the end of its
+ * range, the second at the start of its own, so not at the same time.
+ */
+export const COMPONENT_BLOCK = 8;
 
 /** Entries c0..c1-1 of every texel of a channels-last array with `comps` channels set to 0. */
 function zeroComponents(a: Float32Array, comps: number, c0: number, c1: number): void {

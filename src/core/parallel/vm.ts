@@ -1,8 +1,7 @@
 /**
  * The VM sampling kernels (field/vm-kernels.ts) cut between the compute threads: the forward by
  * points, the backward by components (after the points' interpolation taps, computed once, cut by
- * points), in units of one pair's block of 16 components (so that no two threads write to one
- * cache line of a gradient), so every output entry is computed as on one thread and the
+ * points), in units of one pair's block of 8 components (tasks.ts COMPONENT_BLOCK), so every output entry is computed as on one thread and the
  * result has the same bits for any thread count. Factors that are not in shared memory yet are
  * copied there (the trainer's parameters already are: params.ts).
  */

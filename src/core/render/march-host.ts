@@ -25,7 +25,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
-import { vmForward, type VMFactors } from '../field/vm-kernels';
+import type { VMFactors } from '../field/vm-kernels';
+import { vmForwardThreads } from '../parallel/vm';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { accumulateForward, T_EPS } from './composite';
 import { chunkSamples } from './host-chunk';
@@ -158,10 +159,10 @@ function marchWeights(
 
 /**
  * sigma = softplus(feature + shift) at n packed coords, with the tf ops renderBatch uses (so the
- * same values). Not inside tf.tidy: tidy would walk the returned array element by element.
+ * same values); the feature on the compute threads (cut by points: the same bits). Not inside tf.tidy: tidy would walk the returned array element by element.
  */
 function densitySigma(factors: VMFactors, coords: Float32Array, n: number, shift: number): Float32Array {
-  const feature = tf.tensor1d(vmForward(factors, coords, n, 'sum'));
+  const feature = tf.tensor1d(vmForwardThreads(factors, coords, n, 'sum'));
   const shifted = tf.add(feature, shift);
   const sigma = tf.softplus(shifted);
   const out = sigma.dataSync() as Float32Array;

@@ -95,6 +95,7 @@ describe('thread pool', () => {
     [[7, 9, 5], 3, 37],
     [[16, 12, 20], 16, 1000],
     [[5, 6, 7], 48, 3],
+    [[9, 6, 11], 20, 300],
   ] as [Vec3, number, number][]) {
     it(`samples the VM factors like one thread, bit for bit (reso ${reso}, ${comps} comps, ${n} points)`, async () => {
       await startThreads(2);
