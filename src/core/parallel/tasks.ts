@@ -9,6 +9,7 @@ import { type BasisHead, wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderF
 import type { Vec3 } from '../field/geometry';
 import { computeTaps, type Taps, type VMMode, vmBackwardTaps, vmForward } from '../field/vm-kernels';
 import { adamRange } from '../kernels/adam-range';
+import { wasmVmAvailable, wasmVmBackward, wasmVmForward } from '../kernels/vm-wasm';
 import type { AdamScalars } from '../kernels/adam-scalars';
 
 export interface VMArgs {
@@ -19,6 +20,8 @@ export interface VMArgs {
   coords: Float32Array;
   n: number;
   mode: VMMode;
+  /** With the SIMD kernels: nonzero keeps the factors in each thread's memory for the next forward of this key (kernels/vm-wasm.ts). */
+  key?: number;
 }
 
 export interface Tasks {
@@ -26,7 +29,7 @@ export interface Tasks {
   ping: { throwInPart?: number };
   /** Range: points. */
   vmForward: VMArgs & { out: Float32Array };
-  /** Range: points; fills every pair's taps of those points. */
+  /** Range: points; fills every pair's taps of those points (the plain kernels' backward reads them). */
   vmTaps: VMArgs & { taps: Taps[] };
   /**
    * Range: units of (pair, block of COMPONENT_BLOCK components), pair-major; each gradient entry
@@ -77,12 +80,17 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
     if (a.throwInPart === part) throw new Error(`ping failed in part ${part} as asked`);
   },
   vmForward: (a, lo, hi) => {
-    vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
+    if (wasmVmAvailable(a.comps)) wasmVmForward(factors(a), a.coords, a.mode, a.out, lo, hi, a.key ?? 0);
+    else vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
   },
   vmTaps: (a, lo, hi) => {
     for (let p = 0; p < a.taps.length; p++) computeTaps(a.reso, p, a.comps, a.coords, lo, hi, a.taps[p], 0);
   },
   vmBackward: (a, lo, hi) => {
+    if (wasmVmAvailable(a.comps)) {
+      wasmVmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, a.gPlanes, a.gLines, lo, hi, COMPONENT_BLOCK);
+      return;
+    }
     const blocks = Math.ceil(a.comps / COMPONENT_BLOCK);
     for (let u = lo; u < hi; u++) {
       const p = Math.floor(u / blocks);

@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
 import type { VMFactors } from '../field/vm-kernels';
 import { vmForwardThreads } from '../parallel/vm';
+import { nextFactorsKey } from '../kernels/vm-wasm';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { accumulateForward, T_EPS } from './composite';
 import { chunkSamples } from './host-chunk';
@@ -122,6 +123,7 @@ function marchWeights(
     comps: c.field.densityComps,
     reso: c.field.reso,
   };
+  const key = nextFactorsKey(); // the factors stay as they are through this chunk's rounds
   const coords = new Float32Array(3 * Math.min(plan.count, segment * nActive));
   let evaluated = 0;
   while (nActive > 0) {
@@ -132,7 +134,7 @@ function marchWeights(
       coords.set(plan.coords.subarray(3 * cursor[r], 3 * s1), 3 * n);
       n += s1 - cursor[r];
     }
-    const sigma = densitySigma(factors, coords, n, k.densityShift);
+    const sigma = densitySigma(factors, coords, n, k.densityShift, key);
     evaluated += n;
     let j = 0;
     let kept = 0;
@@ -161,8 +163,8 @@ function marchWeights(
  * sigma = softplus(feature + shift) at n packed coords, with the tf ops renderBatch uses (so the
  * same values); the feature on the compute threads (cut by points: the same bits). Not inside tf.tidy: tidy would walk the returned array element by element.
  */
-function densitySigma(factors: VMFactors, coords: Float32Array, n: number, shift: number): Float32Array {
-  const feature = tf.tensor1d(vmForwardThreads(factors, coords, n, 'sum'));
+function densitySigma(factors: VMFactors, coords: Float32Array, n: number, shift: number, key: number): Float32Array {
+  const feature = tf.tensor1d(vmForwardThreads(factors, coords, n, 'sum', key));
   const shifted = tf.add(feature, shift);
   const sigma = tf.softplus(shifted);
   const out = sigma.dataSync() as Float32Array;
