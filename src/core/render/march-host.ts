@@ -28,6 +28,7 @@ import type { AlphaMask } from '../field/alpha-mask';
 import type { VMFactors } from '../field/vm-kernels';
 import { vmForwardThreads } from '../parallel/vm';
 import { nextFactorsKey } from '../kernels/vm-wasm';
+import { densitySigmaValues } from './density-sigma';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { accumulateForward, T_EPS } from './composite';
 import { chunkSamples } from './host-chunk';
@@ -134,7 +135,7 @@ function marchWeights(
       coords.set(plan.coords.subarray(3 * cursor[r], 3 * s1), 3 * n);
       n += s1 - cursor[r];
     }
-    const sigma = densitySigma(factors, coords, n, k.densityShift, key);
+    const sigma = marchSigma(factors, coords, n, k.densityShift, key);
     evaluated += n;
     let j = 0;
     let kept = 0;
@@ -160,14 +161,9 @@ function marchWeights(
 }
 
 /**
- * sigma = softplus(feature + shift) at n packed coords, with the tf ops renderBatch uses (so the
- * same values); the feature on the compute threads (cut by points: the same bits). Not inside tf.tidy: tidy would walk the returned array element by element.
+ * sigma = softplus(feature + shift) at n packed coords, the values renderBatch's op gives
+ * (density-sigma.ts); the feature on the compute threads (cut by points: the same bits).
  */
-function densitySigma(factors: VMFactors, coords: Float32Array, n: number, shift: number, key: number): Float32Array {
-  const feature = tf.tensor1d(vmForwardThreads(factors, coords, n, 'sum', key));
-  const shifted = tf.add(feature, shift);
-  const sigma = tf.softplus(shifted);
-  const out = sigma.dataSync() as Float32Array;
-  tf.dispose([feature, shifted, sigma]);
-  return out;
+function marchSigma(factors: VMFactors, coords: Float32Array, n: number, shift: number, key: number): Float32Array {
+  return densitySigmaValues(vmForwardThreads(factors, coords, n, 'sum', key), n, shift);
 }
