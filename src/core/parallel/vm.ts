@@ -28,17 +28,24 @@ function sharedArgs(f: VMFactors, coords: Float32Array, n: number, mode: VMMode)
   };
 }
 
-/** `key`: see kernels/vm-wasm.ts (nonzero only for factors that do not change while it is used). */
+/**
+ * `key`: see kernels/vm-wasm.ts (nonzero only for factors that do not change while it is used).
+ * A 'products' result (the appearance features, [n, 3 * comps]) is one reused buffer, valid until
+ * the next 'products' forward: a step's is consumed by its backward before the next step's
+ * forward, a render chunk's by its decoder (fresh memory of this size every step cost page
+ * faults, which two threads writing it at once serialise on).
+ */
 export function vmForwardThreads(f: VMFactors, coords: Float32Array, n: number, mode: VMMode, key = 0): Float32Array {
   const threads = pool();
   const simd = wasmVmAvailable(f.comps);
   if (threads.size === 1 && !simd) return vmForward(f, coords, n, mode);
+  const len = vmOutputLength(f, n, mode);
+  // every entry of a 'products' result is written; a 'sum' one is added to and starts at 0
+  const out = mode === 'products' ? scratch.f32('out.products', len) : sharedF32(len);
   if (threads.size === 1) {
-    const out = new Float32Array(vmOutputLength(f, n, mode));
     wasmVmForward(f, coords, mode, out, 0, n, key);
     return out;
   }
-  const out = sharedF32(vmOutputLength(f, n, mode));
   threads.run('vmForward', { ...sharedArgs(f, coords, n, mode), out, key }, n);
   return out;
 }
