@@ -104,8 +104,21 @@ function need(comps: number): VmExports {
   return k;
 }
 
-/** vmForward of points lo..hi-1 into `out` (entries of those points; 'sum' adds to them). */
-export function wasmVmForward(f: VMFactors, coords: Float32Array, mode: VMMode, out: Float32Array, lo: number, hi: number, key = 0): void {
+/**
+ * vmForward of points lo..hi-1 into `out` (entries of those points; 'sum' adds to them). With
+ * `records` (n points of every pair, 8 words each, pair-major) the points' tap records are also
+ * written there, for a backward of the same points (wasmVmBackward's `records`).
+ */
+export function wasmVmForward(
+  f: VMFactors,
+  coords: Float32Array,
+  mode: VMMode,
+  out: Float32Array,
+  lo: number,
+  hi: number,
+  key = 0,
+  records?: { words: Int32Array; n: number },
+): void {
   const k = need(f.comps);
   const m = hi - lo;
   if (m <= 0) return;
@@ -118,6 +131,7 @@ export function wasmVmForward(f: VMFactors, coords: Float32Array, mode: VMMode, 
   if (mode === 'sum') f32At(k, o, m).set(out.subarray(lo, hi));
   for (let p = 0; p < P; p++) {
     fillTaps(k, f.reso, p, C, coords, lo, hi, taps);
+    if (records) records.words.set(new Int32Array(k.memory.buffer, taps, 8 * m), 8 * (p * records.n + lo));
     const rs = f.reso[MAT_MODE[p][0]] * C;
     if (mode === 'sum') k.fwd_sum(planes[p], lines[p], taps, o, m, C, rs);
     else k.fwd_products(planes[p], lines[p], taps, o + 4 * p * C, m, C, rs, 4 * row);
@@ -128,7 +142,8 @@ export function wasmVmForward(f: VMFactors, coords: Float32Array, mode: VMMode, 
 /**
  * vmBackward of all n points for the units u0..u1-1 (pair-major blocks of `block` components, as
  * parallel/tasks.ts cuts them): the gradient entries of those components are overwritten in
- * gPlanes / gLines (the others are left as they are).
+ * gPlanes / gLines (the others are left as they are). `records`: the tap records a forward of
+ * these points wrote (else they are computed here).
  */
 export function wasmVmBackward(
   f: VMFactors,
@@ -141,6 +156,7 @@ export function wasmVmBackward(
   u0: number,
   u1: number,
   block: number,
+  records?: Int32Array,
 ): void {
   const k = need(f.comps);
   const C = f.comps;
@@ -170,7 +186,8 @@ export function wasmVmBackward(
     f32At(k, lo, line.length).set(line);
     f32At(k, gpo, plane.length).fill(0);
     f32At(k, glo, line.length).fill(0);
-    fillTaps(k, f.reso, p, C, coords, 0, n, taps);
+    if (records) new Int32Array(k.memory.buffer, taps, 8 * n).set(records.subarray(8 * p * n, 8 * (p + 1) * n));
+    else fillTaps(k, f.reso, p, C, coords, 0, n, taps);
     const rs = f.reso[MAT_MODE[p][0]] * C;
     k.bwd(po, lo, taps, mode === 'sum' ? d : d + 4 * p * C, gpo, glo, n, C, rs, 4 * row, 4 * c0, 4 * c1, mode === 'sum' ? 1 : 0);
     copyComponents(f32At(k, gpo, plane.length), gPlanes[p], C, c0, c1);

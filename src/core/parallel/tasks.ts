@@ -22,6 +22,8 @@ export interface VMArgs {
   mode: VMMode;
   /** With the SIMD kernels: nonzero keeps the factors in each thread's memory for the next forward of this key (kernels/vm-wasm.ts). */
   key?: number;
+  /** With the SIMD kernels: the points' tap records, written by a forward, read by a backward of the same points (kernels/vm-wasm.ts). */
+  records?: Int32Array;
 }
 
 export interface Tasks {
@@ -80,7 +82,8 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
     if (a.throwInPart === part) throw new Error(`ping failed in part ${part} as asked`);
   },
   vmForward: (a, lo, hi) => {
-    if (wasmVmAvailable(a.comps)) wasmVmForward(factors(a), a.coords, a.mode, a.out, lo, hi, a.key ?? 0);
+    if (wasmVmAvailable(a.comps))
+      wasmVmForward(factors(a), a.coords, a.mode, a.out, lo, hi, a.key ?? 0, a.records && { words: a.records, n: a.n });
     else vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
   },
   vmTaps: (a, lo, hi) => {
@@ -88,7 +91,7 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
   },
   vmBackward: (a, lo, hi) => {
     if (wasmVmAvailable(a.comps)) {
-      wasmVmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, a.gPlanes, a.gLines, lo, hi, COMPONENT_BLOCK);
+      wasmVmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, a.gPlanes, a.gLines, lo, hi, COMPONENT_BLOCK, a.records);
       return;
     }
     const blocks = Math.ceil(a.comps / COMPONENT_BLOCK);

@@ -35,29 +35,47 @@ function sharedArgs(f: VMFactors, coords: Float32Array, n: number, mode: VMMode)
  * forward, a render chunk's by its decoder (fresh memory of this size every step cost page
  * faults, which two threads writing it at once serialise on).
  */
-export function vmForwardThreads(f: VMFactors, coords: Float32Array, n: number, mode: VMMode, key = 0): Float32Array {
+export function vmForwardThreads(f: VMFactors, coords: Float32Array, n: number, mode: VMMode, key = 0, keepTaps = false): Float32Array {
   const threads = pool();
   const simd = wasmVmAvailable(f.comps);
   if (threads.size === 1 && !simd) return vmForward(f, coords, n, mode);
   const len = vmOutputLength(f, n, mode);
   // every entry of a 'products' result is written; a 'sum' one is added to and starts at 0
   const out = mode === 'products' ? scratch.f32('out.products', len) : sharedF32(len);
+  const records = keepTaps ? tapRecords(f, n, mode) : undefined;
   if (threads.size === 1) {
-    wasmVmForward(f, coords, mode, out, 0, n, key);
+    wasmVmForward(f, coords, mode, out, 0, n, key, records && { words: records, n });
     return out;
   }
-  threads.run('vmForward', { ...sharedArgs(f, coords, n, mode), out, key }, n);
+  threads.run('vmForward', { ...sharedArgs(f, coords, n, mode), out, key, records }, n);
   return out;
 }
 
-export function vmBackwardThreads(f: VMFactors, coords: Float32Array, n: number, mode: VMMode, dOut: Float32Array): VMGradients {
+/**
+ * The tap records a forward with `keepTaps` leaves for the backward of the same points and mode
+ * (one buffer per mode: valid until the next forward of that mode with keepTaps).
+ */
+function tapRecords(f: VMFactors, n: number, mode: VMMode): Int32Array {
+  return scratch.i32(`records.${mode}`, 8 * f.planes.length * n);
+}
+
+/** `tapsKept`: the last forward of these points and this mode ran with keepTaps (its tap records are read). */
+export function vmBackwardThreads(
+  f: VMFactors,
+  coords: Float32Array,
+  n: number,
+  mode: VMMode,
+  dOut: Float32Array,
+  tapsKept = false,
+): VMGradients {
   const threads = pool();
   const simd = wasmVmAvailable(f.comps);
   const units = f.planes.length * Math.ceil(f.comps / COMPONENT_BLOCK);
+  const records = simd && tapsKept ? tapRecords(f, n, mode) : undefined;
   if (threads.size === 1 && !simd) return vmBackward(f, coords, n, mode, dOut, vmGradientArrays(f, sharedF32));
   if (threads.size === 1) {
     const g = vmGradientArrays(f, sharedF32);
-    wasmVmBackward(f, coords, n, mode, dOut, g.planes, g.lines, 0, units, COMPONENT_BLOCK);
+    wasmVmBackward(f, coords, n, mode, dOut, g.planes, g.lines, 0, units, COMPONENT_BLOCK, records);
     return g;
   }
   // the gradients of a mode reuse their buffers from step to step (a step's are consumed by its
@@ -69,7 +87,7 @@ export function vmBackwardThreads(f: VMFactors, coords: Float32Array, n: number,
   const args = sharedArgs(f, coords, n, mode);
   // the SIMD kernels fill their tap records in each thread's own memory
   if (simd) {
-    threads.run('vmBackward', { ...args, taps: [], dOut: d, gPlanes: g.planes, gLines: g.lines }, units);
+    threads.run('vmBackward', { ...args, taps: [], dOut: d, gPlanes: g.planes, gLines: g.lines, records }, units);
     return g;
   }
   // every point's taps once, cut by points; then the components, each thread reading all the taps

@@ -131,6 +131,15 @@ describe('thread pool', () => {
           expect(Array.from(gGot.planes[p])).toEqual(Array.from(gRef.planes[p]));
           expect(Array.from(gGot.lines[p])).toEqual(Array.from(gRef.lines[p]));
         }
+        // a forward that keeps its taps for the backward, another forward (other points, not kept) in between
+        const kept = vmForwardThreads(f, coords, n, mode, 0, true);
+        expect(Array.from(kept)).toEqual(Array.from(ref));
+        vmForwardThreads(f, randomCoords(rng, n), n, mode);
+        const gKept = vmBackwardThreads(f, coords, n, mode, dOut, true);
+        for (let p = 0; p < 3; p++) {
+          expect(Array.from(gKept.planes[p])).toEqual(Array.from(gRef.planes[p]));
+          expect(Array.from(gKept.lines[p])).toEqual(Array.from(gRef.lines[p]));
+        }
       }
     });
   }
