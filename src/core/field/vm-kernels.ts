@@ -41,7 +41,8 @@ export interface Taps {
   rowStride: number; // W * C
 }
 
-function axisTap(x: number, n: number): [number, number] {
+/** Lower texel index and the weight of the next one along an axis of n texels (aligned corners, clamped). */
+export function axisTap(x: number, n: number): [number, number] {
   let px = (x + 1) * 0.5 * (n - 1);
   if (px < 0) px = 0;
   else if (px > n - 1) px = n - 1;

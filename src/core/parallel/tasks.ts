@@ -9,6 +9,7 @@ import { type BasisHead, wasmDecoderAvailable, wasmDecoderBackward, wasmDecoderF
 import type { Vec3 } from '../field/geometry';
 import { computeTaps, type Taps, type VMMode, vmBackwardTaps, vmForward } from '../field/vm-kernels';
 import { adamRange } from '../kernels/adam-range';
+import { wasmVmAvailable, wasmVmBackward, wasmVmForward } from '../kernels/vm-wasm';
 import type { AdamScalars } from '../kernels/adam-scalars';
 
 export interface VMArgs {
@@ -19,6 +20,10 @@ export interface VMArgs {
   coords: Float32Array;
   n: number;
   mode: VMMode;
+  /** With the SIMD kernels: nonzero keeps the factors in each thread's memory for the next forward of this key (kernels/vm-wasm.ts). */
+  key?: number;
+  /** With the SIMD kernels: the points' tap records, written by a forward, read by a backward of the same points (kernels/vm-wasm.ts). */
+  records?: Int32Array;
 }
 
 export interface Tasks {
@@ -26,11 +31,11 @@ export interface Tasks {
   ping: { throwInPart?: number };
   /** Range: points. */
   vmForward: VMArgs & { out: Float32Array };
-  /** Range: points; fills every pair's taps of those points. */
+  /** Range: points; fills every pair's taps of those points (the plain kernels' backward reads them). */
   vmTaps: VMArgs & { taps: Taps[] };
   /**
-   * Range: units of (pair, block of 16 components), pair-major; each gradient entry belongs to one
-   * unit and a unit's entries fill whole 64-byte lines of a texel (no two threads write one line).
+   * Range: units of (pair, block of COMPONENT_BLOCK components), pair-major; each gradient entry
+   * belongs to one unit.
    */
   vmBackward: VMArgs & { taps: Taps[]; dOut: Float32Array; gPlanes: Float32Array[]; gLines: Float32Array[] };
   /**
@@ -56,8 +61,14 @@ export interface Tasks {
 export type TaskName = keyof Tasks;
 export type TaskArgs<K extends TaskName> = Tasks[K];
 
-/** Components per unit of the VM backward: 16 floats, one cache line of a texel. */
-export const COMPONENT_BLOCK = 16;
+/**
+ * Components per unit of the VM backward: 8 floats, half a cache line of a texel, so that the
+ * density's 3 x 16 components make 6 units (3 and 3 on two threads; with 16 they made 3, cut 1:2)
+ * and the appearance's 3 x 48 make 18 (9 and 9, against 4 and 5). Two threads share a line only
+ * where one's last unit meets the next one's first: the first works on it at the end of its
+ * range, the second at the start of its own, so not at the same time.
+ */
+export const COMPONENT_BLOCK = 8;
 
 /** Entries c0..c1-1 of every texel of a channels-last array with `comps` channels set to 0. */
 function zeroComponents(a: Float32Array, comps: number, c0: number, c1: number): void {
@@ -71,12 +82,18 @@ const TASKS: { [K in TaskName]: (args: Tasks[K], lo: number, hi: number, part: n
     if (a.throwInPart === part) throw new Error(`ping failed in part ${part} as asked`);
   },
   vmForward: (a, lo, hi) => {
-    vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
+    if (wasmVmAvailable(a.comps))
+      wasmVmForward(factors(a), a.coords, a.mode, a.out, lo, hi, a.key ?? 0, a.records && { words: a.records, n: a.n });
+    else vmForward(factors(a), a.coords, a.n, a.mode, a.out, lo, hi);
   },
   vmTaps: (a, lo, hi) => {
     for (let p = 0; p < a.taps.length; p++) computeTaps(a.reso, p, a.comps, a.coords, lo, hi, a.taps[p], 0);
   },
   vmBackward: (a, lo, hi) => {
+    if (wasmVmAvailable(a.comps)) {
+      wasmVmBackward(factors(a), a.coords, a.n, a.mode, a.dOut, a.gPlanes, a.gLines, lo, hi, COMPONENT_BLOCK, a.records);
+      return;
+    }
     const blocks = Math.ceil(a.comps / COMPONENT_BLOCK);
     for (let u = lo; u < hi; u++) {
       const p = Math.floor(u / blocks);

@@ -25,7 +25,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
-import { vmForward, type VMFactors } from '../field/vm-kernels';
+import type { VMFactors } from '../field/vm-kernels';
+import { vmForwardThreads } from '../parallel/vm';
+import { nextFactorsKey } from '../kernels/vm-wasm';
+import { densitySigmaValues } from './density-sigma';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { accumulateForward, T_EPS } from './composite';
 import { chunkSamples } from './host-chunk';
@@ -121,6 +124,7 @@ function marchWeights(
     comps: c.field.densityComps,
     reso: c.field.reso,
   };
+  const key = nextFactorsKey(); // the factors stay as they are through this chunk's rounds
   const coords = new Float32Array(3 * Math.min(plan.count, segment * nActive));
   let evaluated = 0;
   while (nActive > 0) {
@@ -131,7 +135,7 @@ function marchWeights(
       coords.set(plan.coords.subarray(3 * cursor[r], 3 * s1), 3 * n);
       n += s1 - cursor[r];
     }
-    const sigma = densitySigma(factors, coords, n, k.densityShift);
+    const sigma = marchSigma(factors, coords, n, k.densityShift, key);
     evaluated += n;
     let j = 0;
     let kept = 0;
@@ -157,14 +161,9 @@ function marchWeights(
 }
 
 /**
- * sigma = softplus(feature + shift) at n packed coords, with the tf ops renderBatch uses (so the
- * same values). Not inside tf.tidy: tidy would walk the returned array element by element.
+ * sigma = softplus(feature + shift) at n packed coords, the values renderBatch's op gives
+ * (density-sigma.ts); the feature on the compute threads (cut by points: the same bits).
  */
-function densitySigma(factors: VMFactors, coords: Float32Array, n: number, shift: number): Float32Array {
-  const feature = tf.tensor1d(vmForward(factors, coords, n, 'sum'));
-  const shifted = tf.add(feature, shift);
-  const sigma = tf.softplus(shifted);
-  const out = sigma.dataSync() as Float32Array;
-  tf.dispose([feature, shifted, sigma]);
-  return out;
+function marchSigma(factors: VMFactors, coords: Float32Array, n: number, shift: number, key: number): Float32Array {
+  return densitySigmaValues(vmForwardThreads(factors, coords, n, 'sum', key), n, shift);
 }

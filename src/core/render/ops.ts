@@ -28,10 +28,11 @@ export function vmSample(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ts = args.slice(0, 6) as tf.Tensor[];
     const factors = { planes: ts.slice(0, 3).map(f32), lines: ts.slice(3, 6).map(f32), comps, reso };
-    const out = vmForwardThreads(factors, coords, n, mode);
+    // the forward keeps the points' taps for this op's backward (one vmSample per mode per step)
+    const out = vmForwardThreads(factors, coords, n, mode, 0, true);
     const value = mode === 'sum' ? tf.tensor1d(out) : tf.tensor2d(out, [n, 3 * comps]);
     const gradFunc = (dy: tf.Tensor) => {
-      const g = vmBackwardThreads(factors, coords, n, mode, f32(dy));
+      const g = vmBackwardThreads(factors, coords, n, mode, f32(dy), true);
       return [...g.planes.map((d, i) => tf.tensor(d, ts[i].shape)), ...g.lines.map((d, i) => tf.tensor(d, ts[3 + i].shape))];
     };
     return { value, gradFunc };

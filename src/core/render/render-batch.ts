@@ -10,6 +10,7 @@ import { appearanceDecoder } from './decoder-op';
 import { hostKernelsActive } from '../kernels/register';
 import type { VMField } from '../field/vm';
 import { accumulate, compositeWeights, vmSample } from './ops';
+import { densitySigma } from './density-sigma';
 import type { SamplePlan } from './samples';
 
 export interface RenderConstants {
@@ -39,7 +40,7 @@ export function renderBatch(
 ): BatchOutput {
   const S = plan.count;
   const feature = vmSample(t.densityPlanes, t.densityLines, field.densityComps, field.reso, plan.coords, S, 'sum') as tf.Tensor1D;
-  const sigma = tf.softplus(tf.add(feature, k.densityShift)) as tf.Tensor1D;
+  const sigma = densitySigma(feature, k.densityShift);
   const w = compositeWeights(sigma, plan, k.distanceScale);
   const wd = w.dataSync() as Float32Array;
   const { idx, coords, dirs } = selectDecoded(wd, plan, rayDirs, k.weightThreshold);

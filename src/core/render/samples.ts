@@ -4,7 +4,7 @@
  * evaluation). Samples outside the box or outside the alpha mask are dropped (sigma 0); the kept
  * ones are packed ray by ray with their normalised coordinates and delta (step, or 0 for k = N-1).
  */
-import { type AlphaMask, maskContains } from '../field/alpha-mask';
+import { type AlphaMask, maskLookup } from '../field/alpha-mask';
 import { type Box, rayBox } from '../field/geometry';
 import type { Rng } from '../random';
 import type { Packing } from './composite';
@@ -35,6 +35,7 @@ export function planSamples(origins: Float32Array, dirs: Float32Array, nRays: nu
   const rayStart = new Int32Array(nRays + 1);
   const { min, max } = o.box;
   const inv = [2 / (max[0] - min[0]), 2 / (max[1] - min[1]), 2 / (max[2] - min[2])];
+  const inMask = o.mask ? maskLookup(o.mask) : null;
   let S = 0;
   for (let r = 0; r < nRays; r++) {
     rayStart[r] = S;
@@ -56,7 +57,7 @@ export function planSamples(origins: Float32Array, dirs: Float32Array, nRays: nu
       const y = oy + dy * t;
       const z = oz + dz * t;
       if (x < min[0] || x > max[0] || y < min[1] || y > max[1] || z < min[2] || z > max[2]) continue;
-      if (o.mask && !maskContains(o.mask, x, y, z)) continue;
+      if (inMask && !inMask(x, y, z)) continue;
       if (S === cap) {
         cap *= 2;
         coords = grow(coords, cap * 3);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RayPool } from '../data/ray-pool';
-import { type AlphaMask, maskContains } from '../field/alpha-mask';
+import { type AlphaMask, maskLookup } from '../field/alpha-mask';
 import { type Box, NEAR_FAR, rayBox } from '../field/geometry';
 
 const FILTER_SAMPLES = 256;
@@ -37,6 +37,7 @@ export function countRaysReachingBox(pool: RayPool, box: Box, near: number, far:
 /** Rays with any of their first 256 samples (u = 0, spacing `step`) inside the alpha mask. */
 export function raysHittingMask(pool: RayPool, box: Box, step: number, mask: AlphaMask): Uint8Array {
   const keep = new Uint8Array(pool.count);
+  const inMask = maskLookup(mask);
   for (let i = 0; i < pool.count; i++) {
     const o = 3 * i;
     const [tIn] = rayBox(pool.origins, o, pool.dirs, o, box);
@@ -46,7 +47,7 @@ export function raysHittingMask(pool: RayPool, box: Box, step: number, mask: Alp
       const x = pool.origins[o] + pool.dirs[o] * t;
       const y = pool.origins[o + 1] + pool.dirs[o + 1] * t;
       const z = pool.origins[o + 2] + pool.dirs[o + 2] * t;
-      if (maskContains(mask, x, y, z)) {
+      if (inMask(x, y, z)) {
         keep[i] = 1;
         break;
       }

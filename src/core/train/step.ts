@@ -1,14 +1,15 @@
 /**
  * The differentiated part of a step on the host path (host-path.ts, which then runs Adam on the
- * parameter arrays): loss = MSE(rendered, target) + l1Weight * density L1, gradients by tfjs
- * autodiff through the hand-written kernels' custom ops.
+ * parameter arrays): loss = MSE(rendered, target) + l1Weight * density L1, the MSE's gradients by
+ * tfjs autodiff through the hand-written kernels' custom ops, the L1 term's added by hand
+ * (l1-term.ts: the same bits as through tfjs, without its full-size arrays).
  */
 import { groupParams } from '../params';
 import { NonFiniteLossError } from '../errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { modelParams, paramTensors, type Model } from '../model';
 import type { RayPool } from '../data/ray-pool';
-import { meanAbsSum } from '../render/ops';
+import { addL1Gradient, l1Value } from './l1-term';
 import { renderBatch } from '../render/render-batch';
 import type { SamplePlan } from '../render/samples';
 import type { StepResult } from './train-path';
@@ -36,13 +37,15 @@ export function hostGradients(
       decoded = out.decoded;
       const mse = tf.mean(tf.squaredDifference(out.rgb, target));
       mseValue = (mse.dataSync() as Float32Array)[0];
-      const l1 = l1Weight > 0 ? tf.mul(meanAbsSum(ts.slice(0, 6)), l1Weight) : tf.scalar(0);
-      return tf.add(mse, l1) as tf.Scalar;
+      return mse as tf.Scalar;
     };
-    const { value, grads: gs } = tf.valueAndGrads(f)(tensors);
-    lossValue = (value.dataSync() as Float32Array)[0];
+    const { grads: gs } = tf.valueAndGrads(f)(tensors);
     gs.forEach((g, i) => grads.push(g ? (g.dataSync() as Float32Array) : new Float32Array(params[i].data.length)));
   });
+  // the density factors are the first six parameters (modelParams order)
+  const density = params.slice(0, 6).map((p) => p.data);
+  lossValue = Math.fround(mseValue + l1Value(density, l1Weight));
+  addL1Gradient(grads, density, l1Weight);
   if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(lossValue);
   return { loss: lossValue, mse: mseValue, decoded, grads };
 }

@@ -5,7 +5,7 @@
  * occupied lattice points; denseAlpha = 1 - exp(-softplus(feature - 10) * step) at the lattice.
  */
 import { describe, expect, it } from 'vitest';
-import { type AlphaMask, latticePoint, maskContains, maskFromAlpha, maxPool3 } from '../../../src/core/field/alpha-mask';
+import { type AlphaMask, latticePoint, maskContains, maskFromAlpha, maskLookup, maxPool3 } from '../../../src/core/field/alpha-mask';
 import { ALPHA_MASK_THRESHOLD, denseAlpha, updateAlphaMask } from '../../../src/core/field/alpha-update';
 import { type Box, LEGO_BOX, type Vec3 } from '../../../src/core/field/geometry';
 import { createField, densityFactors } from '../../../src/core/field/vm';
@@ -55,6 +55,33 @@ describe('maskContains', () => {
     }
     expect(hits).toBeGreaterThan(20);
     expect(hits).toBeLessThan(pts.length - 20);
+  });
+
+  it('maskLookup (the fast path sample placement uses) answers as maskContains everywhere, corners and faces included', () => {
+    // a denser mask, so that cells with some but not all corners occupied are common
+    const dense: AlphaMask = { box: BOX, reso, data: Uint8Array.from({ length: 5 * 4 * 6 }, () => (rng.next() < 0.3 ? 1 : 0)) };
+    for (const mk of [m, dense]) {
+      const look = maskLookup(mk);
+      const pts: Vec3[] = [];
+      for (let i = 0; i < 3000; i++) pts.push([rng.uniform(-1.2, 2.2), rng.uniform(-0.7, 1.7), rng.uniform(-0.1, 0.9)]);
+      for (let k = 0; k < 6; k++) for (let j = 0; j < 4; j++) for (let i = 0; i < 5; i++) pts.push(latticePoint(BOX, reso, i, j, k));
+      for (let i = 0; i < 600; i++) {
+        // on lattice planes of one or two axes (corner weights exactly 0), the others free
+        const q = latticePoint(BOX, reso, Math.floor(rng.uniform(0, 5)), Math.floor(rng.uniform(0, 4)), Math.floor(rng.uniform(0, 6)));
+        const free: Vec3 = [rng.uniform(-1, 2), rng.uniform(-0.5, 1.5), rng.uniform(0, 0.8)];
+        const keep = Math.floor(rng.uniform(0, 3));
+        pts.push([0, 1, 2].map((a) => (a === keep || (i % 2 === 0 && a === (keep + 1) % 3) ? q[a] : free[a])) as Vec3);
+      }
+      pts.push([NaN, 0, 0], [BOX.max[0], BOX.max[1], BOX.max[2]], [BOX.min[0], BOX.min[1], BOX.min[2]]);
+      let hits = 0;
+      for (const x of pts) {
+        const want = maskContains(mk, x[0], x[1], x[2]);
+        expect(look(x[0], x[1], x[2]), `at ${x.join(', ')}`).toBe(want);
+        hits += want ? 1 : 0;
+      }
+      expect(hits).toBeGreaterThan(100);
+      expect(hits).toBeLessThan(pts.length - 100);
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * The compute threads (src/core/parallel): the range cut, the pool's protocol (every range run
  * once, errors from a worker reach the caller, unshared arrays refused), and every threaded kernel
- * held to its one-thread reference: the VM sampling forward and backward and the Adam update bit
- * for bit, the decoder's forward bit for bit and its weight gradients to float rounding.
+ * held to its one-thread reference: the VM sampling forward and backward (the plain kernels, or
+ * where components come in fours the SIMD ones, as on one thread) and the Adam update bit for bit, the decoder's forward bit for bit and its weight gradients to float rounding.
  */
 import { statSync, utimesSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import { workerScript } from '../../../src/core/parallel/worker-script';
 import { splitRange } from '../../../src/core/parallel/split';
 import { pool, startThreads, stopThreads } from '../../../src/core/parallel/threads';
 import { sharedF32 } from '../../../src/core/shared-memory';
-import { vmBackward, vmForward, type VMFactors } from '../../../src/core/field/vm-kernels';
+import { type VMMode, vmBackward, vmForward, type VMFactors, vmGradientArrays, vmOutputLength } from '../../../src/core/field/vm-kernels';
+import { wasmVmAvailable, wasmVmBackward, wasmVmForward } from '../../../src/core/kernels/vm-wasm';
+import { COMPONENT_BLOCK } from '../../../src/core/parallel/tasks';
 import { vmBackwardThreads, vmForwardThreads } from '../../../src/core/parallel/vm';
 import { planeShape, lineShape } from '../../../src/core/field/vm-kernels';
 import type { Vec3 } from '../../../src/core/field/geometry';
@@ -61,6 +63,20 @@ function randomFactors(rng: Rng, reso: Vec3, comps: number, shared: boolean): VM
   };
 }
 
+/** What one thread computes: the SIMD kernels where they run these components, else the plain ones. */
+function oneThreadForward(f: VMFactors, coords: Float32Array, n: number, mode: VMMode): Float32Array {
+  if (!wasmVmAvailable(f.comps)) return vmForward(f, coords, n, mode);
+  const out = new Float32Array(vmOutputLength(f, n, mode));
+  wasmVmForward(f, coords, mode, out, 0, n);
+  return out;
+}
+function oneThreadBackward(f: VMFactors, coords: Float32Array, n: number, mode: VMMode, dOut: Float32Array) {
+  if (!wasmVmAvailable(f.comps)) return vmBackward(f, coords, n, mode, dOut);
+  const g = vmGradientArrays(f);
+  wasmVmBackward(f, coords, n, mode, dOut, g.planes, g.lines, 0, 3 * Math.ceil(f.comps / COMPONENT_BLOCK), COMPONENT_BLOCK);
+  return g;
+}
+
 function randomCoords(rng: Rng, n: number): Float32Array {
   const c = new Float32Array(3 * n);
   for (let i = 0; i < c.length; i++) c[i] = rng.uniform(-1, 1);
@@ -95,6 +111,8 @@ describe('thread pool', () => {
     [[7, 9, 5], 3, 37],
     [[16, 12, 20], 16, 1000],
     [[5, 6, 7], 48, 3],
+    [[9, 6, 11], 20, 300],
+    [[9, 6, 11], 6, 300],
   ] as [Vec3, number, number][]) {
     it(`samples the VM factors like one thread, bit for bit (reso ${reso}, ${comps} comps, ${n} points)`, async () => {
       await startThreads(2);
@@ -102,16 +120,25 @@ describe('thread pool', () => {
       const f = randomFactors(rng, reso, comps, true);
       const coords = randomCoords(rng, n);
       for (const mode of ['sum', 'products'] as const) {
-        const ref = vmForward(f, coords, n, mode);
+        const ref = oneThreadForward(f, coords, n, mode);
         const got = vmForwardThreads(f, coords, n, mode);
         expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(ref.buffer))).toBe(true);
         const dOut = new Float32Array(ref.length);
         for (let i = 0; i < dOut.length; i++) dOut[i] = rng.normal();
-        const gRef = vmBackward(f, coords, n, mode, dOut);
+        const gRef = oneThreadBackward(f, coords, n, mode, dOut);
         const gGot = vmBackwardThreads(f, coords, n, mode, dOut);
         for (let p = 0; p < 3; p++) {
           expect(Array.from(gGot.planes[p])).toEqual(Array.from(gRef.planes[p]));
           expect(Array.from(gGot.lines[p])).toEqual(Array.from(gRef.lines[p]));
+        }
+        // a forward that keeps its taps for the backward, another forward (other points, not kept) in between
+        const kept = vmForwardThreads(f, coords, n, mode, 0, true);
+        expect(Array.from(kept)).toEqual(Array.from(ref));
+        vmForwardThreads(f, randomCoords(rng, n), n, mode);
+        const gKept = vmBackwardThreads(f, coords, n, mode, dOut, true);
+        for (let p = 0; p < 3; p++) {
+          expect(Array.from(gKept.planes[p])).toEqual(Array.from(gRef.planes[p]));
+          expect(Array.from(gKept.lines[p])).toEqual(Array.from(gRef.lines[p]));
         }
       }
     });
