@@ -134,3 +134,8 @@ export function hiddenOf(key: string, kind: 'train' | 'test'): number[] {
   const list = part?.slice(kind.length + 1) ?? '';
   return list === '' ? [] : list.split(',').map(Number);
 }
+
+/** The camera's angle around its orbit target in the XY plane (radians). */
+export function azimuthOf(p: { x: number; y: number }, target: { x: number; y: number }): number {
+  return Math.atan2(p.y - target.y, p.x - target.x);
+}

@@ -18,6 +18,7 @@ import {
   fovYFromAngleX,
   frustumSegments,
   hiddenOf,
+  azimuthOf,
   rowMajorFromColumnMajor,
   SHARP_SIDE,
   startView,
@@ -107,7 +108,7 @@ export class Viewport {
     });
     this.controls.addEventListener('change', () => {
       container.dataset.cameraDistance = this.camera.position.distanceTo(this.controls.target).toFixed(4);
-      container.dataset.cameraAzimuth = this.azimuth().toFixed(4);
+      container.dataset.cameraAzimuth = azimuthOf(this.camera.position, this.controls.target).toFixed(4);
       this.updateEye();
       this.invalidate();
       if (this.quiet) return;
@@ -279,13 +280,6 @@ export class Viewport {
     this.link.userMoved = true;
     this.camera.position.set(...next.position);
     this.controls.update(); // fires 'change': a coarse frame now, a sharp one when the keys stop
-  }
-
-  /** The camera's angle around the target in the XY plane (radians). */
-  private azimuth(): number {
-    const p = this.camera.position;
-    const t = this.controls.target;
-    return Math.atan2(p.y - t.y, p.x - t.x);
   }
 
   /** Largest side of a host frame: a still view is refined up to it (see FrameScheduler). */
