@@ -53,7 +53,7 @@ else if (read('probe.failed') !== null) status = 'no hardware WebGPU adapter';
 else if (phase === 'done') status = training?.complete ? 'done' : 'done (training did not complete)';
 else if (read('driver.pid') === null) status = `waiting for parts (staged ${staged.join(',') || 'none'} of ${nParts})`;
 else if (!alive) status = `driver died in phase ${phase}`;
-else status = `running: ${phase}`;
+else status = `running: ${phase ?? 'starting'}`;
 
 const results = {
   status,

@@ -51,7 +51,7 @@ probe() {
     echo 'no nvidia-smi on this machine' >"$S/gpu.txt"
   fi
   echo "GPU: $(cat "$S/gpu.txt")"
-  "$S/tools/node" "$S/tools/probe.mjs" >"$S/probe.json" 2>"$S/probe.log"
+  timeout 90 "$S/tools/node" "$S/tools/probe.mjs" >"$S/probe.json" 2>"$S/probe.log"
   local p why=''
   p=$(cat "$S/probe.json")
   echo "WebGPU adapter: $p"
@@ -59,7 +59,7 @@ probe() {
     *'"error"'*) why="WebGPU could not start: $p" ;;
     *'"device":null'*) why='WebGPU found no adapter' ;;
     *'"software":true'*) [ "${TENSORF_DEVICE_ALLOW_SOFTWARE:-0}" = 1 ] || why="WebGPU fell back to a software adapter ($p)" ;;
-    '') why="the probe printed nothing ($(tail -3 "$S/probe.log"))" ;;
+    '') why="the probe printed nothing in 90 s ($(tail -3 "$S/probe.log" | tr '\n' ' '))" ;;
   esac
   if [ -n "$why" ]; then
     echo "NO VULKAN DRIVER FOR THIS GPU: $why; $ICD_NOTE. Nothing was started: give the machine back." | tee "$S/probe.failed"
@@ -68,7 +68,12 @@ probe() {
 
 start_driver() {
   mkdir -p "$S/bin" && cp "$here/driver.sh" "$here/gpu-env.sh" "$S/bin/"
-  setsid nohup bash "$S/bin/driver.sh" "$S" >"$S/results/driver.log" 2>&1 </dev/null &
+  if command -v setsid >/dev/null; then
+    setsid nohup bash "$S/bin/driver.sh" "$S" >"$S/results/driver.log" 2>&1 </dev/null &
+  else # a new process session all the same, so that the driver outlives this call
+    python3 -c 'import os, sys; os.setsid(); os.execvp("bash", ["bash"] + sys.argv[1:])' "$S/bin/driver.sh" "$S" \
+      >"$S/results/driver.log" 2>&1 </dev/null &
+  fi
   echo $! >"$S/driver.pid"
   echo "driver started (pid $!, log $S/results/driver.log)"
 }

@@ -8,6 +8,10 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
   for f in "$S"/tools/gl/*.deb; do [ -f "$f" ] && dpkg -x "$f" /; done
   ldconfig
 fi
+# the driver's libraries (the ICD names libGLX_nvidia.so.0), where the machine mounts them
+if [ -d /usr/local/nvidia/lib64 ] && [[ ":${LD_LIBRARY_PATH:-}:" != *:/usr/local/nvidia/lib64:* ]]; then
+  export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64
+fi
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then export VK_DRIVER_FILES=$nvidia_icd; fi
 icd_files=$(
