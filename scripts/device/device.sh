@@ -46,7 +46,7 @@ probe() {
   source "$here/gpu-env.sh"
   echo "$ICD_NOTE" | tee "$S/icd.txt"
   if command -v nvidia-smi >/dev/null; then
-    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1 >"$S/gpu.txt"
+    timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1 >"$S/gpu.txt"
   else
     echo 'no nvidia-smi on this machine' >"$S/gpu.txt"
   fi
@@ -100,6 +100,10 @@ main() {
     echo "waiting up to $wait_s s for the driver"
     while [ $SECONDS -lt $end ]; do
       [ "$(cat "$S/status" 2>/dev/null)" = done ] && break
+      if [ "$(cat "$S/status" 2>/dev/null)" = wait-data ] && [ ! -f "$S/data.complete" ]; then
+        echo "the driver waits for parts not carried yet (the stage: line above names them); carry them"
+        break
+      fi
       [ -e "/proc/$(cat "$S/driver.pid")" ] || break
       if [ $SECONDS -ge $next ]; then
         collect && copy_out # what a call cut short leaves in $OUT

@@ -44,8 +44,8 @@ if command -v nvidia-smi >/dev/null; then
   (
     echo 'time,memory_used_mib,utilization_pct,apps_pid_mib'
     while :; do
-      m=$(nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv,noheader,nounits 2>/dev/null | head -1 | tr -d ' ')
-      a=$(nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits 2>/dev/null | tr -d ' ' | tr ',' ':' | tr '\n' ';')
+      m=$(timeout 5 nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv,noheader,nounits 2>/dev/null | head -1 | tr -d ' ')
+      a=$(timeout 5 nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits 2>/dev/null | tr -d ' ' | tr ',' ':' | tr '\n' ';')
       echo "$(now),$m,$a"
       sleep 0.5
     done
