@@ -154,7 +154,20 @@ export function trainingFigures(events: TimedEvent[], phaseStart: number | null 
 export function benchRow(report: unknown): Record<string, unknown> | null {
   const row = (report as { rows?: Record<string, unknown>[] } | null)?.rows?.[0];
   if (!row) return null;
-  const keep = ['device', 'case', 'fromIteration', 'iters', 'grid', 'medianMs', 'raysPerSecond', 'meanDecoded', 'phaseMs', 'phaseTiming'];
+  const keep = [
+    'device',
+    'case',
+    'fromIteration',
+    'iters',
+    'grid',
+    'medianMs',
+    'raysPerSecond',
+    'meanDecoded',
+    'phaseMs',
+    'phaseTiming',
+    'tfBytesMB',
+    'evalSecondsPerView',
+  ];
   return Object.fromEntries(keep.filter((k) => k in row).map((k) => [k, row[k]]));
 }
 

@@ -97,8 +97,9 @@ describe('trainingFigures', () => {
 
 describe('benchRow', () => {
   it("cuts a bench.json to its first row's timing fields", () => {
-    const report = { rows: [{ case: 'thesis-early', medianMs: 42, peakRssMB: 9, phaseMs: { adam: 1 } }, { case: 'other' }] };
-    expect(benchRow(report)).toEqual({ case: 'thesis-early', medianMs: 42, phaseMs: { adam: 1 } });
+    const row = { case: 'thesis-early', medianMs: 42, peakRssMB: 9, phaseMs: { adam: 1 }, evalSecondsPerView: 0.5, uploadBytesPerStep: 3 };
+    const report = { rows: [row, { case: 'other' }] };
+    expect(benchRow(report)).toEqual({ case: 'thesis-early', medianMs: 42, phaseMs: { adam: 1 }, evalSecondsPerView: 0.5 });
     expect(benchRow({ rows: [] })).toBeNull();
     expect(benchRow(null)).toBeNull();
   });
