@@ -84,6 +84,10 @@ const results = {
     benchEarly: memoryPeak(gpu, phaseWindow(phases, 'bench-early')),
   },
   benchLate: { dispatch: benchRow(json('results/bench-late-dispatch.json')), synced: benchRow(json('results/bench-late-synced.json')) },
+  /** Error lines of the driver's log and the training's stderr (a failed benchmark leaves its row null and its line here). */
+  errors: [...new Set([read('results/driver.log'), read('results/train-stderr.log')].flatMap((t) => (t ?? '').split('\n')))]
+    .filter((l) => /^error\b/i.test(l.trim()))
+    .slice(0, 20),
   targets:
     training?.complete === true
       ? {

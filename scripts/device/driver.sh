@@ -32,8 +32,8 @@ progress() { tr '\r' '\n' | grep -v '^ *$' | grep -v 'iteration [0-9]*/[0-9]* (t
 if [ "${TENSORF_DEVICE_DRY:-0}" = 1 ]; then
   small=(--downscale 16 --batch 256 --grid-start 32 --grid-end 48)
   early=(--from-iteration 2 --iters 2 "${small[@]}")
-  train=(--iterations 24 "${small[@]}" --upsample-at 12,18 --alpha-mask-at 1000 --vis-every 12 --vis-views 2 --eval-views 2 --checkpoint-every 6)
-  late_at=18 late=(--iters 2)
+  train=(--iterations 26 "${small[@]}" --upsample-at 12,18 --alpha-mask-at 1000 --vis-every 12 --vis-views 2 --eval-views 2 --checkpoint-every 6)
+  late_at=18 late=(--iters 2) # the checkpoint at 18 (after the last upsample): steps 24-25 of 26
 else
   early=(--from-iteration 30 --iters 5)
   train=()
