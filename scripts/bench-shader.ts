@@ -5,7 +5,9 @@
  * test-view PSNR of the shader render and of the host render of the same half-float snapshot, and
  * how far the half floats move the host render (float32 snapshot against half).
  *
- *   node scripts/run.mjs scripts/bench-shader.ts RUN_DIR [RUN_DIR ...]   (env: FULL=1040x900 VIEWS=0,50 REPEAT=3)
+ *   node scripts/run.mjs scripts/bench-shader.ts RUN_DIR [RUN_DIR ...]   (env: SIZES=400x400,1040x900 VIEWS=0,50 REPEAT=3)
+ *
+ * Each figure is printed as it is measured (SwiftShader takes minutes for a large frame).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -25,7 +27,7 @@ if (runs.length === 0) {
   console.error('usage: node scripts/run.mjs scripts/bench-shader.ts RUN_DIR [RUN_DIR ...]');
   process.exit(2);
 }
-const [FW, FH] = (process.env.FULL ?? '1040x900').split('x').map(Number);
+const SIZES = (process.env.SIZES ?? '400x400,1040x900').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const VIEWS = (process.env.VIEWS ?? '0,50').split(',').map(Number);
 const REPEAT = Number(process.env.REPEAT ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -96,10 +98,7 @@ for (const dir of runs) {
   // a view of the whole object from a test camera, at 400x400 and the full canvas
   const pose = Array.from(views.poses[0]);
   const angleX = 2 * Math.atan((0.5 * views.width) / views.focal);
-  for (const [w, h] of [
-    [400, 400],
-    [FW, FH],
-  ]) {
+  for (const [w, h] of SIZES) {
     const focal = (0.5 * w) / Math.tan(0.5 * angleX);
     const ms: number[] = [];
     for (let i = 0; i < REPEAT; i++) {
@@ -108,6 +107,7 @@ for (const dir of runs) {
       ms.push(r.ms!);
     }
     row[`ms${w}x${h}`] = Math.round(median(ms));
+    console.log(JSON.stringify({ run: dir, size: `${w}x${h}`, ms: Math.round(median(ms)) }));
   }
   rows.push(row);
   console.log(JSON.stringify(row));
