@@ -77,8 +77,8 @@ describe('video-out', () => {
     expect([...readFileSync(join(dir, 'turntable.mp4'))]).toEqual([...frame(5, 3, 0), ...frame(5, 3, 1)]);
     const args = JSON.parse(readFileSync(join(bin, 'args.json'), 'utf8')) as string[];
     expect(args).toEqual(ffmpegArgs(5, 3, 25, args.at(-1)!));
-    const after = (flag: string) => args[args.indexOf(flag) + 1];
-    expect([after('-f'), after('-pix_fmt'), after('-s'), after('-r'), after('-i'), after('-c:v')]).toEqual([
+    const argAfter = (flag: string) => args[args.indexOf(flag) + 1];
+    expect([argAfter('-f'), argAfter('-pix_fmt'), argAfter('-s'), argAfter('-r'), argAfter('-i'), argAfter('-c:v')]).toEqual([
       'rawvideo',
       'rgb24',
       '5x3',
@@ -88,7 +88,7 @@ describe('video-out', () => {
     ]);
     expect(args.lastIndexOf('-pix_fmt')).toBeGreaterThan(args.indexOf('-i'));
     expect(args[args.lastIndexOf('-pix_fmt') + 1]).toBe('yuv420p');
-    expect(after('-vf')).toBe('pad=ceil(iw/2)*2:ceil(ih/2)*2'); // odd sides padded to even
+    expect(argAfter('-vf')).toBe('pad=ceil(iw/2)*2:ceil(ih/2)*2'); // odd sides padded to even
   });
 
   it('a failing ffmpeg: one error naming ffmpeg, the file and its last line; nothing left', async () => {
