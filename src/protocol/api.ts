@@ -20,6 +20,12 @@ export interface TensorfApi {
   snapTestView(id: number, view: number): void;
   openScene(path: string): void;
   openRun(path: string): void;
+  /** Continues the run folder `path` from its checkpoint (as `train:lego --resume`). */
+  resumeRun(path: string): void;
+  /** The running training writes its checkpoint at the next step boundary. */
+  saveCheckpoint(): void;
+  /** A turntable recording around +Z from `camera`'s position; replies are `recording` messages. */
+  record(id: number, camera: CameraSpec, frames: number, fps: number): void;
   /** Calls `listener` with every message from the Node side; returns the unsubscribe function. */
   onMessage(listener: (m: ServerMessage) => void): () => void;
 }
@@ -38,6 +44,9 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
     openScene: (path) => send({ type: 'openScene', path }),
     openRun: (path) => send({ type: 'openRun', path }),
+    resumeRun: (path) => send({ type: 'resumeRun', path }),
+    saveCheckpoint: () => send({ type: 'saveCheckpoint' }),
+    record: (id, camera, frames, fps) => send({ type: 'record', id, camera, frames, fps }),
     onMessage: subscribe,
   };
 }

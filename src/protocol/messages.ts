@@ -19,6 +19,9 @@ export type Quality = (typeof QUALITIES)[number];
 
 /** Largest side of a rendered frame, in pixels. */
 export const MAX_FRAME_SIDE = 800;
+/** Most frames of a recording, and most pixels over all its frames (the file comes back in one message). */
+export const MAX_RECORD_FRAMES = 360;
+export const MAX_RECORD_PIXELS = 24_000_000;
 
 /** A pinhole camera: row-major 4x4 camera-to-world (OpenGL: the camera looks down its -Z). */
 export interface CameraSpec {
@@ -40,7 +43,13 @@ export type ClientMessage =
   | { type: 'compare'; decoders: string; config: Partial<TrainConfig> }
   | { type: 'snapTestView'; id: number; view: number }
   | { type: 'openScene'; path: string }
-  | { type: 'openRun'; path: string };
+  | { type: 'openRun'; path: string }
+  /** Continues a stopped or killed run folder from its checkpoint, as `train:lego --resume DIR`. */
+  | { type: 'resumeRun'; path: string }
+  /** Asks the running training to write its checkpoint at the next step boundary (a `checkpoint` event says when). */
+  | { type: 'saveCheckpoint' }
+  /** A turntable of `frames` frames around +Z at `camera`'s distance and height (the poses of `npm run render -- --turntable`). */
+  | { type: 'record'; id: number; camera: CameraSpec; frames: number; fps: number };
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -168,6 +177,21 @@ export type ServerMessage =
   /** Which backends can start in the training process (found once, after it starts): the form offers only those. */
   | { type: 'backends'; backends: BackendChoice[] }
   | { type: 'error'; message: string; request?: string }
-  | { type: 'crash'; message: string };
+  | { type: 'crash'; message: string }
+  /**
+   * A recording's progress (`done` of `total` frames); the last one (done = total) carries the
+   * animated PNG, base64, and the iterations its frames were rendered at.
+   */
+  | {
+      type: 'recording';
+      id: number;
+      done: number;
+      total: number;
+      width: number;
+      height: number;
+      fps: number;
+      apng?: string;
+      iterations?: [number, number];
+    };
 
 export type ServerMessageType = ServerMessage['type'];

@@ -7,15 +7,17 @@
  * failed, viewing) accept a new job; a job moves through loading, training and evaluating; pause
  * and stop move it to paused or stopping, which the job's own progress does not override.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { newPlan, writePlan } from '../core/compare/plan';
 import { ComparisonRunner } from '../core/compare/run';
 import { resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { LEGO_BOX } from '../core/field/geometry';
-import { checkRunTarget, createRunFolder, restartNote, runFolderName, runStamp } from '../core/io/run-folder';
-import { loadRunData } from '../core/run/scene-data';
+import { checkRunTarget, createRunFolder, readHistory, restartNote, type RunFolder, runFolderName, runStamp } from '../core/io/run-folder';
+import { loadRunData, type RunData } from '../core/run/scene-data';
+import type { BackendInfo } from '../core/backend';
+import type { TrainerCheckpoint } from '../core/train/trainer-checkpoint';
 import { trainRun } from '../core/run/train-run';
 import type { TrainEvent } from '../core/train/events';
 import type { Trainer } from '../core/train/trainer';
@@ -30,6 +32,8 @@ import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
 import { JobState } from './job-state';
 import { EntryModels } from './entry-models';
+import { openResumeFolder, prepareResume } from './resume-job';
+import { requestCheckpoint } from './save-checkpoint';
 
 export { HostError } from './views';
 
@@ -60,6 +64,8 @@ export class TrainerHost {
   private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
+  /** A checkpoint was asked for while paused: the trainer runs on to the step boundary that writes it. */
+  private toCheckpoint = false;
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -152,6 +158,18 @@ export class TrainerHost {
         this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
+      case 'resumeRun':
+        if (this.busy) throw new HostError('a training is running; stop it before resuming a run');
+        this.runJob('resumeRun', () => this.resumeOne(m.path));
+        return;
+      case 'saveCheckpoint':
+        this.toCheckpoint = requestCheckpoint(this.trainer, this.state);
+        this.wake(); // paused: the trainer runs on to the step boundary, writes it and holds again
+        return;
+      case 'record':
+        this.renders.record(m);
+        this.kick();
+        return;
     }
   }
 
@@ -206,8 +224,14 @@ export class TrainerHost {
     this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
     const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
     const detail = `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`;
+    await this.drive(saved, run, data, backend, detail);
+  }
+
+  /** Trains `run` (a new folder, or one resumed from `resume`), forwarding its events; the state follows its outcome. */
+  private async drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: BackendInfo, detail: string, resume?: TrainerCheckpoint) {
     let trainer: Trainer | null = null;
-    const outcome = await trainRun(saved, run, data, backend, {
+    const outcome = await trainRun(cfg, run, data, backend, {
+      resume,
       onTrainer: (t) => {
         trainer = this.trainer = t;
         if (this.state === 'stopping') t.control.stopRequested = true;
@@ -218,6 +242,18 @@ export class TrainerHost {
     const t = trainer as Trainer | null;
     if (t) this.viewing = trainerSource(t);
     this.setState(outcome === 'complete' ? 'done' : outcome, `${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
+  }
+
+  /** `train:lego --resume DIR` from the page (resume-job.ts); a complete run is said to be so and not retrained. */
+  private async resumeOne(dir: string): Promise<void> {
+    const { plan, line } = prepareResume(dir, (p, field, scene) => this.confine(p, field, scene));
+    if (plan.complete) return this.setState('done', line);
+    const backend = await this.backends.use(plan.cfg.backend);
+    this.progress('loading', `${line}; loading ${plan.cfg.data} (downscale ${plan.cfg.downscale})`);
+    this.send({ type: 'scene', scene: sceneInfo(plan.cfg.data, LEGO_BOX) });
+    await tick();
+    const data = loadRunData(plan.cfg);
+    await this.drive(plan.cfg, openResumeFolder(plan), data, backend, `${line}; backend ${backend.name}`, plan.ckpt ?? undefined);
   }
 
   /**
@@ -278,6 +314,9 @@ export class TrainerHost {
   /** After each run event: forward it, let messages in, serve requests, hold while paused. */
   private async between(e: TrainEvent, label: string | null): Promise<void> {
     if (e.type === 'evaluating') this.progress('evaluating', `evaluating ${e.views} test views`);
+    if (e.type === 'checkpoint') this.toCheckpoint = false; // a save asked for while paused is written: hold again
+    if (e.type === 'resumed' && !label)
+      this.send({ type: 'history', points: readHistory(dirname(e.checkpoint)), run: dirname(e.checkpoint) });
     const now = performance.now();
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
@@ -287,7 +326,7 @@ export class TrainerHost {
     }
     await tick();
     await this.renders.serve();
-    while (this.state === 'paused') {
+    while (this.state === 'paused' && !this.toCheckpoint) {
       await new Promise<void>((r) => {
         this.wakeUp = r;
       });
