@@ -15,6 +15,11 @@ export function requestCheckpoint(trainer: Trainer | null, state: SessionState):
   if (state === 'stopping') throw new HostError('the training is stopping; it saves its checkpoint as it stops');
   if (!trainer || (state !== 'training' && state !== 'paused'))
     throw new HostError('no training to save: a checkpoint is written while a training runs (and always when it stops or ends)');
+  // the loop is over (the final evaluation, perhaps paused): its checkpoint is written, or about to be, as training ends
+  if (trainer.iteration >= trainer.cfg.iterations)
+    throw new HostError(
+      `the training has reached its last iteration (${trainer.iteration}); its checkpoint is written as it ends, before the final evaluation`,
+    );
   trainer.control.checkpointRequested = true;
   return state === 'paused';
 }
