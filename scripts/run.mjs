@@ -36,7 +36,7 @@ const result = await build({
   outfile: resolve(cache, `${name}.mjs`), // names the output; nothing is written (write: false)
   write: false,
   mainFields: ['module', 'main'],
-  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'esbuild'],
+  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'esbuild', 'playwright-core'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   sourcemap: 'inline',
   logLevel: 'error',

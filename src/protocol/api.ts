@@ -20,6 +20,8 @@ export interface TensorfApi {
   snapTestView(id: number, view: number): void;
   openScene(path: string): void;
   openRun(path: string): void;
+  /** Says whether this page shows the shader view, so gets model snapshots. */
+  watchModel(on: boolean): void;
   /** Continues the run folder `path` from its checkpoint (as `train:lego --resume`). */
   resumeRun(path: string): void;
   /** The running training writes its checkpoint at the next step boundary. */
@@ -44,6 +46,7 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     snapTestView: (id, view) => send({ type: 'snapTestView', id, view }),
     openScene: (path) => send({ type: 'openScene', path }),
     openRun: (path) => send({ type: 'openRun', path }),
+    watchModel: (on) => send({ type: 'watchModel', on }),
     resumeRun: (path) => send({ type: 'resumeRun', path }),
     saveCheckpoint: () => send({ type: 'saveCheckpoint' }),
     record: (id, camera, frames, fps) => send({ type: 'record', id, camera, frames, fps }),

@@ -13,9 +13,12 @@ export const PROTOCOL_VERSION = 1;
 export const OUTPUT_KINDS = ['rgb', 'depth', 'acc'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
-/** Coarse frames while the camera moves, sharp ones once it stops. */
-export const QUALITIES = ['coarse', 'sharp'] as const;
+/** Coarse frames while the camera moves, sharp ones once it stops, then (host frames, camera still, not training) full: up to the viewport's max side. */
+export const QUALITIES = ['coarse', 'sharp', 'full'] as const;
 export type Quality = (typeof QUALITIES)[number];
+
+/** Least opacity for a pixel's depth to count (depth = sum w t / opacity), in host frames and the shader view alike. */
+export const DEPTH_MIN_ACC = 0.05;
 
 /** Largest side of a rendered frame, in pixels. */
 export const MAX_FRAME_SIDE = 800;
@@ -44,6 +47,8 @@ export type ClientMessage =
   | { type: 'snapTestView'; id: number; view: number }
   | { type: 'openScene'; path: string }
   | { type: 'openRun'; path: string }
+  /** Whether this client shows the shader view (and so wants model snapshots; see `model`). */
+  | { type: 'watchModel'; on: boolean }
   /** Continues a stopped or killed run folder from its checkpoint, as `train:lego --resume DIR`. */
   | { type: 'resumeRun'; path: string }
   /** Asks the running training to write its checkpoint at the next step boundary (a `checkpoint` event says when). */
@@ -176,6 +181,13 @@ export type ServerMessage =
     }
   /** Which backends can start in the training process (found once, after it starts): the form offers only those. */
   | { type: 'backends'; backends: BackendChoice[] }
+  /**
+   * The model as a snapshot (core/snapshot: planes, lines, basis, decoder, mask, render constants;
+   * its header says the iteration) for a client that watches it: latest-value, sent when a run is
+   * opened, pauses or ends, and every few seconds while it trains. A binary WebSocket frame in
+   * browser mode; a buffer over Electron's IPC.
+   */
+  | { type: 'model'; snapshot: Uint8Array }
   | { type: 'error'; message: string; request?: string }
   | { type: 'crash'; message: string }
   /**

@@ -9,6 +9,7 @@ import { arr, bool, type Check, fail, type Fields, isObj, num, numOrNaN, obj, on
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { BACKEND_NAMES, resolveConfig, type TrainConfig } from '../core/config';
 import { SchemaError } from '../core/errors';
+import { decodeSnapshot } from '../core/snapshot/snapshot-codec';
 import { EVENT_FIELDS, TRAIN_EVENT_TYPES, type TrainEvent, type TrainEventType } from '../core/train/events';
 import {
   type ClientMessage,
@@ -59,6 +60,15 @@ const compareConfig: Check<Partial<TrainConfig>> = (v, at) => {
   }
 };
 const modelLabel = optional(str(200));
+/** A model snapshot's bytes: decodable, every array of the size its shapes imply (snapshot-codec.ts). */
+const snapshotBytes: Check<Uint8Array> = (v, at) => {
+  if (!(v instanceof Uint8Array)) fail(at, 'the bytes of a model snapshot', typeof v);
+  try {
+    decodeSnapshot(v);
+  } catch (e) {
+    throw new SchemaError(`${at}: ${(e as Error).message}`);
+  }
+};
 
 const CLIENT: Record<ClientMessage['type'], Fields> = {
   start: { config: startConfig },
@@ -71,6 +81,7 @@ const CLIENT: Record<ClientMessage['type'], Fields> = {
   snapTestView: { id, view: num(0, 100000, true) },
   openScene: { path: str() },
   openRun: { path: str() },
+  watchModel: { on: bool },
   resumeRun: { path: str() },
   saveCheckpoint: {},
   record: { id, camera, frames: num(1, MAX_RECORD_FRAMES, true), fps: num(1, 120, true) },
@@ -158,6 +169,7 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
     error: image,
   },
   backends: { backends: arr(obj({ name: oneOf(BACKEND_NAMES), available: bool, why: str(300) }), 0, 16) },
+  model: { snapshot: snapshotBytes },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },
   recording: {

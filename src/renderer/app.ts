@@ -19,10 +19,19 @@ import { RecordPanel } from './record-panel';
 import { hasModel } from './status';
 import { showTestView } from './test-view';
 import { Viewport } from './viewport';
+import { psnrAgainst } from './shader/view-psnr';
 
 const CHART_REDRAW_MS = 200;
 
 export type Mode = 'train' | 'compare';
+
+/** The shader view's PSNR of a snapped test view (null when the shader view is off), with the iteration of the model it drew. */
+function shaderPsnr(viewport: Viewport, m: Extract<ServerMessage, { type: 'testView' }>): { psnr: number; iteration: number } | null {
+  const snap = viewport.shader?.snapshot;
+  const { width, height } = m.truth;
+  const rgb = viewport.shader?.renderRgb(m.pose, (0.5 * width) / Math.tan(0.5 * m.cameraAngleX), width, height);
+  return snap && rgb ? { psnr: psnrAgainst(rgb, m.truth), iteration: snap.iteration } : null;
+}
 
 export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const viewportEl = byTestId(root, 'viewport');
@@ -52,7 +61,10 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   let panels: Panels | null = null;
   const link = new CameraLink();
   const outputKind = () => panels?.outputKind ?? 'rgb';
-  const viewport = new Viewport(viewportEl, (id, camera, quality) => api.render(id, camera, outputKind(), quality), link);
+  const viewport = new Viewport(viewportEl, (id, camera, quality) => api.render(id, camera, outputKind(), quality), link, {
+    shader: true,
+    outputKind,
+  });
   const compare = new CompareViews(root, api, link, outputKind);
   // Space in the focused viewport is the Pause/Resume button (so it does only what the button may do now)
   const pauseButton = byTestId<HTMLButtonElement>(root, 'pause');
@@ -73,6 +85,10 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
     },
   );
   const p = panels;
+  const maxSide = byTestId<HTMLSelectElement>(root, 'max-frame-side');
+  const applyMaxSide = () => viewport.setMaxSide(Number(maxSide.value));
+  maxSide.addEventListener('change', applyMaxSide);
+  applyMaxSide();
   const recorder = new RecordPanel(root, api, () => viewport.view());
   viewport.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
   compare.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
@@ -114,11 +130,16 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         p.hello(m);
         onState(m.state);
         greeted = true;
+        if (viewport.shader?.supported) api.watchModel(true); // this page ray-marches the model itself
+        break;
+      case 'model':
+        viewport.showModel(m.snapshot);
         break;
       case 'state':
         if (greeted && !sceneSeen && p.scenePath !== '') api.openScene(p.scenePath);
         greeted = false;
         if (m.state === 'loading') {
+          viewport.clearModel(); // the last run's model is not the one loading
           p.clearMessage(); // a new run: old errors and crashes are history
           chart.clear(); // and so are the last run's curves
           drawChart(true);
@@ -170,7 +191,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
       case 'testView':
         // the cameras are linked: the compare view's entries move there too
         viewport.setPose(m.pose, fovYFromAngleX(m.cameraAngleX, m.render.width / m.render.height));
-        showTestView(testImages, m);
+        showTestView(testImages, m, shaderPsnr(viewport, m));
         break;
       case 'error':
         if (m.request === 'render') {

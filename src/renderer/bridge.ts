@@ -48,6 +48,7 @@ export interface SocketLike {
   onclose: ((ev: unknown) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
+  binaryType?: string;
   send(data: string): void;
   close(): void;
 }
@@ -64,6 +65,8 @@ const OPEN = 1;
 /** A TensorfApi over a reconnecting WebSocket. `close()` stops it for good. */
 export function createSocketApi(url: string, opts: SocketApiOptions = {}): TensorfApi & { close(): void } {
   const createSocket = opts.createSocket ?? ((u: string) => new WebSocket(u) as unknown as SocketLike);
+  /** A binary frame is a model snapshot; text frames are JSON messages. */
+  const decode = (data: unknown) => (data instanceof ArrayBuffer ? { type: 'model', snapshot: new Uint8Array(data) } : data);
   const warn = opts.warn ?? ((...a: unknown[]) => console.warn(...a));
   const maxQueue = opts.maxQueue ?? 256;
   const listeners = new Set<(m: ServerMessage) => void>();
@@ -82,6 +85,7 @@ export function createSocketApi(url: string, opts: SocketApiOptions = {}): Tenso
     timer = null;
     if (closed) return;
     const ws = createSocket(url);
+    ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
@@ -89,7 +93,7 @@ export function createSocketApi(url: string, opts: SocketApiOptions = {}): Tenso
       while (queue.length > 0 && ws.readyState === OPEN) ws.send(queue.shift()!);
     };
     ws.onmessage = (ev) => {
-      const m = validate(ev.data, warn);
+      const m = validate(decode(ev.data), warn);
       if (m) emit(m);
     };
     ws.onerror = () => {}; // a close follows
@@ -145,6 +149,7 @@ export function validated(api: TensorfApi, warn?: (...a: unknown[]) => void): Te
     snapTestView: (id, view) => api.snapTestView(id, view),
     openScene: (path) => api.openScene(path),
     openRun: (path) => api.openRun(path),
+    watchModel: (on) => api.watchModel(on),
     resumeRun: (path) => api.resumeRun(path),
     saveCheckpoint: () => api.saveCheckpoint(),
     record: (id, camera, frames, fps) => api.record(id, camera, frames, fps),

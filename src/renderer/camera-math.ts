@@ -41,8 +41,10 @@ export interface ViewCamera {
   aspect: number; // width / height of the canvas
 }
 
-export function cameraSpec(view: ViewCamera, quality: Quality): CameraSpec {
-  const { width, height } = frameSize(view.aspect, quality === 'coarse' ? COARSE_SIDE : SHARP_SIDE);
+/** The frame asked for: COARSE_SIDE, SHARP_SIDE or `maxSide` (full) on the long side, at most maxSide. */
+export function cameraSpec(view: ViewCamera, quality: Quality, maxSide = SHARP_SIDE): CameraSpec {
+  const side = quality === 'coarse' ? COARSE_SIDE : quality === 'sharp' ? SHARP_SIDE : maxSide;
+  const { width, height } = frameSize(view.aspect, Math.min(side, maxSide));
   return { pose: view.pose.slice(), fovY: view.fovY, width, height };
 }
 
@@ -124,4 +126,11 @@ export function camerasAt(poses: readonly number[][], eye: readonly number[], ep
     if (Math.hypot(m[3] - eye[0], m[7] - eye[1], m[11] - eye[2]) <= eps) out.push(i);
   }
   return out;
+}
+
+/** The camera indices of one kind in an eye key ('train:1,2;test:'). */
+export function hiddenOf(key: string, kind: 'train' | 'test'): number[] {
+  const part = key.split(';').find((p) => p.startsWith(`${kind}:`));
+  const list = part?.slice(kind.length + 1) ?? '';
+  return list === '' ? [] : list.split(',').map(Number);
 }

@@ -11,6 +11,8 @@
  *   request. A request unanswered after its timeout holds this back until REPLY_LOST_MS (a slow
  *   renderer is not sent more work than it can do; a lost reply does not stop the refresh).
  * - Request ids increase; `accept` says whether an arriving frame is newer than the one shown.
+ * - With refinement on (setRefine), a still camera's answered sharp frame is followed, when not
+ *   live, by one FULL frame (the viewport's largest size): progressive refinement of a still view.
  * - Nothing is requested until `setEnabled(true)` (the Node side has a model).
  */
 import type { Quality } from '../protocol/messages';
@@ -38,6 +40,8 @@ export class FrameScheduler<C> {
   private lastSentAt = -Infinity;
   private answeredId = 0;
   private shownId = 0;
+  private lastSharpId = 0;
+  private refine = false;
 
   constructor(
     private readonly send: SendFrame<C>,
@@ -90,6 +94,11 @@ export class FrameScheduler<C> {
     }
   }
 
+  /** Whether a still camera's sharp frame is followed by a full-size one (when not live). */
+  setRefine(on: boolean): void {
+    this.refine = on;
+  }
+
   /** Whether the picture should follow training (session training or paused). */
   setLive(on: boolean): void {
     this.live = on;
@@ -103,8 +112,10 @@ export class FrameScheduler<C> {
    */
   accept(id: number): boolean {
     if (id > this.answeredId) this.answeredId = id;
+    const refineNext = this.refine && !this.live && id === this.lastSharpId && !this.sharpTimer;
     if (this.inFlight && id >= this.inFlight.id) this.complete();
     else if (!this.inFlight) this.scheduleLive(); // a late reply: the live refresh may be due now
+    if (refineNext && !this.inFlight && this.pending === null) this.request('full');
     if (id <= this.shownId) return false;
     this.shownId = id;
     return true;
@@ -146,7 +157,10 @@ export class FrameScheduler<C> {
     this.inFlight = { id, timer: setTimeout(() => this.complete(), REPLY_TIMEOUT_MS) };
     this.lastSentId = id;
     this.lastSentAt = this.now();
-    if (quality === 'sharp') this.lastSharpAt = this.lastSentAt;
+    if (quality === 'sharp') {
+      this.lastSharpAt = this.lastSentAt;
+      this.lastSharpId = id;
+    }
     this.send(id, this.camera, quality);
   }
 

@@ -11,6 +11,10 @@ export interface Surface {
   setFrame(rgba: Uint8ClampedArray<ArrayBuffer>, w: number, h: number): void;
   draw(scene: THREE.Scene, camera: THREE.Camera): void;
   dispose(): void;
+  /** The WebGL renderer (absent on a 2D canvas). */
+  renderer?: THREE.WebGLRenderer;
+  /** Draws the background instead of the last frame (the shader view), or the frame again (null). */
+  setBackground?(draw: (() => void) | null): void;
 }
 
 export function webglSurface(): Surface {
@@ -25,7 +29,12 @@ export function webglSurface(): Surface {
   quad.visible = false;
   bgScene.add(quad);
   let texture: THREE.DataTexture | null = null;
+  let background: (() => void) | null = null;
   return {
+    renderer,
+    setBackground: (draw) => {
+      background = draw;
+    },
     canvas: renderer.domElement,
     resize: (w, h) => renderer.setSize(w, h, false),
     setFrame(rgba, w, h) {
@@ -47,7 +56,8 @@ export function webglSurface(): Surface {
     },
     draw(scene, camera) {
       renderer.clear();
-      renderer.render(bgScene, bgCamera);
+      if (background) background();
+      else renderer.render(bgScene, bgCamera);
       renderer.render(scene, camera);
     },
     dispose() {
@@ -81,4 +91,14 @@ export function canvasSurface(): Surface {
     },
     dispose() {},
   };
+}
+
+/** Removes and frees a group's line objects. */
+export function clearGroup(group: THREE.Group): void {
+  for (const child of [...group.children]) {
+    group.remove(child);
+    const line = child as THREE.LineSegments;
+    line.geometry?.dispose();
+    (line.material as THREE.Material | undefined)?.dispose();
+  }
 }

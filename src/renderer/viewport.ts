@@ -6,7 +6,9 @@
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { CameraSpec, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import type { CameraSpec, OutputKind, Quality, SceneInfo, ServerMessage, SessionState } from '../protocol/messages';
+import { decodeSnapshot } from '../core/snapshot/snapshot-codec';
+import { ShaderLayer } from './shader/shader-layer';
 import { CameraLink, type LinkMember, type OrbitState } from './camera-link';
 import {
   type OrbitPlacement,
@@ -15,14 +17,16 @@ import {
   columnMajorFromRowMajor,
   fovYFromAngleX,
   frustumSegments,
+  hiddenOf,
   rowMajorFromColumnMajor,
+  SHARP_SIDE,
   startView,
   type ViewCamera,
 } from './camera-math';
 import { keyAction, moveCamera } from './camera-keys';
 import { FrameScheduler } from './frame-scheduler';
 import { decodeRgba } from './rgba-decode';
-import { canvasSurface, type Surface, webglSurface } from './viewport-surface';
+import { canvasSurface, clearGroup, type Surface, webglSurface } from './viewport-surface';
 import { hasModel, isLive } from './status';
 
 type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
@@ -30,23 +34,6 @@ export type RequestFrame = (id: number, camera: CameraSpec, quality: Quality) =>
 
 const INITIAL_POSITION = new THREE.Vector3(4, -4, 3);
 const INITIAL_FOV_DEG = 40;
-
-/** Removes and frees a group's line objects. */
-function clearGroup(group: THREE.Group): void {
-  for (const child of [...group.children]) {
-    group.remove(child);
-    const line = child as THREE.LineSegments;
-    line.geometry?.dispose();
-    (line.material as THREE.Material | undefined)?.dispose();
-  }
-}
-
-/** The camera indices of one kind in an eye key ('train:1,2;test:'). */
-function hiddenOf(key: string, kind: 'train' | 'test'): number[] {
-  const part = key.split(';').find((p) => p.startsWith(`${kind}:`));
-  const list = part?.slice(kind.length + 1) ?? '';
-  return list === '' ? [] : list.split(',').map(Number);
-}
 
 export class Viewport {
   readonly scheduler: FrameScheduler<ViewCamera>;
@@ -69,13 +56,17 @@ export class Viewport {
   private frameCount = 0;
   private raf = 0;
   private size = { w: 0, h: 0 };
+  private maxSide = SHARP_SIDE;
   /** Space pressed while the viewport has focus (the app toggles pause/resume). */
   onPauseKey: (() => void) | null = null;
+  /** The page's own ray-marcher of the model (the main viewport only), or null. */
+  readonly shader: ShaderLayer | null = null;
 
   constructor(
     private readonly container: HTMLElement,
     requestFrame: RequestFrame,
     private readonly link: CameraLink = new CameraLink(),
+    private readonly options: { shader?: boolean; outputKind?: () => OutputKind } = {},
   ) {
     THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
     this.camera = new THREE.PerspectiveCamera(INITIAL_FOV_DEG, 1, 0.05, 100);
@@ -92,13 +83,16 @@ export class Viewport {
     this.surface = surface;
     surface.canvas.classList.add('viewport-canvas');
     container.prepend(surface.canvas);
+    if (options.shader) this.shader = new ShaderLayer(surface, container);
     container.dataset.frameCount = '0';
     this.scene.add(this.overlays, this.frustums);
 
     this.controls = new OrbitControls(this.camera, surface.canvas);
     this.controls.target.set(0, 0, 0);
     this.controls.update();
-    this.scheduler = new FrameScheduler<ViewCamera>((id, view, quality) => requestFrame(id, cameraSpec(view, quality), quality));
+    this.scheduler = new FrameScheduler<ViewCamera>((id, view, quality) =>
+      requestFrame(id, cameraSpec(view, quality, this.maxSide), quality),
+    );
     // A viewport joining a link that has a camera takes it; the first one gives it its own.
     const shared = link.state;
     if (shared) this.applyOrbit(shared);
@@ -294,9 +288,31 @@ export class Viewport {
     return Math.atan2(p.y - t.y, p.x - t.x);
   }
 
+  /** Largest side of a host frame: a still view is refined up to it (see FrameScheduler). */
+  setMaxSide(side: number): void {
+    this.maxSide = side;
+    this.scheduler.setRefine(side > SHARP_SIDE);
+    this.refresh();
+  }
+
   /** A sharp frame now (the output kind changed). */
   refresh(): void {
     this.scheduler.refresh(this.view());
+    this.invalidate();
+  }
+
+  /** Forgets the shader view's model (a new run loads): host frames until its snapshot comes. */
+  clearModel(): void {
+    this.shader?.clear();
+    this.applyScheduling();
+  }
+
+  /** A model snapshot for the shader view: drawn here from now on (host frames stop) unless it cannot be. */
+  showModel(bytes: Uint8Array): void {
+    this.shader?.load(decodeSnapshot(bytes));
+    this.container.dataset.modelIteration = String(this.shader?.snapshot?.iteration ?? '');
+    this.applyScheduling();
+    this.invalidate();
   }
 
   /** Shows a frame unless a newer one is already shown; returns whether it was shown. */
@@ -310,6 +326,7 @@ export class Viewport {
       return false;
     }
     this.surface.setFrame(rgba, m.image.width, m.image.height);
+    this.shader?.hostFrame(m.image.width, m.image.height, m.seconds);
     this.frameCount++;
     this.container.dataset.frameCount = String(this.frameCount);
     this.container.dataset.frameIteration = String(m.iteration);
@@ -323,14 +340,17 @@ export class Viewport {
     this.member.leave();
     this.resizeObserver.disconnect();
     this.scheduler.dispose();
+    this.shader?.dispose();
     this.controls.dispose();
     this.surface.dispose();
     this.surface.canvas.remove();
   }
 
+  /** Host frames are asked for while the model is there and the shader view does not draw it. */
   private applyScheduling(): void {
-    this.scheduler.setEnabled(this.active && this.modelReady);
-    this.scheduler.setLive(this.active && this.live);
+    const host = this.active && !this.shader?.drawing;
+    this.scheduler.setEnabled(host && this.modelReady);
+    this.scheduler.setLive(host && this.live);
   }
 
   /** The camera as the link shares it. */
@@ -374,7 +394,10 @@ export class Viewport {
     if (this.raf || !this.active) return;
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
+      const output = this.options.outputKind?.() ?? 'rgb';
+      const more = this.shader?.frame(this.view(), this.size.w, this.size.h, output) ?? false;
       this.surface.draw(this.scene, this.camera);
+      if (more) this.invalidate(); // refining, or waiting for the camera to settle
     });
   }
 }

@@ -178,9 +178,26 @@ export function startServer(o: ServerOptions): Promise<RunningServer> {
 function attach(ws: WebSocket, session: Session, limits: RateLimitOptions): void {
   const limiter = new RateLimiter(limits);
   let done = false;
+  // model snapshots are latest-value: one on its way at a time, and only the newest waits
+  let modelSending = false;
+  let modelWaiting: Uint8Array | null = null;
+  const sendModel = (bytes: Uint8Array) => {
+    if (modelSending) {
+      modelWaiting = bytes;
+      return;
+    }
+    modelSending = true;
+    ws.send(bytes, { binary: true }, () => {
+      modelSending = false;
+      const next = modelWaiting;
+      modelWaiting = null;
+      if (next && !done && ws.readyState === ws.OPEN) sendModel(next);
+    });
+  };
   const conn = session.connect((m) => {
     if (done || ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > MAX_BUFFERED_CLOSE) return shut(null);
+    if (m.type === 'model') return sendModel(m.snapshot); // a binary frame
     if (m.type === 'frame' && ws.bufferedAmount > MAX_BUFFERED) return; // a slow client skips frames
     ws.send(JSON.stringify(m));
   });

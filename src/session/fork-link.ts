@@ -36,6 +36,8 @@ export function forkTrainer(o: ForkOptions = {}): SpawnTrainer {
       cwd: o.cwd ?? process.cwd(),
       env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // structured clone, so a model snapshot's bytes travel as bytes (JSON would spell each one out)
+      serialization: 'advanced',
       // its own process group: a terminal's Ctrl-C reaches the parent only, which then stops the
       // training once (a second signal would skip the checkpoint); if the parent dies, the IPC
       // channel closes and the process stops by itself

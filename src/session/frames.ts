@@ -2,7 +2,7 @@
  * Rendered rays -> RGBA8 images for the protocol: colour as is, expected depth as grey (near
  * bright, far dark, normalised over the pixels the model covers), accumulated opacity as grey.
  */
-import type { ImageData64, OutputKind } from '../protocol/messages';
+import { DEPTH_MIN_ACC, type ImageData64, type OutputKind } from '../protocol/messages';
 import type { RenderedRays } from '../core/render/render-rays';
 
 const byte = (v: number) => (v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255));
@@ -30,9 +30,6 @@ function greyToRgba(v: Float32Array): Uint8Array {
   }
   return out;
 }
-
-/** Minimum opacity for a pixel's depth to count (its depth is the weighted t divided by opacity). */
-export const DEPTH_MIN_ACC = 0.05;
 
 /**
  * Depth as grey: per pixel t = depth / acc where acc >= DEPTH_MIN_ACC, mapped linearly so the

@@ -14,15 +14,13 @@ import { ComparisonRunner } from '../core/compare/run';
 import { resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { LEGO_BOX } from '../core/field/geometry';
-import { checkRunTarget, createRunFolder, readHistory, restartNote, type RunFolder, runFolderName, runStamp } from '../core/io/run-folder';
-import { loadRunData, type RunData } from '../core/run/scene-data';
-import type { BackendInfo } from '../core/backend';
-import type { TrainerCheckpoint } from '../core/train/trainer-checkpoint';
+import { runStamp } from '../core/io/run-folder';
+import { loadRunData } from '../core/run/scene-data';
 import { trainRun } from '../core/run/train-run';
 import type { TrainEvent } from '../core/train/events';
 import type { Trainer } from '../core/train/trainer';
 import { type ClientMessage, isIdleState, type ServerMessage, type SessionState } from '../protocol/messages';
-import { parseClientMessage, startConfigOf } from '../protocol/schema';
+import { parseClientMessage } from '../protocol/schema';
 import { Backends } from './backends';
 import { CompareTable } from './compare-table';
 import { openRunFolder } from './open-run';
@@ -32,7 +30,8 @@ import { sceneInfo } from './scene-info';
 import { HostError, trainerSource, type ViewSource } from './views';
 import { JobState } from './job-state';
 import { EntryModels } from './entry-models';
-import { openResumeFolder, prepareResume } from './resume-job';
+import { ModelFeed } from './model-feed';
+import { type DriveArgs, resumeArgs, resumedHistory, type StartContext, startArgs } from './run-start';
 import { requestCheckpoint } from './save-checkpoint';
 
 export { HostError } from './views';
@@ -51,7 +50,15 @@ export interface HostOptions {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export class TrainerHost {
-  private readonly job = new JobState((state, detail) => this.send({ type: 'state', state, detail }));
+  private readonly job = new JobState((state, detail) => {
+    this.send({ type: 'state', state, detail });
+    this.feed.state(state);
+  });
+  /** Model snapshots for pages that show the shader view. */
+  private readonly feed = new ModelFeed(
+    (m) => this.send(m),
+    () => this.mainSource(),
+  );
   private trainer: Trainer | null = null;
   /** The comparison entry being trained (the label of `trainer`), if any. */
   private trainerLabel: string | null = null;
@@ -64,8 +71,14 @@ export class TrainerHost {
   private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
-  /** A checkpoint was asked for while paused: the trainer runs on to the step boundary that writes it. */
-  private toCheckpoint = false;
+  private readonly starter: StartContext = {
+    confine: (p, field, scene) => this.confine(p, field, scene),
+    backends: this.backends,
+    loading: (detail) => this.progress('loading', detail),
+    send: (m) => this.send(m),
+    runsDir: () => this.opts.runsDir,
+  };
+  private toCheckpoint = false; // asked for while paused: the trainer runs on to the step boundary that writes it
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -119,7 +132,7 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        this.runJob('start', () => this.trainOne(m));
+        this.runJob('start', async () => this.drive(...(await startArgs(m, this.starter))));
         return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
@@ -154,13 +167,19 @@ export class TrainerHost {
         this.renders.snapTestView(m);
         this.kick();
         return;
+      case 'watchModel':
+        this.feed.setWatching(m.on);
+        return;
       case 'openScene':
         this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
-      case 'resumeRun':
+      case 'resumeRun': // as train:lego --resume; a complete run is said to be so and not retrained
         if (this.busy) throw new HostError('a training is running; stop it before resuming a run');
-        this.runJob('resumeRun', () => this.resumeOne(m.path));
+        this.runJob('resumeRun', async () => {
+          const args = await resumeArgs(m.path, this.starter);
+          return typeof args === 'string' ? this.setState('done', args) : this.drive(...args);
+        });
         return;
       case 'saveCheckpoint':
         this.toCheckpoint = requestCheckpoint(this.trainer, this.state);
@@ -207,28 +226,8 @@ export class TrainerHost {
     })();
   }
 
-  private async trainOne(m: Extract<ClientMessage, { type: 'start' }>): Promise<void> {
-    const early = startConfigOf(m); // every field checked before anything slow happens
-    this.confine(early.data, 'start.config.data', true);
-    if (early.out) this.confine(early.out, 'start.config.out');
-    checkScene(early.data);
-    checkRunTarget(runFolderName(early, this.opts.runsDir).dir, { allowRestart: true, flag: 'start.config.out' }); // before loading
-    const backend = await this.backends.use(early.backend);
-    // no preset named (the form's "default"): the backend's, as in train:lego (config.defaultPreset)
-    const { cfg, presetWhy, scheduleNote } = resolveForBackend(m.config as Record<string, unknown>, backend.name, 'start.config.');
-    const about = `preset ${cfg.preset} (${presetWhy})${scheduleNote ? `; ${scheduleNote}` : ''}`;
-    this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale}); ${about}`);
-    this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
-    await tick();
-    const data = loadRunData(cfg);
-    this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
-    const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
-    const detail = `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`;
-    await this.drive(saved, run, data, backend, detail);
-  }
-
-  /** Trains `run` (a new folder, or one resumed from `resume`), forwarding its events; the state follows its outcome. */
-  private async drive(cfg: TrainConfig, run: RunFolder, data: RunData, backend: BackendInfo, detail: string, resume?: TrainerCheckpoint) {
+  /** Trains `run` (a new folder, or one resumed from `resume`: run-start.ts), forwarding its events; the state follows its outcome. */
+  private async drive(...[cfg, run, data, backend, detail, resume]: DriveArgs): Promise<void> {
     let trainer: Trainer | null = null;
     const outcome = await trainRun(cfg, run, data, backend, {
       resume,
@@ -242,18 +241,6 @@ export class TrainerHost {
     const t = trainer as Trainer | null;
     if (t) this.viewing = trainerSource(t);
     this.setState(outcome === 'complete' ? 'done' : outcome, `${outcome} at iteration ${t?.iteration ?? 0}; run folder ${run.dir}`);
-  }
-
-  /** `train:lego --resume DIR` from the page (resume-job.ts); a complete run is said to be so and not retrained. */
-  private async resumeOne(dir: string): Promise<void> {
-    const { plan, line } = prepareResume(dir, (p, field, scene) => this.confine(p, field, scene));
-    if (plan.complete) return this.setState('done', line);
-    const backend = await this.backends.use(plan.cfg.backend);
-    this.progress('loading', `${line}; loading ${plan.cfg.data} (downscale ${plan.cfg.downscale})`);
-    this.send({ type: 'scene', scene: sceneInfo(plan.cfg.data, LEGO_BOX) });
-    await tick();
-    const data = loadRunData(plan.cfg);
-    await this.drive(plan.cfg, openResumeFolder(plan), data, backend, `${line}; backend ${backend.name}`, plan.ckpt ?? undefined);
   }
 
   /**
@@ -315,8 +302,7 @@ export class TrainerHost {
   private async between(e: TrainEvent, label: string | null): Promise<void> {
     if (e.type === 'evaluating') this.progress('evaluating', `evaluating ${e.views} test views`);
     if (e.type === 'checkpoint') this.toCheckpoint = false; // a save asked for while paused is written: hold again
-    if (e.type === 'resumed' && !label)
-      this.send({ type: 'history', points: readHistory(dirname(e.checkpoint)), run: dirname(e.checkpoint) });
+    if (e.type === 'resumed' && !label) this.send(resumedHistory(dirname(e.checkpoint)));
     const now = performance.now();
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
@@ -326,6 +312,7 @@ export class TrainerHost {
     }
     await tick();
     await this.renders.serve();
+    if (e.type === 'step') this.feed.step();
     while (this.state === 'paused' && !this.toCheckpoint) {
       await new Promise<void>((r) => {
         this.wakeUp = r;
@@ -357,6 +344,12 @@ export class TrainerHost {
     if (t) return trainerSource(t);
     if (this.viewing) return this.viewing;
     throw new HostError('nothing to render yet: start a training or open a run folder');
+  }
+
+  /** The model the main viewport shows (the one training or open), or null. */
+  private mainSource(): ViewSource | null {
+    if (this.trainer) return trainerSource(this.trainer);
+    return this.viewing;
   }
 
   private async openRun(path: string): Promise<void> {

@@ -111,10 +111,11 @@ export class RenderQueue {
     return true;
   }
 
-  /** How long a frame may take: coarse ones keep camera moves fluid, sharp ones wait less while training. */
+  /** How long a frame may take: coarse ones keep camera moves fluid, sharp ones wait less while training, full ones refine a still view. */
   private frameSeconds(q: RenderRequest['quality']): number {
     if (q === 'coarse') return 0.25;
-    return this.target.running() ? 1 : 3;
+    if (this.target.running()) return 1;
+    return q === 'full' ? 15 : 3;
   }
 
   private async guard(request: string, f: () => Promise<void>): Promise<boolean> {

@@ -71,6 +71,9 @@ export class Session {
   /** Recordings by process id: their progress and file go to the client that asked (one at a time each). */
   private readonly recordRoutes = new Map<number, { client: Client; id: number }>();
   private nextId = 1;
+  /** Clients that show the shader view, and the newest snapshot for them (latest-value). */
+  private readonly watchers = new Set<Client>();
+  private model: Extract<ServerMessage, { type: 'model' }> | null = null;
   private closing = false;
   private markClosed: () => void = () => {};
   /** Resolves once close() was called and the training process has ended. */
@@ -112,6 +115,7 @@ export class Session {
       receive: (raw) => this.receive(c, raw),
       close: () => {
         this.clients.delete(c);
+        this.watch(c, false);
         this.outbox.dropOwner(c);
         for (const routes of [this.routes, this.recordRoutes]) for (const [k, r] of routes) if (r.client === c) routes.delete(k);
       },
@@ -133,6 +137,10 @@ export class Session {
       this.replyError(c, (e as Error).message);
       return;
     }
+    if (m.type === 'watchModel') {
+      this.watch(c, m.on);
+      return;
+    }
     if (m.type === 'render' || m.type === 'snapTestView') {
       const id = this.nextId++;
       this.routes.set(id, { client: c, id: m.id });
@@ -151,6 +159,19 @@ export class Session {
     if (!this.child) this.startChild();
     if (!this.outbox.push(m, c))
       this.replyError(c, `${m.type}: the training process is starting and too many commands wait for it; try again in a moment`);
+  }
+
+  /** A client starts or stops showing the shader view: it gets the newest snapshot now; the process sends snapshots while anyone watches. */
+  private watch(c: Client, on: boolean): void {
+    const before = this.watchers.size > 0;
+    if (on) this.watchers.add(c);
+    else this.watchers.delete(c);
+    if (on && this.model) c.deliver(this.model);
+    const after = this.watchers.size > 0;
+    if (before === after || (!this.child && !on)) return;
+    if (!this.child)
+      this.startChild(); // which asks it for snapshots, as anyone watches
+    else this.outbox.push({ type: 'watchModel', on: after }, c);
   }
 
   /** Keeps the form of a start or comparison for pages that connect later (a reload keeps the choices). */
@@ -199,6 +220,7 @@ export class Session {
       },
     });
     this.child = link;
+    if (this.watchers.size > 0) this.outbox.push({ type: 'watchModel', on: true }, this);
   }
 
   private fromChild(m: ServerMessage): void {
@@ -221,7 +243,12 @@ export class Session {
       case 'state':
         this.state = m.state;
         this.detail = m.detail;
+        if (m.state === 'loading') this.model = null; // a new model is on its way
         break;
+      case 'model':
+        this.model = m;
+        for (const c of this.watchers) c.deliver(m);
+        return;
       case 'scene':
         this.scene = m.scene;
         break;

@@ -9,7 +9,7 @@
  *
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { gpuDeviceNodes } from '../../src/core/gpu-nodes';
+import { buildOnce } from './build-once';
 import { decodeApng } from '../core/io/apng-decode';
 
 const DATA = 'datasets/nerf_synthetic/lego';
@@ -114,7 +115,7 @@ const frameIteration = async (page: Page) => Number(await page.getByTestId('view
 
 describe.skipIf(skip)('app in browser mode', () => {
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+    buildOnce(); // (the shader-viewer test builds too; one build at a time)
   }, 120_000);
 
   it('npm run build writes the main, preload and renderer bundles, and the bundled trainer trains', async () => {
@@ -212,6 +213,12 @@ describe.skipIf(skip)('app in browser mode', () => {
     // a non-blank image, whose pixels change as training proceeds
     await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId('message').textContent()).toBe(''); // no "nothing to render yet" left from the start
+    // this browser has no GPU (--disable-gpu): the page says once that the shader view is off, and
+    // shows the training process's frames, saying so under the picture
+    expect(await page.getByTestId('shader-note').textContent()).toMatch(
+      /^Shader view off: .+\. Frames are rendered by the training process instead\.$/,
+    );
+    expect(await page.getByTestId('frame-info').textContent()).toMatch(/^host \d+x\d+ · [\d.]+ ms$/);
     const early = await viewportPixels(page);
     expect(spread(early)).toBeGreaterThan(20);
     // the first frames are a nearly uniform haze; by iteration 45 (70 of smoke's 100: upsampled at 28, masked at 40) the model has a shape

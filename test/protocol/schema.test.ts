@@ -17,6 +17,10 @@ import {
 import { flagsToPartial, PRESETS, resolveConfig } from '../../src/core/config';
 import { Rng } from '../../src/core/random';
 
+import { encodeSnapshot } from '../../src/core/snapshot/snapshot-codec';
+import { snapshotOf } from '../../src/core/snapshot/snapshot-of';
+import { randomModel } from '../core/snapshot/random-model';
+
 const pose = [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1];
 const camera = { pose, fovY: 0.7, width: 64, height: 48 };
 const image = { width: 2, height: 1, rgba: Buffer.from([1, 2, 3, 255, 4, 5, 6, 255]).toString('base64') };
@@ -34,6 +38,7 @@ const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
   snapTestView: { type: 'snapTestView', id: 3, view: 12 },
   openScene: { type: 'openScene', path: 'datasets/nerf_synthetic/lego' },
   openRun: { type: 'openRun', path: 'runs/mlp-smoke-1' },
+  watchModel: { type: 'watchModel', on: true },
   resumeRun: { type: 'resumeRun', path: 'runs/mlp-smoke-1' },
   saveCheckpoint: { type: 'saveCheckpoint' },
   record: { type: 'record', id: 4, camera, frames: 36, fps: 12 },
@@ -52,7 +57,11 @@ const summary = {
   seed: 1,
 };
 
+const snapshot = encodeSnapshot(snapshotOf(randomModel('splitnet').model, null, { iteration: 9 }));
+
 const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
+  // binary: a WebSocket binary frame or a buffer over IPC, never JSON (tested below)
+  model: [{ type: 'model', snapshot }],
   hello: [
     {
       type: 'hello',
@@ -206,8 +215,26 @@ describe('protocol round trip', () => {
     expect(parseClientMessage(structuredClone(m))).toEqual(m);
   });
 
-  it.each(Object.values(SERVER_SAMPLES).flat())('server $type survives JSON and validation unchanged', (m) => {
+  it.each(
+    Object.values(SERVER_SAMPLES)
+      .flat()
+      .filter((m) => m.type !== 'model'),
+  )('server $type survives JSON and validation unchanged', (m) => {
     expect(parseServerMessage(JSON.stringify(m))).toEqual(m);
+  });
+
+  it('a model snapshot survives a structured clone (IPC) and validation; broken bytes are refused with the field named', () => {
+    const m = parseServerMessage(structuredClone(SERVER_SAMPLES.model[0])) as Extract<ServerMessage, { type: 'model' }>;
+    expect(Array.from(m.snapshot)).toEqual(Array.from(snapshot));
+    const bad = [
+      [{ type: 'model', snapshot: 'AAAA' }, /model\.snapshot: expected the bytes of a model snapshot/],
+      [
+        { type: 'model', snapshot: snapshot.subarray(0, snapshot.length - 4) },
+        /model\.snapshot: snapshot\.arrays\[\d+\]: .* runs past the end/,
+      ],
+      [{ type: 'model', snapshot: new Uint8Array(40) }, /model\.snapshot: snapshot: not a model snapshot/],
+    ] as const;
+    for (const [raw, re] of bad) expect(() => parseServerMessage(raw)).toThrow(re);
   });
 
   it('NaN metrics (sent as null by JSON) are accepted', () => {

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerMessage } from '../../src/protocol/messages';
+import { decodeSnapshot, encodeSnapshot } from '../../src/core/snapshot/snapshot-codec';
+import { snapshotOf } from '../../src/core/snapshot/snapshot-of';
+import { randomModel } from '../core/snapshot/random-model';
 import { backoffMs, createSocketApi, DISCONNECTED, socketUrl, validate, validated, type SocketLike } from '../../src/renderer/bridge';
 
 class FakeSocket implements SocketLike {
@@ -10,6 +13,7 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: unknown) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
+  binaryType = 'blob';
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
   }
@@ -108,6 +112,21 @@ describe('createSocketApi', () => {
     ws.onmessage?.({ data: JSON.stringify(hello) });
     ws.onmessage?.({ data: '{"type":"frame"}' });
     expect(got).toEqual(['hello']);
+    api.close();
+  });
+
+  it('takes binary frames as model snapshots (checked like any message), asking for ArrayBuffers', () => {
+    const api = make();
+    const got: ServerMessage[] = [];
+    api.onMessage((m) => got.push(m));
+    const ws = FakeSocket.all[0];
+    expect(ws.binaryType).toBe('arraybuffer');
+    ws.open();
+    const bytes = encodeSnapshot(snapshotOf(randomModel('mlp').model, null, { iteration: 4 }));
+    ws.onmessage?.({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    ws.onmessage?.({ data: new ArrayBuffer(16) }); // not a snapshot: dropped
+    expect(got.map((m) => m.type)).toEqual(['model']);
+    expect(decodeSnapshot((got[0] as Extract<ServerMessage, { type: 'model' }>).snapshot).iteration).toBe(4);
     api.close();
   });
 

@@ -45,6 +45,32 @@ describe('FrameScheduler', () => {
     expect(sent).toEqual([{ id: 1, camera: 'c1', quality: 'sharp' }]);
   });
 
+  it('refines a still view: after its sharp frame, one full frame (when refining and not live)', () => {
+    const { s, sent } = setup();
+    s.setRefine(true);
+    s.moved('c1');
+    s.accept(sent[0].id); // the coarse frame
+    vi.advanceTimersByTime(SHARP_DELAY_MS);
+    expect(sent.map((x) => x.quality)).toEqual(['coarse', 'sharp']);
+    s.accept(sent[1].id);
+    expect(sent.map((x) => x.quality)).toEqual(['coarse', 'sharp', 'full']);
+    expect(sent[2].camera).toBe('c1');
+    s.accept(sent[2].id); // the full frame: nothing more
+    vi.advanceTimersByTime(5000);
+    expect(sent).toHaveLength(3);
+    // not while live (training): the live refresh keeps sending sharp frames instead
+    s.setLive(true);
+    s.refresh('c2');
+    s.accept(sent[3].id);
+    expect(sent.slice(3).map((x) => x.quality)).toEqual(['sharp']);
+    // nor without refinement
+    s.setLive(false);
+    s.setRefine(false);
+    s.refresh('c3');
+    s.accept(sent.at(-1)!.id);
+    expect(sent.at(-1)!.quality).toBe('sharp');
+  });
+
   it('requests a coarse frame on a move', () => {
     const { s, sent } = setup();
     s.moved('c1');

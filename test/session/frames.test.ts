@@ -3,7 +3,8 @@
  * length of a vertical field of view, and the frame size chosen for a time budget.
  */
 import { describe, expect, it } from 'vitest';
-import { DEPTH_MIN_ACC, depthToGrey, focalFromFovY, image64, rgbToRgba, toRgba } from '../../src/session/frames';
+import { DEPTH_MIN_ACC } from '../../src/protocol/messages';
+import { depthToGrey, focalFromFovY, image64, rgbToRgba, toRgba } from '../../src/session/frames';
 import { frameSize } from '../../src/session/views';
 
 describe('frames', () => {

@@ -3,9 +3,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Default number of frequencies for the feature and view-direction encodings (TensoRF fea_pe / view_pe). */
-export const FEA_PE = 2;
-export const VIEW_PE = 2;
+import { FEA_PE, VIEW_PE } from './input-dim';
+export { decoderInputDim, FEA_PE, VIEW_PE } from './input-dim';
 
 /**
  * PE(x) for x [N, D]: [sin(x_0*2^0), sin(x_0*2^1), ..., sin(x_{D-1}*2^{F-1}), then the same cosines],
@@ -19,11 +18,6 @@ export function positionalEncoding(x: tf.Tensor2D, freqs: number): tf.Tensor2D {
     const pts = tf.reshape(tf.mul(tf.expandDims(x, 2), bands), [n, d * freqs]);
     return tf.concat([tf.sin(pts), tf.cos(pts)], 1) as tf.Tensor2D;
   });
-}
-
-/** Number of columns of `decoderInput` for `inFeatures` features and a 3-vector direction. */
-export function decoderInputDim(inFeatures: number, fePe = FEA_PE, viewPe = VIEW_PE): number {
-  return inFeatures + 3 + 2 * inFeatures * fePe + 2 * 3 * viewPe;
 }
 
 /** [features, dirs, PE(features), PE(dirs)]: 27 + 3 + 108 + 12 = 150 columns for 27 features. */

@@ -1,0 +1,93 @@
+/**
+ * Does moving the camera cost the training anything? Browser mode, a smoke training (one compute
+ * thread, pinned to CPU 0 with taskset) watched by Chromium (pinned to CPU 1): the training's it/s
+ * over 12 s with the camera still, then over 12 s of continuous camera drags, once with the
+ * shader view (WebGL2 on SwiftShader: the page draws) and once without WebGL (--disable-gpu: the
+ * training process renders every frame). Prints one JSON line per mode.
+ *
+ *   node scripts/run.mjs scripts/bench-shader-its.ts
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, WEBGL_ARGS } from '../test/renderer/shader/chromium';
+
+if (!CHROMIUM) throw new Error('Chromium not found');
+
+const DATA = 'datasets/nerf_synthetic/lego';
+const tmp = mkdtempSync(join(tmpdir(), 'tensorf-its-'));
+// Chromium (and its GPU process, SwiftShader) on CPU 1
+const pinned = join(tmp, 'chromium-on-cpu1');
+writeFileSync(pinned, `#!/bin/sh\nexec taskset -c 1 ${CHROMIUM} "$@"\n`);
+chmodSync(pinned, 0o755);
+
+function serve(): Promise<{ url: string; proc: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      'taskset',
+      ['-c', '0', process.execPath, 'scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', `${tmp},${realpathSync(DATA)}`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /TensoRF app: (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], proc });
+    });
+    proc.on('exit', (c) => reject(new Error(`serve exited ${c}`)));
+  });
+}
+
+const iteration = async (page: Page) => Number(((await page.getByTestId('iteration').textContent()) ?? '').split('/')[0].trim()) || 0;
+
+async function rate(page: Page, seconds: number, drag: boolean): Promise<number> {
+  const i0 = await iteration(page);
+  const t0 = Date.now();
+  const box = (await page.getByTestId('viewport').boundingBox())!;
+  while (Date.now() - t0 < seconds * 1000) {
+    if (drag) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      for (let k = 1; k <= 10; k++) await page.mouse.move(box.x + box.width / 2 + 8 * k, box.y + box.height / 2 + 2 * k, { steps: 2 });
+      await page.mouse.up();
+    } else await page.waitForTimeout(200);
+  }
+  return (await iteration(page)) - i0;
+}
+
+for (const mode of ['shader', 'host'] as const) {
+  const { url, proc } = await serve();
+  const args = mode === 'shader' ? WEBGL_ARGS : ['--headless', '--no-sandbox', '--disable-gpu'];
+  const browser = await chromium.launch({ executablePath: pinned, args });
+  const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+  await page.goto(url);
+  await page.getByTestId('preset').selectOption('smoke');
+  await page.getByTestId('backend').selectOption('cpu');
+  await page.getByTestId('iterations').fill('100000');
+  await page.getByTestId('start').click();
+  await page.waitForFunction(
+    () => Number((document.querySelector('[data-testid="iteration"]')?.textContent ?? '0').split('/')[0]) >= 150,
+    null,
+    { timeout: 180_000 },
+  );
+  const still = (await rate(page, 12, false)) / 12;
+  const moving = (await rate(page, 12, true)) / 12;
+  console.log(
+    JSON.stringify({
+      mode,
+      itsStill: +still.toFixed(2),
+      itsMoving: +moving.toFixed(2),
+      frameInfo: await page.getByTestId('frame-info').textContent(),
+    }),
+  );
+  await page.getByTestId('stop').click();
+  await page.waitForTimeout(3000);
+  await browser.close();
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+}
+rmSync(tmp, { recursive: true, force: true });
