@@ -2,7 +2,8 @@
  * `npm run render -- --run DIR [--views N | --turntable N] [--backend B]`: renders from a saved
  * checkpoint. Test views (all, or N evenly spaced) are written beside their ground truth with an
  * error map and scored; a turntable renders N cameras circling the scene at the test cameras'
- * radius and height.
+ * radius and height (or `--elevation`), writes each frame as a PNG and all of them as a video
+ * (MP4 through the system's ffmpeg when present, else an animated PNG; core/io/video-out.ts).
  */
 import { STEP_RATIO } from '../core/field/geometry';
 import { ConfigError } from '../core/errors';
@@ -21,12 +22,16 @@ import { parseArgs } from './args';
 import { CountProgress } from './progress';
 import { runMain } from './run-main';
 import { saveViewRender, writeRendersIndex } from '../core/run/view-renders';
-import { MAX_TURNTABLE_FRAMES, turntablePose } from '../core/render/turntable';
+import { MAX_TURNTABLE_FRAMES, MAX_TURNTABLE_SIDE, scaledFocal, turntablePose } from '../core/render/turntable';
+import { openVideo, type VideoSink } from '../core/io/video-out';
+import { rgbBytes } from '../core/io/apng';
+import { DEFAULT_FPS, MAX_FPS, parseTurntableFlags, TURNTABLE_FLAGS, type TurntableFlags } from './turntable-flags';
 import { isOutOfMemory, renderOutOfMemoryMessage } from '../core/train/oom';
 
 function usage(): string {
   return [
-    'usage: npm run render -- --run DIR [--views N | --turntable N] [--backend B] [--threads N] [--out DIR] [--chunk N]',
+    'usage: npm run render -- --run DIR [--views N | --turntable N [--size N|WxH] [--elevation DEG] [--fps N]]',
+    '                         [--backend B] [--threads N] [--out DIR] [--chunk N]',
     '',
     'Renders from the checkpoint.trf of a run folder (finished or stopped) with the settings saved in it',
     '(its scene gives the test views and the cameras).',
@@ -38,7 +43,13 @@ function usage(): string {
     '                   index.json (per-view PSNR and SSIM, their means); prints one JSON line on stdout:',
     '                   {"views","testPSNR","testSSIM","out"}',
     `  --turntable N    instead of test views: N frames (1 to ${MAX_TURNTABLE_FRAMES}) on a circle around the scene at the`,
-    "                   test cameras' radius and height, written one at a time as turntable_NNN.png",
+    "                   test cameras' radius and height, written one at a time as turntable_NNN.png, and as a",
+    '                   video: turntable.mp4 (H.264) when ffmpeg is on the PATH, else turntable.apng (animated PNG)',
+    `  --size N|WxH     turntable frame size in pixels, each side 1 to ${MAX_TURNTABLE_SIDE} (default: the test views' size;`,
+    "                   the horizontal field of view stays the test cameras'",
+    "  --elevation DEG  the turntable circle at DEG degrees above the ground plane (-89 to 89), at the test camera's",
+    "                   distance from the centre (default: at the test camera's height)",
+    `  --fps N          turntable video frames per second (1 to ${MAX_FPS}, default ${DEFAULT_FPS})`,
     '  --backend B      auto|tensorflow|webgpu|cpu (default auto, chosen as in train:lego)',
     "  --threads N      compute threads on the cpu backend (default 0 = the machine's cores; 1 = one)",
     '  --out DIR        where the images go (default DIR/renders for test views, DIR/turntable for a turntable)',
@@ -67,7 +78,7 @@ async function render(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const known = ['run', 'views', 'turntable', 'backend', 'threads', 'out', 'chunk'];
+  const known = ['run', 'views', 'turntable', 'backend', 'threads', 'out', 'chunk', ...TURNTABLE_FLAGS];
   for (const k of Object.keys(flags))
     if (!known.includes(k)) throw new ConfigError(`unknown flag --${k} (known: ${known.map((x) => `--${x}`).join(', ')})`);
   if (!flags.run) throw new ConfigError('--run: expected the run folder to render from');
@@ -83,6 +94,7 @@ async function render(argv: string[]): Promise<number> {
   const chunk = int('chunk', 1) ?? 4096;
   const threads = int('threads', OPTIONS.threads.min ?? 0, OPTIONS.threads.max) ?? 0; // the train option's bounds
   if (views !== undefined && turntable !== undefined) throw new ConfigError('--views and --turntable: give one of them');
+  const video = parseTurntableFlags(flags, turntable !== undefined);
   const ckpt = join(flags.run, CHECKPOINT_FILE);
   if (!existsSync(ckpt)) throw new ConfigError(`--run ${flags.run}: no ${CHECKPOINT_FILE} there`);
   const backend = await initBackend((flags.backend as 'auto') ?? 'auto');
@@ -98,18 +110,7 @@ async function render(argv: string[]): Promise<number> {
   const out = flags.out ?? join(flags.run, turntable ? 'turntable' : 'renders');
   mkdirSync(out, { recursive: true });
   const nTest = testViewCount(cfg);
-  if (turntable) {
-    const ref = loadTestViews(cfg, [0]);
-    const frames = new CountProgress(process.stderr, turntable);
-    for (let i = 0; i < turntable; i++) {
-      const r = await renderView(model, ctx, turntablePose(ref.poses[0], i, turntable), ref.width, ref.height, ref.focal);
-      writePngRgb(join(out, `turntable_${String(i).padStart(3, '0')}.png`), r.rgb, ref.width, ref.height);
-      frames.update(i + 1, `turntable ${i + 1}/${turntable}`);
-    }
-    frames.end();
-    process.stderr.write(`wrote ${turntable} frames to ${out}\n`);
-    return 0;
-  }
+  if (turntable) return renderTurntable(model, ctx, loadTestViews(cfg, [0]), turntable, video, out);
   const ids = views ? evenlySpaced(nTest, views) : Array.from({ length: nTest }, (_, i) => i);
   const test = loadTestViews(cfg, ids);
   let done = 0;
@@ -131,6 +132,41 @@ async function render(argv: string[]): Promise<number> {
   );
   shown.end();
   process.stdout.write(`${JSON.stringify({ views: res.scores.length, testPSNR: res.psnr, testSSIM: res.ssim, out })}\n`);
+  return 0;
+}
+
+type ModelOf = ReturnType<typeof loadModel>['model'];
+
+/** `count` frames on the turntable circle: each a PNG as it is rendered, all of them in the video. */
+async function renderTurntable(
+  model: ModelOf,
+  ctx: Parameters<typeof renderView>[1],
+  ref: ReturnType<typeof loadTestViews>,
+  count: number,
+  video: TurntableFlags,
+  out: string,
+): Promise<number> {
+  const [width, height] = video.size ?? [ref.width, ref.height];
+  const focal = scaledFocal(ref.focal, ref.width, width);
+  const sink: VideoSink = openVideo({ base: join(out, 'turntable'), width, height, fps: video.fps, frames: count });
+  const frames = new CountProgress(process.stderr, count);
+  try {
+    for (let i = 0; i < count; i++) {
+      const pose = turntablePose(ref.poses[0], i, count, video.elevation ?? undefined);
+      const r = await renderView(model, ctx, pose, width, height, focal);
+      writePngRgb(join(out, `turntable_${String(i).padStart(3, '0')}.png`), r.rgb, width, height);
+      await sink.write(rgbBytes(r.rgb));
+      frames.update(i + 1, `turntable ${i + 1}/${count}`);
+    }
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+  frames.end();
+  const file = await sink.close();
+  const how = sink.kind === 'mp4' ? 'MP4 (H.264, through ffmpeg)' : 'animated PNG (no ffmpeg on the PATH)';
+  process.stderr.write(`wrote ${count} frames (${width}x${height}) to ${out} and the video ${file}: ${how}, ${video.fps} fps\n`);
+  process.stdout.write(`${JSON.stringify({ frames: count, width, height, fps: video.fps, video: file, kind: sink.kind, out })}\n`);
   return 0;
 }
 

@@ -13,7 +13,7 @@ import { checkRunTarget, createRunFolder, restartNote, RunFolder, runFolderName 
 import { checkUnlocked } from '../core/io/run-lock';
 import { createModel, paramCounts } from '../core/model';
 import { Rng } from '../core/random';
-import { planResume } from '../core/run/resume-plan';
+import { planResume, resumeLine } from '../core/run/resume-plan';
 import { loadRunData, type RunData } from '../core/run/scene-data';
 import { trainRun } from '../core/run/train-run';
 import type { Trainer } from '../core/train/trainer';
@@ -134,15 +134,7 @@ async function trainWithSignals(
 async function resumeRun(dir: string, partial: Record<string, unknown>, json: boolean, say: (line: string) => void): Promise<number> {
   checkUnlocked(dir); // another process training here: refuse before reading anything
   const plan = planResume(dir, partial);
-  const at = plan.ckpt?.meta.iteration ?? 0;
-  const what = `preset ${plan.cfg.preset}, seed ${plan.cfg.seed}`;
-  const first = plan.complete
-    ? `run ${dir} is complete (iteration ${at} of ${plan.cfg.iterations}${plan.testPSNR === null ? '' : `, test PSNR ${plan.testPSNR.toFixed(2)} dB`}); nothing to do (--iterations N trains further)`
-    : plan.restart
-      ? `${dir}: no checkpoint (the run ended before writing one); starting it again from iteration 0 of ${plan.cfg.iterations} in place (${what})`
-      : plan.evaluateOnly
-        ? `${dir}: trained to iteration ${at} of ${plan.cfg.iterations}, its final evaluation was stopped; evaluating (${what})`
-        : `resuming ${dir} at iteration ${at} of ${plan.cfg.iterations} (${what})`;
+  const first = resumeLine(plan);
   (json ? say : (l: string) => process.stdout.write(`${l}\n`))(first);
   if (plan.complete) return 0;
   checkScene(plan.cfg.data);

@@ -22,6 +22,12 @@ export interface TensorfApi {
   openRun(path: string): void;
   /** Says whether this page shows the shader view, so gets model snapshots. */
   watchModel(on: boolean): void;
+  /** Continues the run folder `path` from its checkpoint (as `train:lego --resume`). */
+  resumeRun(path: string): void;
+  /** The running training writes its checkpoint at the next step boundary. */
+  saveCheckpoint(): void;
+  /** A turntable recording around +Z from `camera`'s position; replies are `recording` messages. */
+  record(id: number, camera: CameraSpec, frames: number, fps: number): void;
   /** Calls `listener` with every message from the Node side; returns the unsubscribe function. */
   onMessage(listener: (m: ServerMessage) => void): () => void;
 }
@@ -41,6 +47,9 @@ export function makeApi(send: (m: ClientMessage) => void, subscribe: (listener: 
     openScene: (path) => send({ type: 'openScene', path }),
     openRun: (path) => send({ type: 'openRun', path }),
     watchModel: (on) => send({ type: 'watchModel', on }),
+    resumeRun: (path) => send({ type: 'resumeRun', path }),
+    saveCheckpoint: () => send({ type: 'saveCheckpoint' }),
+    record: (id, camera, frames, fps) => send({ type: 'record', id, camera, frames, fps }),
     onMessage: subscribe,
   };
 }

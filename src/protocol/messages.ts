@@ -22,6 +22,9 @@ export const DEPTH_MIN_ACC = 0.05;
 
 /** Largest side of a rendered frame, in pixels. */
 export const MAX_FRAME_SIDE = 800;
+/** Most frames of a recording, and most pixels over all its frames (the file comes back in one message). */
+export const MAX_RECORD_FRAMES = 360;
+export const MAX_RECORD_PIXELS = 24_000_000;
 
 /** A pinhole camera: row-major 4x4 camera-to-world (OpenGL: the camera looks down its -Z). */
 export interface CameraSpec {
@@ -45,7 +48,13 @@ export type ClientMessage =
   | { type: 'openScene'; path: string }
   | { type: 'openRun'; path: string }
   /** Whether this client shows the shader view (and so wants model snapshots; see `model`). */
-  | { type: 'watchModel'; on: boolean };
+  | { type: 'watchModel'; on: boolean }
+  /** Continues a stopped or killed run folder from its checkpoint, as `train:lego --resume DIR`. */
+  | { type: 'resumeRun'; path: string }
+  /** Asks the running training to write its checkpoint at the next step boundary (a `checkpoint` event says when). */
+  | { type: 'saveCheckpoint' }
+  /** A turntable of `frames` frames around +Z at `camera`'s distance and height (the poses of `npm run render -- --turntable`). */
+  | { type: 'record'; id: number; camera: CameraSpec; frames: number; fps: number };
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -180,6 +189,21 @@ export type ServerMessage =
    */
   | { type: 'model'; snapshot: Uint8Array }
   | { type: 'error'; message: string; request?: string }
-  | { type: 'crash'; message: string };
+  | { type: 'crash'; message: string }
+  /**
+   * A recording's progress (`done` of `total` frames); the last one (done = total) carries the
+   * animated PNG, base64, and the iterations its frames were rendered at.
+   */
+  | {
+      type: 'recording';
+      id: number;
+      done: number;
+      total: number;
+      width: number;
+      height: number;
+      fps: number;
+      apng?: string;
+      iterations?: [number, number];
+    };
 
 export type ServerMessageType = ServerMessage['type'];

@@ -15,6 +15,7 @@ import {
   type ClientMessage,
   COMPARE_STATUSES,
   MAX_FRAME_SIDE,
+  MAX_RECORD_FRAMES,
   OUTPUT_KINDS,
   QUALITIES,
   type ServerMessage,
@@ -81,6 +82,9 @@ const CLIENT: Record<ClientMessage['type'], Fields> = {
   openScene: { path: str() },
   openRun: { path: str() },
   watchModel: { on: bool },
+  resumeRun: { path: str() },
+  saveCheckpoint: {},
+  record: { id, camera, frames: num(1, MAX_RECORD_FRAMES, true), fps: num(1, 120, true) },
 };
 
 const image = obj({ width: num(1, 1e5, true), height: num(1, 1e5, true), rgba: str(64 * 1024 * 1024) });
@@ -168,6 +172,16 @@ const SERVER: Record<ServerMessage['type'], Fields> = {
   model: { snapshot: snapshotBytes },
   error: { message: str(), request: optional(str()) },
   crash: { message: str() },
+  recording: {
+    id,
+    done: num(0, MAX_RECORD_FRAMES, true),
+    total: num(1, MAX_RECORD_FRAMES, true),
+    width: side,
+    height: side,
+    fps: num(1, 120, true),
+    apng: optional(str(256 * 1024 * 1024)),
+    iterations: optional(arr(num(0), 2, 2)),
+  },
 };
 
 function parseWith<T>(table: Record<string, Fields>, raw: unknown, what: string): T {

@@ -15,6 +15,7 @@ import { renderChart, renderLegend } from './chart';
 import { ChartData, SINGLE_RUN } from './chart-data';
 import { byTestId } from './dom';
 import { Panels } from './panels';
+import { RecordPanel } from './record-panel';
 import { hasModel } from './status';
 import { showTestView } from './test-view';
 import { Viewport } from './viewport';
@@ -88,6 +89,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
   const applyMaxSide = () => viewport.setMaxSide(Number(maxSide.value));
   maxSide.addEventListener('change', applyMaxSide);
   applyMaxSide();
+  const recorder = new RecordPanel(root, api, () => viewport.view());
   viewport.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
   compare.setCamerasShown(p.camerasShown.train, p.camerasShown.test);
   // The first page of a session opens the form's scene (its cameras and summary at once): after the
@@ -117,6 +119,7 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
 
   const onState = (state: Parameters<Panels['setState']>[0]) => {
     viewport.setState(state);
+    recorder.setState(state);
     compare.setSessionState(state);
     hint.hidden = hasModel(state);
   };
@@ -194,6 +197,8 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         if (m.request === 'render') {
           viewport.scheduler.failed();
           compare.renderFailed();
+        } else if (m.request === 'record') {
+          recorder.failed(m.message);
         } else if (m.request === 'compare' || m.request === undefined) {
           compare.startFailed(); // a refused comparison (or message): the entries shown go on
         }
@@ -204,6 +209,9 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
         break;
       case 'crash':
         p.showMessage(m.message, 'crash');
+        break;
+      case 'recording':
+        recorder.recording(m);
         break;
     }
   };
@@ -220,5 +228,6 @@ export function startApp(root: ParentNode, api: TensorfApi): () => void {
     if (chartTimer) clearTimeout(chartTimer);
     compare.dispose();
     viewport.dispose();
+    recorder.dispose();
   };
 }

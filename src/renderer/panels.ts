@@ -26,6 +26,7 @@ const STATUS_IDS: Record<keyof StatusFields, string> = {
   backend: 'backend-used',
   state: 'state',
   testPsnr: 'test-psnr',
+  checkpoint: 'checkpoint-saved',
 };
 
 export const CRASH_PREFIX = 'training process crashed: ';
@@ -49,7 +50,7 @@ export class Panels {
   private readonly showTrain: HTMLInputElement;
   private readonly showTest: HTMLInputElement;
   private readonly buttons: Record<
-    'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap',
+    'start' | 'compare' | 'pause' | 'stop' | 'evaluate' | 'openScene' | 'openRun' | 'snap' | 'resumeRun' | 'saveCheckpoint',
     HTMLButtonElement
   >;
 
@@ -84,6 +85,8 @@ export class Panels {
       openScene: q('open-scene'),
       openRun: q('open-run'),
       snap: q('snap'),
+      resumeRun: q('resume-run'),
+      saveCheckpoint: q('save-checkpoint'),
     };
     setOptions(this.decoder, DECODER_NAMES);
     setOptions(this.preset, presetChoices(PRESET_NAMES), PRESET_LABELS);
@@ -117,6 +120,9 @@ export class Panels {
     this.buttons.openScene.addEventListener('click', () => api.openScene(this.scene.value.trim()));
     const runPath = q<HTMLInputElement>('run-path');
     this.buttons.openRun.addEventListener('click', () => api.openRun(runPath.value.trim()));
+    this.buttons.resumeRun.addEventListener('click', () => api.resumeRun(runPath.value.trim()));
+    this.buttons.saveCheckpoint.addEventListener('click', () => api.saveCheckpoint());
+    q('test-view-close').addEventListener('click', () => q('test-view-images').replaceChildren()); // an empty overlay hides (style.css)
     this.buttons.snap.addEventListener('click', () => {
       const view = Math.max(0, Math.floor(Number(this.testView.value) || 0));
       api.snapTestView(++this.snapId, view);
@@ -263,5 +269,7 @@ export class Panels {
     this.buttons.openScene.disabled = !c.openScene;
     this.buttons.openRun.disabled = !c.openRun;
     this.buttons.snap.disabled = !c.snap;
+    this.buttons.resumeRun.disabled = !c.resumeRun;
+    this.buttons.saveCheckpoint.disabled = !c.saveCheckpoint;
   }
 }

@@ -14,6 +14,8 @@ export interface StatusFields {
   backend: string;
   state: string;
   testPsnr: string;
+  /** The last checkpoint written: its iteration and the page's clock when the page heard of it. */
+  checkpoint: string;
 }
 
 export const EMPTY_STATUS: StatusFields = {
@@ -25,7 +27,14 @@ export const EMPTY_STATUS: StatusFields = {
   backend: MISSING,
   state: MISSING,
   testPsnr: MISSING,
+  checkpoint: MISSING,
 };
+
+/** `iteration N, HH:MM:SS` (the local time `at`). */
+export function formatCheckpoint(iteration: number, at: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `iteration ${iteration}, ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+}
 
 /** States in which the Node side holds a model it can render. */
 export const MODEL_STATES: readonly SessionState[] = ['training', 'paused', 'stopping', 'evaluating', 'done', 'stopped', 'viewing'];
@@ -33,9 +42,18 @@ export const hasModel = (s: SessionState | null): boolean => s !== null && MODEL
 /** States in which the picture follows training. */
 export const isLive = (s: SessionState | null): boolean => s === 'training' || s === 'paused';
 
-/** The status fields after one training event. */
-export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
+/** The status fields after one training event (`now`: when it arrived, for the checkpoint's time). */
+export function applyEvent(prev: StatusFields, e: TrainEvent, now = new Date()): StatusFields {
   switch (e.type) {
+    case 'checkpoint':
+      return { ...prev, checkpoint: formatCheckpoint(e.iteration, now) };
+    case 'resumed':
+      return {
+        ...prev,
+        backend: e.backend,
+        iteration: formatIteration(e.iteration, e.total),
+        checkpoint: `resumed from iteration ${e.iteration}`,
+      };
     case 'started':
       return {
         ...prev,
@@ -46,6 +64,7 @@ export function applyEvent(prev: StatusFields, e: TrainEvent): StatusFields {
         itsPerS: MISSING,
         eta: MISSING,
         testPsnr: MISSING,
+        checkpoint: MISSING,
       };
     case 'step':
       return {
@@ -113,6 +132,9 @@ export interface ControlStates {
   openScene: boolean;
   openRun: boolean;
   snap: boolean;
+  resumeRun: boolean;
+  saveCheckpoint: boolean;
+  record: boolean;
 }
 
 /** Which buttons are enabled in a state (null: not connected yet). */
@@ -127,5 +149,8 @@ export function controlsFor(s: SessionState | null): ControlStates {
     openScene: idle,
     openRun: idle,
     snap: hasModel(s),
+    resumeRun: idle,
+    saveCheckpoint: s === 'training' || s === 'paused',
+    record: hasModel(s),
   };
 }

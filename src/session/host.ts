@@ -7,20 +7,20 @@
  * failed, viewing) accept a new job; a job moves through loading, training and evaluating; pause
  * and stop move it to paused or stopping, which the job's own progress does not override.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDecoderSpecs } from '../core/compare/decoder-spec';
 import { newPlan, writePlan } from '../core/compare/plan';
 import { ComparisonRunner } from '../core/compare/run';
 import { resolveConfig, resolveForBackend, type TrainConfig } from '../core/config';
 import { checkScene } from '../core/data/nerf-synthetic';
 import { LEGO_BOX } from '../core/field/geometry';
-import { checkRunTarget, createRunFolder, restartNote, runFolderName, runStamp } from '../core/io/run-folder';
+import { runStamp } from '../core/io/run-folder';
 import { loadRunData } from '../core/run/scene-data';
 import { trainRun } from '../core/run/train-run';
 import type { TrainEvent } from '../core/train/events';
 import type { Trainer } from '../core/train/trainer';
 import { type ClientMessage, isIdleState, type ServerMessage, type SessionState } from '../protocol/messages';
-import { parseClientMessage, startConfigOf } from '../protocol/schema';
+import { parseClientMessage } from '../protocol/schema';
 import { Backends } from './backends';
 import { CompareTable } from './compare-table';
 import { openRunFolder } from './open-run';
@@ -31,6 +31,8 @@ import { HostError, trainerSource, type ViewSource } from './views';
 import { JobState } from './job-state';
 import { EntryModels } from './entry-models';
 import { ModelFeed } from './model-feed';
+import { type DriveArgs, resumeArgs, resumedHistory, type StartContext, startArgs } from './run-start';
+import { requestCheckpoint } from './save-checkpoint';
 
 export { HostError } from './views';
 
@@ -69,6 +71,14 @@ export class TrainerHost {
   private readonly backends = new Backends();
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
+  private readonly starter: StartContext = {
+    confine: (p, field, scene) => this.confine(p, field, scene),
+    backends: this.backends,
+    loading: (detail) => this.progress('loading', detail),
+    send: (m) => this.send(m),
+    runsDir: () => this.opts.runsDir,
+  };
+  private toCheckpoint = false; // asked for while paused: the trainer runs on to the step boundary that writes it
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -122,7 +132,7 @@ export class TrainerHost {
     switch (m.type) {
       case 'start':
         if (this.busy) throw new HostError('a training is running; stop it before starting another');
-        this.runJob('start', () => this.trainOne(m));
+        this.runJob('start', async () => this.drive(...(await startArgs(m, this.starter))));
         return;
       case 'compare':
         if (this.busy) throw new HostError('a training is running; stop it before starting a comparison');
@@ -164,6 +174,21 @@ export class TrainerHost {
         this.confine(m.path, 'openScene.path', true);
         this.send({ type: 'scene', scene: sceneInfo(m.path, LEGO_BOX) });
         return;
+      case 'resumeRun': // as train:lego --resume; a complete run is said to be so and not retrained
+        if (this.busy) throw new HostError('a training is running; stop it before resuming a run');
+        this.runJob('resumeRun', async () => {
+          const args = await resumeArgs(m.path, this.starter);
+          return typeof args === 'string' ? this.setState('done', args) : this.drive(...args);
+        });
+        return;
+      case 'saveCheckpoint':
+        this.toCheckpoint = requestCheckpoint(this.trainer, this.state);
+        this.wake(); // paused: the trainer runs on to the step boundary, writes it and holds again
+        return;
+      case 'record':
+        this.renders.record(m);
+        this.kick();
+        return;
     }
   }
 
@@ -201,25 +226,11 @@ export class TrainerHost {
     })();
   }
 
-  private async trainOne(m: Extract<ClientMessage, { type: 'start' }>): Promise<void> {
-    const early = startConfigOf(m); // every field checked before anything slow happens
-    this.confine(early.data, 'start.config.data', true);
-    if (early.out) this.confine(early.out, 'start.config.out');
-    checkScene(early.data);
-    checkRunTarget(runFolderName(early, this.opts.runsDir).dir, { allowRestart: true, flag: 'start.config.out' }); // before loading
-    const backend = await this.backends.use(early.backend);
-    // no preset named (the form's "default"): the backend's, as in train:lego (config.defaultPreset)
-    const { cfg, presetWhy, scheduleNote } = resolveForBackend(m.config as Record<string, unknown>, backend.name, 'start.config.');
-    const about = `preset ${cfg.preset} (${presetWhy})${scheduleNote ? `; ${scheduleNote}` : ''}`;
-    this.progress('loading', `loading ${cfg.data} (downscale ${cfg.downscale}); ${about}`);
-    this.send({ type: 'scene', scene: sceneInfo(cfg.data, LEGO_BOX) });
-    await tick();
-    const data = loadRunData(cfg);
-    this.confine(runFolderName(cfg, this.opts.runsDir).dir, 'start.config.out');
-    const { run, cfg: saved, restarted } = createRunFolder(cfg, this.opts.runsDir, 'app');
-    const detail = `run folder ${run.dir}${restarted ? ` (${restartNote(run.dir).replace(`${run.dir}: `, '')})` : ''}; backend ${backend.name}; ${about}`;
+  /** Trains `run` (a new folder, or one resumed from `resume`: run-start.ts), forwarding its events; the state follows its outcome. */
+  private async drive(...[cfg, run, data, backend, detail, resume]: DriveArgs): Promise<void> {
     let trainer: Trainer | null = null;
-    const outcome = await trainRun(saved, run, data, backend, {
+    const outcome = await trainRun(cfg, run, data, backend, {
+      resume,
       onTrainer: (t) => {
         trainer = this.trainer = t;
         if (this.state === 'stopping') t.control.stopRequested = true;
@@ -290,6 +301,8 @@ export class TrainerHost {
   /** After each run event: forward it, let messages in, serve requests, hold while paused. */
   private async between(e: TrainEvent, label: string | null): Promise<void> {
     if (e.type === 'evaluating') this.progress('evaluating', `evaluating ${e.views} test views`);
+    if (e.type === 'checkpoint') this.toCheckpoint = false; // a save asked for while paused is written: hold again
+    if (e.type === 'resumed' && !label) this.send(resumedHistory(dirname(e.checkpoint)));
     const now = performance.now();
     const sendIt = e.type !== 'step' || e.iteration === e.total || now - this.lastStepSent >= (this.opts.stepEventMs ?? 100);
     if (sendIt) {
@@ -300,7 +313,7 @@ export class TrainerHost {
     await tick();
     await this.renders.serve();
     if (e.type === 'step') this.feed.step();
-    while (this.state === 'paused') {
+    while (this.state === 'paused' && !this.toCheckpoint) {
       await new Promise<void>((r) => {
         this.wakeUp = r;
       });

@@ -3,9 +3,11 @@
  * for a model replaces one not served yet), one pending test-view snap, one pending evaluation.
  * `serve` renders what is pending; while a training runs on the same thread, viewport frames are
  * held to a share of the wall time (the next one waits until the budget allows it) and get a
- * shorter time budget each.
+ * shorter time budget each. A turntable recording (recorder.ts) is served a frame at a time after
+ * the viewport frames, under the same budget.
  */
 import type { ServerMessage } from '../protocol/messages';
+import { type RecordRequest, Recording } from './recorder';
 import { evaluateNow, type RenderRequest, renderFrame, renderTestView, type SnapRequest, TestViews, type ViewSource } from './views';
 
 export interface RenderQueueOptions {
@@ -27,6 +29,7 @@ export class RenderQueue {
   private readonly renders = new Map<string, RenderRequest>();
   private snap: SnapRequest | null = null;
   private evaluation = false;
+  private recording: Recording | null = null;
   private serving = false;
   /** While training runs, the next viewport render waits until this time (performance.now()). */
   private nextRenderAt = 0;
@@ -51,9 +54,14 @@ export class RenderQueue {
     this.evaluation = true;
   }
 
+  /** A turntable recording (a newer one replaces one in progress); a HostError when it is too large. */
+  record(m: RecordRequest): void {
+    this.recording = new Recording(m);
+  }
+
   /** Whether a request waits. */
   pending(): boolean {
-    return this.renders.size > 0 || this.snap !== null || this.evaluation;
+    return this.renders.size > 0 || this.snap !== null || this.evaluation || this.recording !== null;
   }
 
   /** Forgets the test views read for an earlier model (a new run or checkpoint). */
@@ -85,12 +93,19 @@ export class RenderQueue {
       await this.guard('evaluate', async () => t.send(await evaluateNow(t.source(), this.testViews)));
       return true;
     }
-    if (this.renders.size === 0) return false;
+    if (this.renders.size === 0 && !this.recording) return false;
     if (t.running() && performance.now() < this.nextRenderAt) return false; // over the budget: after a later step
-    const [key, m] = this.renders.entries().next().value!;
-    this.renders.delete(key);
     const t0 = performance.now();
-    await this.guard('render', async () => t.send(await renderFrame(t.source(m.model), m, this.frameSeconds(m.quality))));
+    if (this.renders.size > 0) {
+      const [key, m] = this.renders.entries().next().value!;
+      this.renders.delete(key);
+      await this.guard('render', async () => t.send(await renderFrame(t.source(m.model), m, this.frameSeconds(m.quality))));
+    } else {
+      const rec = this.recording!;
+      const ok = await this.guard('record', async () => t.send(await rec.next(t.source())));
+      if ((!ok || rec.finished) && this.recording === rec) this.recording = null;
+      await new Promise((r) => setImmediate(r)); // messages (stop, pause, a newer request) get in between frames
+    }
     const share = Math.min(Math.max(this.opts.renderShare ?? 0.3, 0.01), 1);
     this.nextRenderAt = performance.now() + ((performance.now() - t0) * (1 - share)) / share;
     return true;
@@ -103,11 +118,13 @@ export class RenderQueue {
     return q === 'full' ? 15 : 3;
   }
 
-  private async guard(request: string, f: () => Promise<void>): Promise<void> {
+  private async guard(request: string, f: () => Promise<void>): Promise<boolean> {
     try {
       await f();
+      return true;
     } catch (e) {
       this.target.error(e, request);
+      return false;
     }
   }
 }

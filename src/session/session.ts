@@ -68,6 +68,8 @@ export class Session {
   private form: { config: Partial<TrainConfig>; decoders?: string } | null = null;
   /** Render/snap requests in flight: session-wide id -> the asking client and its own id. */
   private readonly routes = new Map<number, { client: Client; id: number }>();
+  /** Recordings by process id: their progress and file go to the client that asked (one at a time each). */
+  private readonly recordRoutes = new Map<number, { client: Client; id: number }>();
   private nextId = 1;
   /** Clients that show the shader view, and the newest snapshot for them (latest-value). */
   private readonly watchers = new Set<Client>();
@@ -115,7 +117,7 @@ export class Session {
         this.clients.delete(c);
         this.watch(c, false);
         this.outbox.dropOwner(c);
-        for (const [k, r] of this.routes) if (r.client === c) this.routes.delete(k);
+        for (const routes of [this.routes, this.recordRoutes]) for (const [k, r] of routes) if (r.client === c) routes.delete(k);
       },
     };
   }
@@ -146,6 +148,11 @@ export class Session {
       // gets; the client drops frames older than the one it shows), but only the last few are kept
       const mine = [...this.routes].filter(([, r]) => r.client === c);
       if (mine.length > MAX_ROUTES_PER_CLIENT) this.routes.delete(mine[0][0]);
+      m = { ...m, id };
+    } else if (m.type === 'record') {
+      const id = this.nextId++;
+      for (const [k, r] of this.recordRoutes) if (r.client === c) this.recordRoutes.delete(k); // the process replaces it too
+      this.recordRoutes.set(id, { client: c, id: m.id });
       m = { ...m, id };
     }
     this.remember(m);
@@ -202,6 +209,7 @@ export class Session {
         this.child = null;
         this.outbox.reset();
         this.routes.clear();
+        this.recordRoutes.clear();
         if (this.closing) return this.markClosed();
         const wasBusy = !isIdleState(this.state);
         this.broadcast({
@@ -222,6 +230,13 @@ export class Session {
         const r = this.routes.get(m.id);
         if (!r) return; // superseded or its client left
         this.routes.delete(m.id);
+        r.client.deliver({ ...m, id: r.id });
+        return;
+      }
+      case 'recording': {
+        const r = this.recordRoutes.get(m.id);
+        if (!r) return;
+        if (m.done === m.total) this.recordRoutes.delete(m.id);
         r.client.deliver({ ...m, id: r.id });
         return;
       }

@@ -69,7 +69,12 @@ export function frameSize(width: number, height: number, secondsPerRay: number, 
   return [side(width), side(height)];
 }
 
-const ctxOf = (src: ViewSource) => ({ mask: src.mask, stepRatio: STEP_RATIO, chunk: src.cfg.chunk, params: src.deviceParams?.() ?? null });
+export const ctxOf = (src: ViewSource) => ({
+  mask: src.mask,
+  stepRatio: STEP_RATIO,
+  chunk: src.cfg.chunk,
+  params: src.deviceParams?.() ?? null,
+});
 
 /** A viewport frame. The cost per ray changes by 10x and more as density spreads or the mask tightens, so each frame is sized from a 16x16 probe of the same view rendered just before it. */
 export async function renderFrame(src: ViewSource, m: RenderRequest, seconds: number): Promise<Extract<ServerMessage, { type: 'frame' }>> {

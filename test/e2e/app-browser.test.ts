@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { gpuDeviceNodes } from '../../src/core/gpu-nodes';
 import { buildOnce } from './build-once';
+import { decodeApng } from '../core/io/apng-decode';
 
 const DATA = 'datasets/nerf_synthetic/lego';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
@@ -38,6 +39,29 @@ afterAll(async () => {
   }
   rmSync(tmp, { recursive: true, force: true });
 });
+
+let serveUrl: Promise<string> | null = null;
+/** The server of this file's tests (started by the first that needs it). */
+function serve(): Promise<string> {
+  serveUrl ??= startServe();
+  return serveUrl;
+}
+
+async function launch(): Promise<Browser> {
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return browser;
+}
 
 function startServe(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -122,20 +146,9 @@ describe.skipIf(skip)('app in browser mode', () => {
   }, 120_000);
 
   it('trains from the UI with live renders, camera moves, pause/resume and a test PSNR', async () => {
-    const url = await startServe();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const url = await serve();
+    await launch();
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
@@ -329,4 +342,103 @@ describe.skipIf(skip)('app in browser mode', () => {
     if (process.env.TENSORF_SCREENSHOT) writeFileSync(`${process.env.TENSORF_SCREENSHOT}.end.png`, await page.screenshot());
     expect(errors).toEqual([]);
   }, 540_000);
+
+  it('fits 1366x768 and 1400x900, saves a checkpoint now, records a turntable, resumes a stopped run', async () => {
+    const url = await serve();
+    const page = await (await launch()).newPage({ viewport: { width: 1366, height: 768 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await expect.poll(() => page.getByTestId('scene-summary').textContent(), { timeout: 30_000 }).toMatch(/^lego: /);
+    // every control without scrolling: the side column is not taller than the window, nothing is cut off at its right
+    const controls = [
+      'open-scene',
+      'open-run',
+      'resume-run',
+      'start',
+      'pause',
+      'stop',
+      'evaluate',
+      'save-checkpoint',
+      'output',
+      'snap',
+      'record',
+    ];
+    for (const [width, height] of [
+      [1366, 768],
+      [1400, 900],
+    ]) {
+      await page.setViewportSize({ width, height });
+      const side = await page
+        .getByTestId('side')
+        .evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight, right: el.getBoundingClientRect().right }));
+      expect(side.scroll, `side column at ${width}x${height}`).toBeLessThanOrEqual(side.client);
+      for (const id of controls) {
+        const box = (await page.getByTestId(id).boundingBox())!;
+        expect(box.y + box.height, `${id} at ${width}x${height}`).toBeLessThanOrEqual(height);
+        expect(box.x + box.width, `${id} at ${width}x${height}`).toBeLessThanOrEqual(side.right);
+      }
+      const chart = (await page.getByTestId('loss-chart').boundingBox())!;
+      expect(chart.y + chart.height).toBeLessThanOrEqual(height);
+    }
+    // a panel collapses on its heading
+    await page.getByTestId('panel-status').locator('summary').click();
+    expect(await page.getByTestId('state').isVisible()).toBe(false);
+    await page.getByTestId('panel-status').locator('summary').click();
+    expect(await page.getByTestId('state').isVisible()).toBe(true);
+
+    await page.getByTestId('preset').selectOption('smoke');
+    await page.getByTestId('backend').selectOption('cpu');
+    await page.getByTestId('iterations').fill('2000');
+    await page.getByTestId('start').click();
+    await expect.poll(() => iterationOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    expect(await page.getByTestId('checkpoint-saved').textContent()).toBe('—'); // smoke writes none before the end
+    await page.getByTestId('save-checkpoint').click();
+    await expect
+      .poll(() => page.getByTestId('checkpoint-saved').textContent(), { timeout: 30_000 })
+      .toMatch(/^iteration \d+, \d\d:\d\d:\d\d$/);
+
+    // a turntable through the viewport camera, offered as a download of an animated PNG
+    await page.getByTestId('record-frames').fill('3');
+    await page.getByTestId('record-width').fill('32');
+    await page.getByTestId('record-fps').fill('5');
+    await page.getByTestId('record').click();
+    const link = page.getByTestId('record-download');
+    await expect.poll(() => link.count(), { timeout: 60_000 }).toBe(1);
+    expect(await link.getAttribute('download')).toMatch(/^turntable-it\d+(-\d+)?\.apng$/);
+    // the page's CSP allows no fetch of blob: URLs; the user's way: click it and save the download
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), link.click()]);
+    expect(download.suggestedFilename()).toBe(await link.getAttribute('download'));
+    const bytes = readFileSync((await download.path())!);
+    const apng = decodeApng(Uint8Array.from(bytes));
+    expect([apng.frames.length, apng.width, apng.fps]).toEqual([3, 32, [5, 5, 5]]);
+    const aspect = await page.getByTestId('viewport').evaluate((el) => el.clientWidth / el.clientHeight);
+    expect(Math.abs(apng.height - 32 / aspect)).toBeLessThanOrEqual(1); // the height from the viewport's aspect
+
+    // the snapped test view over the viewport, larger than the old 100 px thumbnails, and closed again
+    await page.getByTestId('snap').click();
+    await expect.poll(() => page.getByTestId('test-view-images').getAttribute('data-view'), { timeout: 60_000 }).toBe('0');
+    const thumb = (await page.getByTestId('test-view-images').locator('canvas').first().boundingBox())!;
+    expect(thumb.width).toBeGreaterThanOrEqual(150);
+    await page.getByTestId('test-view-close').click();
+    expect(await page.getByTestId('test-view-panel').isVisible()).toBe(false);
+
+    // stop, then resume the run folder from the page: it continues from its checkpoint
+    await page.getByTestId('stop').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 60_000 }).toBe('stopped');
+    const detail = (await page.getByTestId('state-detail').textContent()) ?? '';
+    const [, at, dir] = /^stopped at iteration (\d+); run folder (\S+)$/.exec(detail) ?? [];
+    expect(dir, detail).toBeTruthy();
+    await page.getByTestId('run-path').fill(dir);
+    await page.getByTestId('resume-run').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 60_000 }).toBe('training');
+    expect(await page.getByTestId('checkpoint-saved').textContent()).toBe(`resumed from iteration ${at}`);
+    await expect.poll(() => iterationOf(page), { timeout: 60_000 }).toBeGreaterThan(Number(at));
+    expect(await page.getByTestId('state-detail').textContent()).toMatch(new RegExp(`^resuming ${dir} at iteration ${at} of 2000`));
+    await page.getByTestId('stop').click();
+    await expect.poll(() => page.getByTestId('state').textContent(), { timeout: 60_000 }).toBe('stopped');
+    if (process.env.TENSORF_SCREENSHOT) writeFileSync(`${process.env.TENSORF_SCREENSHOT}.1366x768.png`, await page.screenshot());
+    rmSync(dir, { recursive: true, force: true });
+    expect(errors).toEqual([]);
+  }, 300_000);
 });

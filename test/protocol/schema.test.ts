@@ -39,6 +39,9 @@ const CLIENT_SAMPLES: Record<ClientMessage['type'], ClientMessage> = {
   openScene: { type: 'openScene', path: 'datasets/nerf_synthetic/lego' },
   openRun: { type: 'openRun', path: 'runs/mlp-smoke-1' },
   watchModel: { type: 'watchModel', on: true },
+  resumeRun: { type: 'resumeRun', path: 'runs/mlp-smoke-1' },
+  saveCheckpoint: { type: 'saveCheckpoint' },
+  record: { type: 'record', id: 4, camera, frames: 36, fps: 12 },
   compare: { type: 'compare', decoders: 'mlp,siren:flic=2,initc=40,splitnet:m=10', config: { preset: 'smoke', iterations: 50 } },
 };
 
@@ -164,6 +167,10 @@ const SERVER_SAMPLES: Record<ServerMessage['type'], ServerMessage[]> = {
     { type: 'error', message: 'bad message' },
   ],
   crash: [{ type: 'crash', message: 'the training process ended unexpectedly (killed by SIGKILL)' }],
+  recording: [
+    { type: 'recording', id: 4, done: 3, total: 36, width: 64, height: 48, fps: 12 },
+    { type: 'recording', id: 4, done: 36, total: 36, width: 64, height: 48, fps: 12, apng: 'iVBORw0KGgo=', iterations: [40, 52] },
+  ],
   compare: [
     {
       type: 'compare',
@@ -307,6 +314,12 @@ describe('malformed client messages are rejected with the field named', () => {
     ['negative id', { type: 'snapTestView', id: -1, view: 0 }, /snapTestView\.id/],
     ['view as text', { type: 'snapTestView', id: 1, view: 'one' }, /snapTestView\.view: expected a finite number/],
     ['path not a string', { type: 'openRun', path: ['runs'] }, /openRun\.path: expected a string/],
+    ['resume without a path', { type: 'resumeRun' }, /resumeRun: missing field 'path'/],
+    ['saveCheckpoint with a field', { type: 'saveCheckpoint', now: true }, /saveCheckpoint/],
+    ['record of 0 frames', { type: 'record', id: 1, camera, frames: 0, fps: 12 }, /record\.frames: expected a number in \[1, 360\]/],
+    ['record of 361 frames', { type: 'record', id: 1, camera, frames: 361, fps: 12 }, /record\.frames: expected a number in \[1, 360\]/],
+    ['record at 0 fps', { type: 'record', id: 1, camera, frames: 8, fps: 0 }, /record\.fps: expected a number in \[1, 120\]/],
+    ['record too large', { type: 'record', id: 1, camera: { ...camera, width: 801 }, frames: 8, fps: 12 }, /record\.camera\.width/],
     [
       'compare with an unknown decoder',
       { type: 'compare', decoders: 'mlp,gpt', config: {} },

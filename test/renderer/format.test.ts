@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/core/config';
 import type { TrainEvent } from '../../src/core/train/events';
 import { formatCount, formatEta, formatLoss, formatPsnr, formatRate, formatSeconds, formatSsim, MISSING } from '../../src/renderer/format';
-import { applyEvent, applyHistory, applyState, controlsFor, EMPTY_STATUS, hasModel, isLive } from '../../src/renderer/status';
+import {
+  applyEvent,
+  applyHistory,
+  applyState,
+  controlsFor,
+  EMPTY_STATUS,
+  formatCheckpoint,
+  hasModel,
+  isLive,
+} from '../../src/renderer/status';
 
 describe('formatting', () => {
   it('formats an ETA as m:ss', () => {
@@ -102,6 +111,42 @@ describe('status fields', () => {
     });
     expect(controlsFor('paused')).toMatchObject({ pause: true, pauseLabel: 'Resume', stop: true });
     expect(controlsFor('done')).toMatchObject({ start: true, pause: false, stop: false, evaluate: true, snap: true });
+  });
+
+  it('shows when the last checkpoint was written: its iteration and the time it arrived; a new run clears it', () => {
+    const at = new Date(2026, 11, 2, 5, 7, 9);
+    let s = applyEvent(EMPTY_STATUS, { type: 'checkpoint', iteration: 250, path: 'runs/x/checkpoint.trf' }, at);
+    expect(s.checkpoint).toBe('iteration 250, 05:07:09');
+    s = applyEvent(s, step(251));
+    expect(s.checkpoint).toBe('iteration 250, 05:07:09');
+    s = applyEvent(s, {
+      type: 'started',
+      config: PRESETS.smoke,
+      backend: 'cpu',
+      backendReason: '',
+      params: {} as never,
+      threads: 1,
+      trainRays: 1,
+      imageSize: [50, 50],
+    });
+    expect(s.checkpoint).toBe(MISSING);
+    expect(applyState(s, 'loading').checkpoint).toBe(MISSING);
+    expect(formatCheckpoint(7, new Date(2026, 0, 1, 23, 59, 0))).toBe('iteration 7, 23:59:00');
+  });
+
+  it('a resumed run shows its checkpoint iteration, total and backend at once', () => {
+    const s = applyEvent(EMPTY_STATUS, { type: 'resumed', iteration: 40, total: 100, backend: 'cpu', checkpoint: 'runs/x/checkpoint.trf' });
+    expect(s).toMatchObject({ iteration: '40 / 100', backend: 'cpu', checkpoint: 'resumed from iteration 40' });
+  });
+
+  it('offers Resume when idle, Save checkpoint while a training runs, Record when there is a model', () => {
+    expect(controlsFor('idle')).toMatchObject({ resumeRun: true, saveCheckpoint: false, record: false });
+    expect(controlsFor('training')).toMatchObject({ resumeRun: false, saveCheckpoint: true, record: true });
+    expect(controlsFor('paused')).toMatchObject({ resumeRun: false, saveCheckpoint: true, record: true });
+    expect(controlsFor('evaluating')).toMatchObject({ resumeRun: false, saveCheckpoint: false, record: true });
+    expect(controlsFor('stopped')).toMatchObject({ resumeRun: true, saveCheckpoint: false, record: true });
+    expect(controlsFor('viewing')).toMatchObject({ resumeRun: true, saveCheckpoint: false, record: true });
+    expect(controlsFor(null)).toMatchObject({ resumeRun: false, saveCheckpoint: false, record: false });
   });
 
   it('knows which states have a model and which follow training', () => {

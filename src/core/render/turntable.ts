@@ -1,17 +1,33 @@
 /** The most turntable frames `npm run render` makes (one every 0.1 degree). */
 export const MAX_TURNTABLE_FRAMES = 3600;
+/** The largest side of a turntable frame, pixels (the app's frame limit). */
+export const MAX_TURNTABLE_SIDE = 800;
+/** The steepest elevation, degrees: at +-90 the camera's up direction would be undefined. */
+export const MAX_TURNTABLE_ELEVATION = 89;
 
 /** Camera poses circling the scene's vertical (+Z) axis, at the radius and height of a reference camera, looking at the origin. */
 export function turntablePoses(reference: Float32Array, count: number): Float32Array[] {
   return Array.from({ length: count }, (_, i) => turntablePose(reference, i, count));
 }
 
-/** Pose `i` of `count` of turntablePoses, computed alone (a long turntable never holds every pose). */
-export function turntablePose(reference: Float32Array, i: number, count: number): Float32Array {
+/**
+ * Pose `i` of `count` of turntablePoses, computed alone (a long turntable never holds every pose).
+ * With `elevationDeg` the circle is at that angle above the XY plane, at the reference camera's
+ * distance from the origin (instead of at its height).
+ */
+export function turntablePose(reference: Float32Array, i: number, count: number, elevationDeg?: number): Float32Array {
   const [x, y, z] = [reference[3], reference[7], reference[11]];
   const a = Math.atan2(y, x) + (2 * Math.PI * i) / count;
-  const radius = Math.hypot(x, y);
-  return lookAt([radius * Math.cos(a), radius * Math.sin(a), z], [0, 0, 0], [0, 0, 1]);
+  const el = elevationDeg === undefined ? null : (elevationDeg * Math.PI) / 180;
+  const distance = Math.hypot(x, y, z);
+  const radius = el === null ? Math.hypot(x, y) : distance * Math.cos(el);
+  const height = el === null ? z : distance * Math.sin(el);
+  return lookAt([radius * Math.cos(a), radius * Math.sin(a), height], [0, 0, 0], [0, 0, 1]);
+}
+
+/** Focal length (pixels) of a `width`-pixel frame with the horizontal field of view of a reference camera. */
+export function scaledFocal(refFocal: number, refWidth: number, width: number): number {
+  return (refFocal * width) / refWidth;
 }
 
 /** Row-major c2w for an OpenGL camera at `eye` looking at `target` (camera -Z forward, +Y up). */

@@ -127,3 +127,17 @@ export function planResume(dir: string, partial: Record<string, unknown>): Resum
     extended: iterations !== saved.iterations,
   };
 }
+
+/** The first line a resume prints: what it continues, or that the run is complete (train:lego --resume and the app). */
+export function resumeLine(plan: ResumePlan): string {
+  const { dir, cfg } = plan;
+  const at = plan.ckpt?.meta.iteration ?? 0;
+  const what = `preset ${cfg.preset}, seed ${cfg.seed}`;
+  if (plan.complete)
+    return `run ${dir} is complete (iteration ${at} of ${cfg.iterations}${plan.testPSNR === null ? '' : `, test PSNR ${plan.testPSNR.toFixed(2)} dB`}); nothing to do (--iterations N trains further)`;
+  if (plan.restart)
+    return `${dir}: no checkpoint (the run ended before writing one); starting it again from iteration 0 of ${cfg.iterations} in place (${what})`;
+  if (plan.evaluateOnly)
+    return `${dir}: trained to iteration ${at} of ${cfg.iterations}, its final evaluation was stopped; evaluating (${what})`;
+  return `resuming ${dir} at iteration ${at} of ${cfg.iterations} (${what})`;
+}

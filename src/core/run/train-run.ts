@@ -108,6 +108,7 @@ async function driveTrainer(
   const resumedAtEnd = o.resume !== undefined && resolve(o.resume.path) === resolve(ckpt) && o.resume.meta.iteration >= cfg.iterations;
   const save = (t: Trainer) => {
     saveTrainer(ckpt, t);
+    t.control.checkpointRequested = false; // a requested checkpoint (the app's save button) is this one
     saved.iteration = t.iteration;
     return ckpt;
   };

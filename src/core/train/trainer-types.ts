@@ -13,9 +13,20 @@ export interface TrainData {
   testCount: number;
 }
 
-/** Set by a front end (a signal handler, the app's stop button); read between steps. */
+/** Set by a front end (a signal handler, the app's stop and save buttons); read between steps. */
 export interface TrainerControl {
   stopRequested: boolean;
+  /** Write a checkpoint after the current step, at the point the periodic one is written (the run driver clears it). */
+  checkpointRequested?: boolean;
+}
+
+/**
+ * Whether the checkpoint hook runs after `iteration` steps: every cfg.checkpointEvery iterations,
+ * or on request; never at the last iteration (the run driver saves the final state itself).
+ */
+export function checkpointDue(cfg: { checkpointEvery: number; iterations: number }, iteration: number, control: TrainerControl): boolean {
+  if (iteration >= cfg.iterations) return false;
+  return control.checkpointRequested === true || (cfg.checkpointEvery > 0 && iteration % cfg.checkpointEvery === 0);
 }
 
 /**

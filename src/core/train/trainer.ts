@@ -16,7 +16,7 @@ import { psnrFromMse } from '../eval/metrics';
 import { createModel, modelParams, paramCounts, type Model } from '../model';
 import { firstNonFinite, paramSize } from '../params';
 import { Rng } from '../random';
-import type { TrainData, TrainerControl, TrainerState } from './trainer-types';
+import { checkpointDue, type TrainData, type TrainerControl, type TrainerState } from './trainer-types';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import { type AdamState, createAdam, decayLr } from './adam';
 import type { RunSummary, TrainEvent } from './events';
@@ -201,9 +201,9 @@ export class Trainer {
 
   /**
    * Runs to the configured number of iterations (or until stopped), yielding events. With
-   * `hooks.checkpoint`, every cfg.checkpointEvery iterations (before the last) it is called at a
-   * point where the state is complete (after that iteration's schedule actions and preview), and
-   * a 'checkpoint' event follows; parameters that are no longer finite stop the run instead.
+   * `hooks.checkpoint`, every cfg.checkpointEvery iterations (before the last) and when asked
+   * (control.checkpointRequested; checkpointDue) it is called where the state is complete (after
+   * that step's schedule actions and preview), then a 'checkpoint' event; non-finite parameters stop the run.
    * The time the consumer holds each event (a pause in the app) does not count in it/s and ETA.
    */
   async *run(hooks: RunHooks = {}): AsyncGenerator<TrainEvent> {
@@ -315,7 +315,7 @@ export class Trainer {
         }
         yield { type: 'eval', iteration: this.iteration, testPSNR: r.psnr, testSSIM: NaN, views: r.scores.length, final: false };
       }
-      if (hooks.checkpoint && cfg.checkpointEvery > 0 && this.iteration % cfg.checkpointEvery === 0 && this.iteration < cfg.iterations) {
+      if (hooks.checkpoint && checkpointDue(cfg, this.iteration, this.control)) {
         await this.syncHost();
         const bad = this.nonFinite();
         if (bad) {
