@@ -54,6 +54,7 @@ async function launch(): Promise<Browser> {
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
+      '--disable-3d-apis', // no WebGL: the page falls back to the training process's frames (the shader view has its own test)
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
@@ -213,8 +214,8 @@ describe.skipIf(skip)('app in browser mode', () => {
     // a non-blank image, whose pixels change as training proceeds
     await expect.poll(() => frameCount(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId('message').textContent()).toBe(''); // no "nothing to render yet" left from the start
-    // this browser has no GPU (--disable-gpu): the page says once that the shader view is off, and
-    // shows the training process's frames, saying so under the picture
+    // this browser has no WebGL (--disable-3d-apis): the page says once that the shader view is
+    // off, and shows the training process's frames, saying so under the picture
     expect(await page.getByTestId('shader-note').textContent()).toMatch(
       /^Shader view off: .+\. Frames are rendered by the training process instead\.$/,
     );
