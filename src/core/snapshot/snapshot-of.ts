@@ -24,6 +24,10 @@ export interface SnapshotOptions {
   values?: ParamGroups<Float32Array>;
 }
 
+/**
+ * The snapshot of a model. Its float32 arrays are the model's own (views, not copies; only half
+ * planes are new): encode it (encodeSnapshot copies) before the model trains on.
+ */
 export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOptions): ModelSnapshot {
   const f = model.field;
   const dec = model.decoder;
@@ -38,7 +42,7 @@ export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOpti
     m: act.kind === 'split' ? act.m : 0,
   };
   const planes = o.planes ?? 'f16';
-  const plane = (a: Float32Array): PlaneData => (planes === 'f16' ? toHalfArray(a) : Float32Array.from(a));
+  const plane = (a: Float32Array): PlaneData => (planes === 'f16' ? toHalfArray(a) : a);
   const step = stepSize(f.box, f.reso, STEP_RATIO);
   const v = o.values ?? groupParams(modelParams(model).map((p) => p.data));
   return {
@@ -62,12 +66,12 @@ export function snapshotOf(model: Model, mask: AlphaMask | null, o: SnapshotOpti
     },
     planes,
     densityPlanes: v.densityPlanes.map(plane),
-    densityLines: v.densityLines.map((a) => Float32Array.from(a)),
+    densityLines: v.densityLines,
     appPlanes: v.appPlanes.map(plane),
-    appLines: v.appLines.map((a) => Float32Array.from(a)),
-    basis: Float32Array.from(v.basis),
-    decoderWeights: v.decoder.map((a) => Float32Array.from(a)),
-    maskData: mask ? Uint8Array.from(mask.data) : null,
+    appLines: v.appLines,
+    basis: v.basis,
+    decoderWeights: v.decoder,
+    maskData: mask ? mask.data : null,
   };
 }
 
