@@ -1,13 +1,14 @@
 /**
  * Wall-clock timings of the fused WebGPU kernels against their plain-ops references, on the
  * webgpu backend (lavapipe on a machine without a GPU). Not part of the test suite.
- *   node scripts/run.mjs scripts/kernel-timings.ts [--iters 10] [--only composite|adam] [--adam-sizes 1048576,17000000,17000001]
+ *   node scripts/run.mjs scripts/kernel-timings.ts [--iters 10] [--only composite|adam|matmul] [--adam-sizes 1048576,17000000,17000001]
  * Each timed iteration ends with a one-element read of its last output (so the GPU queue has
  * drained); the median over the iterations is reported, after 3 untimed warm-up iterations.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
 import { adamUpdateWebgpu } from '../src/core/kernels/webgpu-adam';
+import { stockMatmulWebgpu } from '../src/core/kernels/webgpu-matmul';
 import { accumulateWebgpu, compositeWeightsBackwardWebgpu, compositeWeightsWebgpu } from '../src/core/kernels/webgpu-composite';
 import { accumulateTf, compositeWeightsTf } from '../src/core/render/ops-tf';
 import { adamUpdateTf } from '../src/core/train/adam-tf';
@@ -19,6 +20,7 @@ const flag = (name: string, dflt: string) => {
 };
 const ITERS = Number(flag('iters', '10'));
 const ONLY = flag('only', '');
+const want = (part: string) => ONLY === '' || ONLY === part;
 const ADAM_SIZES = flag('adam-sizes', '1048576,17000000,17000001').split(',').map(Number);
 
 const info = await initBackend('webgpu');
@@ -47,9 +49,10 @@ async function time(fn: () => tf.Tensor[]): Promise<number> {
 }
 
 const row = (label: string, ms: number, ref?: number) =>
-  console.log(`${label.padEnd(48)} ${ms.toFixed(1).padStart(8)} ms${ref ? `   (${(ref / ms).toFixed(1)}x faster than plain ops)` : ''}`);
+  console.log(`${label.padEnd(48)} ${ms.toFixed(1).padStart(8)} ms${ref ? `   (${(ref / ms).toFixed(1)}x faster than ${refName})` : ''}`);
+let refName = 'plain ops';
 
-if (ONLY !== 'adam') {
+if (want('composite')) {
   const R = 4096;
   const N = 443;
   // sigma: softplus-like densities with empty space; delta: Lego's step (0.0134) but the last sample 0
@@ -93,7 +96,7 @@ if (ONLY !== 'adam') {
   tf.dispose([sigma, delta, dy, w, mask, rgb, dOut]);
 }
 
-if (ONLY !== 'composite') {
+if (want('adam')) {
   const opts = { lr: 0.02, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 7 };
   for (const n of ADAM_SIZES) {
     const [p, m, v, g] = tf.tidy(() => [
@@ -114,6 +117,37 @@ if (ONLY !== 'composite') {
     row(`adamUpdateTf ${n}`, tfMs);
     row(`adamUpdateWebgpu ${n}`, ourMs, tfMs);
     tf.dispose([p, m, v, g]);
+  }
+}
+if (want('matmul')) {
+  refName = "tfjs's kernel";
+  // The smoke mlp decoder's products at about 20k decoded samples: layer 1 forward, its input
+  // gradient (transposeB) and weight gradient (transposeA), layer 2, the output layer's weight
+  // gradient, and the appearance basis product.
+  const S = 20512;
+  const cases: [string, number[], number[], boolean, boolean][] = [
+    ['[S x 150] x [150 x 128]', [S, 150], [150, 128], false, false],
+    ['dX: [S x 128] x [150 x 128]^T', [S, 128], [150, 128], false, true],
+    ['dW: [S x 150]^T x [S x 128]', [S, 150], [S, 128], true, false],
+    ['[S x 128] x [128 x 128]', [S, 128], [128, 128], false, false],
+    ['dW: [S x 128]^T x [S x 3]', [S, 128], [S, 3], true, false],
+    ['basis: [S x 144] x [144 x 27]', [S, 144], [144, 27], false, false],
+  ];
+  for (const [label, sa, sb, tA, tB] of cases) {
+    const a = tf.randomNormal(sa, 0, 1, 'float32', 5);
+    const b = tf.randomNormal(sb, 0, 1, 'float32', 6);
+    const [ours, stock] = [tf.matMul(a, b, tA, tB), stockMatmulWebgpu(a, b, tA, tB)];
+    const diff = (await tf.max(tf.abs(tf.sub(ours, stock))).data())[0];
+    tf.dispose([ours, stock]);
+    const stockMs = await time(() => [stockMatmulWebgpu(a, b, tA, tB)]);
+    const ourMs = await time(() => [tf.matMul(a, b, tA, tB)]);
+    const [m, k] = tA ? [sa[1], sa[0]] : sa;
+    const n = tB ? sb[0] : sb[1];
+    const gflops = (2 * m * k * n) / ourMs / 1e6;
+    console.log(`${label}: max |tiled - tfjs| = ${diff.toExponential(2)}, tiled ${gflops.toFixed(1)} GFLOP/s`);
+    row(`  tfjs BatchMatMul`, stockMs);
+    row(`  tiled BatchMatMul`, ourMs, stockMs);
+    tf.dispose([a, b]);
   }
 }
 tf.removeBackend('webgpu');

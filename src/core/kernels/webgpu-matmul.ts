@@ -1,0 +1,153 @@
+/**
+ * A register-tiled BatchMatMul for the webgpu backend (issue 14: the decoders' matrix multiplies
+ * as tiled kernels). Measured on lavapipe, tfjs 4.22's shared-memory matMulPacked and SplitK
+ * programs ran the decoder's multiplies at 1.0-1.4 GFLOP/s, 60% of a smoke step's GPU time; this
+ * kernel runs them 2-5x faster there (`node scripts/run.mjs scripts/kernel-timings.ts --only matmul`).
+ *
+ * It replaces tfjs's webgpu BatchMatMul for float32 products with one batch (every multiply of
+ * training, forward and backward, whatever the transposes); batched or non-float32 products go to
+ * the stock kernel. The WGSL is in wgsl/matmul.ts; planMatmul picks the register block and the
+ * K split from the sizes alone. Held to the cpu backend's matMul by
+ * test/core/kernels/webgpu-matmul.test.ts, all four transpose variants, several shapes in a row.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { MATMUL_WORKGROUP, splitSumSource, tiledMatmulSource } from './wgsl/matmul';
+import { MAIN, WgslProgram } from './webgpu-program';
+
+class TiledMatmulProgram extends WgslProgram {}
+class SplitSumProgram extends WgslProgram {}
+
+export interface MatmulPlan {
+  /** rows of C per invocation (strided by the workgroup size) */
+  tm: number;
+  /** consecutive columns of C per invocation */
+  tn: number;
+  /** K chunks summed afterwards (1: no split) */
+  splits: number;
+  kChunk: number;
+  workgroups: number;
+}
+
+/** Workgroups below which a long K is split (enough to fill a GPU; lavapipe needs only a few). */
+const TARGET_WORKGROUPS = 256;
+/** The shortest K chunk worth a split (the partial sums cost one [S, M, N] write and read). */
+const MIN_K_CHUNK = 256;
+
+const pow2AtMost = (x: number, cap: number) => {
+  let p = 1;
+  while (p * 2 <= Math.min(x, cap)) p *= 2;
+  return p;
+};
+
+/** Register block and K split for C[M, N] = A[M, K] B[K, N]. */
+export function planMatmul(m: number, k: number, n: number): MatmulPlan {
+  for (const [name, v] of [
+    ['M', m],
+    ['K', k],
+    ['N', n],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`planMatmul: ${name} must be a positive integer, got ${v}`);
+  }
+  // As many rows a lane as fill the workgroup (8 at most), then columns up to 64 accumulators.
+  // (Lanes along the columns of B, as a CPU's SIMD matmul does, ran 1.2-1.7x slower on lavapipe.)
+  const tm = Math.min(8, Math.ceil(m / MATMUL_WORKGROUP));
+  const tn = Math.min(pow2AtMost(Math.max(1, 2 * n - 1), 16), pow2AtMost(Math.floor(64 / tm), 16));
+  const blocks = Math.ceil(m / (tm * MATMUL_WORKGROUP)) * Math.ceil(n / tn);
+  let splits = 1;
+  if (blocks < TARGET_WORKGROUPS && k >= 2 * MIN_K_CHUNK) {
+    splits = Math.min(Math.ceil(TARGET_WORKGROUPS / blocks), Math.floor(k / MIN_K_CHUNK));
+  }
+  const kChunk = Math.ceil(k / splits);
+  splits = Math.ceil(k / kChunk);
+  return { tm, tn, splits, kChunk, workgroups: blocks * splits };
+}
+
+function runTiled(backend: WebGPUBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+  const [aRows, aCols] = a.shape.slice(-2);
+  const [bRows, bCols] = b.shape.slice(-2);
+  const m = transposeA ? aCols : aRows;
+  const k = transposeA ? aRows : aCols;
+  const n = transposeB ? bRows : bCols;
+  const plan = planMatmul(m, k, n);
+  const strides = [
+    transposeA ? 1 : k, // aM
+    transposeA ? m : 1, // aK
+    transposeB ? 1 : n, // bK
+    transposeB ? k : 1, // bN
+  ];
+  const program = new TiledMatmulProgram({
+    shaderKey: `tensorf_matmul_${plan.tm}x${plan.tn}`,
+    outputShape: plan.splits === 1 ? [m, n] : [plan.splits, m, n],
+    threads: plan.workgroups * MATMUL_WORKGROUP,
+    variableNames: ['a', 'b'],
+    uniforms: 'M : i32, K : i32, N : i32, S : i32, kChunk : i32, aM : i32, aK : i32, bK : i32, bN : i32,',
+    workgroupSize: MATMUL_WORKGROUP,
+    code: tiledMatmulSource(MAIN, plan.tm, plan.tn),
+  });
+  const uniforms = [m, k, n, plan.splits, plan.kChunk, ...strides].map((v) => ({ type: 'int32' as const, data: [v] }));
+  const out = backend.runWebGPUProgram(program, [a, b], 'float32', uniforms);
+  if (plan.splits === 1) return out;
+  const sum = new SplitSumProgram({
+    shaderKey: 'tensorf_matmul_splitsum',
+    outputShape: [m, n],
+    threads: m * n,
+    variableNames: ['partial'],
+    uniforms: 'S : i32,',
+    size: true,
+    code: splitSumSource(MAIN),
+  });
+  const summed = backend.runWebGPUProgram(sum, [out], 'float32', [{ type: 'int32', data: [plan.splits] }]);
+  backend.disposeData(out.dataId);
+  return summed;
+}
+
+/** Whether the tiled kernel takes this product (one batch, float32); the rest go to the stock kernel. */
+export function tiledMatmulApplies(a: tf.TensorInfo, b: tf.TensorInfo): boolean {
+  const batch = (s: number[]) => s.slice(0, -2).reduce((p, d) => p * d, 1);
+  const float = a.dtype === 'float32' && b.dtype === 'float32';
+  const matrices = a.shape.length >= 2 && b.shape.length >= 2 && batch(a.shape) === 1 && batch(b.shape) === 1;
+  return float && matrices && tf.util.sizeFromShape(a.shape) > 0 && tf.util.sizeFromShape(b.shape) > 0;
+}
+
+let stockKernel: tf.KernelConfig | undefined;
+
+/** tfjs's own webgpu BatchMatMul, for benchmarks against it (after registerWebgpuMatmul). */
+export function stockMatmulWebgpu(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (!stockKernel) throw new Error('stockMatmulWebgpu: registerWebgpuMatmul has not run');
+  const info = stockKernel.kernelFunc({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA, transposeB } }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+let registered = false;
+
+/** Registers the tiled kernel as the webgpu BatchMatMul (idempotent). */
+export function registerWebgpuMatmul(): void {
+  if (registered) return;
+  const stock = tf.getKernel(tf.BatchMatMul, 'webgpu');
+  const stockReshape = tf.getKernel(tf.Reshape, 'webgpu');
+  if (!stock || !stockReshape) throw new Error('webgpu backend not loaded: import @tensorflow/tfjs-backend-webgpu first');
+  stockKernel = stock;
+  tf.unregisterKernel(tf.BatchMatMul, 'webgpu');
+  tf.registerKernel({
+    kernelName: tf.BatchMatMul,
+    backendName: 'webgpu',
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as tf.BatchMatMulInputs;
+      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+      const ai = a as tf.TensorInfo;
+      const bi = b as tf.TensorInfo;
+      if (!tiledMatmulApplies(ai, bi)) return stock.kernelFunc(args);
+      const backend = args.backend as unknown as WebGPUBackend;
+      const c = runTiled(backend, ai, bi, transposeA, transposeB);
+      // The stock kernel's output shape: the (size-1) batch dims of the higher-rank input, then [M, N].
+      const rank = Math.max(ai.shape.length, bi.shape.length);
+      const shape = [...Array(rank - 2).fill(1), c.shape[c.shape.length - 2], c.shape[c.shape.length - 1]];
+      if (tf.util.arraysEqual(shape, c.shape)) return c;
+      const out = stockReshape.kernelFunc({ inputs: { x: c }, backend: args.backend, attrs: { shape } }) as tf.TensorInfo;
+      backend.disposeData(c.dataId);
+      return out;
+    },
+  });
+  registered = true;
+}

@@ -1,0 +1,137 @@
+/**
+ * The register-tiled webgpu BatchMatMul (kernels/webgpu-matmul.ts) against a float64 product
+ * written here, for all four transpose variants and shapes in a row that reach every register
+ * block (tm 1..8 rows, tn 1..16 columns), ragged edges in M and N, split-K with several chunk
+ * counts, rank-3 operands with a batch of 1, and a batch of 2 (the stock kernel). A watch on the
+ * program cache checks that the tiled program ran and that no cache key had two sources.
+ *
+ * Tolerance: the float32 error bound of a K-term dot product, |err| <= 2 K u sum_k |a_mk b_kn|
+ * with u = 2^-24 (any summation order, split sums included); a wrong index or a stale program is
+ * off by far more. Skipped with TENSORF_SKIP_WEBGPU=1 where WebGPU cannot start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { planMatmul } from '../../../src/core/kernels/webgpu-matmul';
+import { Rng } from '../../../src/core/random';
+import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
+import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
+
+const U = 2 ** -24;
+
+/** C = op(A) op(B) in float64, and sum |a b| per output (for the error bound). */
+function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tA: boolean, tB: boolean) {
+  const c = new Float64Array(m * n);
+  const abs = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let kk = 0; kk < k; kk++) {
+      const av = tA ? a[kk * m + i] : a[i * k + kk];
+      for (let j = 0; j < n; j++) {
+        const p = av * (tB ? b[j * k + kk] : b[kk * n + j]);
+        c[i * n + j] += p;
+        abs[i * n + j] += Math.abs(p);
+      }
+    }
+  }
+  return { c, abs };
+}
+
+const fill = (rng: Rng, size: number) => Float32Array.from({ length: size }, () => rng.uniform(-1, 1));
+
+describe('planMatmul', () => {
+  it('covers C with its blocks and splits K only when the blocks are few', () => {
+    for (const [m, k, n] of [
+      [20512, 150, 128],
+      [150, 20512, 128],
+      [128, 20512, 3],
+      [1, 1, 1],
+      [65, 33, 17],
+      [600, 27, 144],
+    ]) {
+      const p = planMatmul(m, k, n);
+      expect(p.tm * p.tn, `${m}x${k}x${n}`).toBeLessThanOrEqual(64);
+      expect(p.splits * p.kChunk).toBeGreaterThanOrEqual(k);
+      expect((p.splits - 1) * p.kChunk).toBeLessThan(k); // no empty chunk
+      const blocks = Math.ceil(m / (64 * p.tm)) * Math.ceil(n / p.tn);
+      expect(p.workgroups).toBe(blocks * p.splits);
+      if (p.splits > 1) expect(blocks).toBeLessThan(256);
+    }
+    expect(planMatmul(20512, 150, 128)).toMatchObject({ tm: 8, tn: 8, splits: 1 });
+    expect(planMatmul(150, 20512, 128).splits).toBeGreaterThan(1);
+    expect(() => planMatmul(0, 3, 3)).toThrow(/M must be a positive integer/);
+  });
+});
+
+describe('tiled matmul on webgpu', () => {
+  let session: WebgpuSession;
+  let watch: ShaderKeyWatch | undefined;
+  beforeAll(async () => {
+    session = await startWebgpu();
+    if (session.info) watch = watchShaderKeys(tf.backend());
+  });
+  afterAll(async () => {
+    watch?.stop();
+    await stopWebgpu();
+  });
+
+  // [M, K, N]: tm 8/3/2/1 with tn 8/16/4/1/2, edges, split-K (K >= 512 with few blocks), the first again.
+  const SHAPES = [
+    [700, 150, 128],
+    [7, 5, 3],
+    [150, 3000, 128],
+    [65, 33, 17],
+    [128, 5000, 3],
+    [600, 27, 144],
+    [1, 1, 1],
+    [64, 700, 1],
+    [129, 513, 2],
+    [700, 150, 128],
+  ];
+
+  it('matches a float64 product for every transpose variant, shapes in a row', async (ctx) => {
+    requireWebgpu(session, ctx);
+    const rng = new Rng(5);
+    for (const [m, k, n] of SHAPES) {
+      for (const [tA, tB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        const av = fill(rng, m * k);
+        const bv = fill(rng, k * n);
+        const a = tf.tensor2d(av, tA ? [k, m] : [m, k]);
+        const b = tf.tensor2d(bv, tB ? [n, k] : [k, n]);
+        const c = tf.matMul(a, b, tA, tB);
+        expect(c.shape).toEqual([m, n]);
+        const got = await c.data();
+        tf.dispose([a, b, c]);
+        const want = reference(av, bv, m, k, n, tA, tB);
+        let worst = 0;
+        for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(got[i] - want.c[i]) / (2 * k * U * want.abs[i] + 1e-30));
+        expect(worst, `[${m}x${k}] x [${k}x${n}] tA=${tA} tB=${tB}: error / bound`).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(watch?.programs().get('TiledMatmulProgram') ?? 0).toBeGreaterThanOrEqual(4);
+    expect(watch?.programs().get('SplitSumProgram') ?? 0).toBe(1);
+    expect(watch?.clashes()).toEqual([]);
+  });
+
+  it('keeps the batch dims of rank-3 operands, and leaves batched products to the stock kernel', async (ctx) => {
+    requireWebgpu(session, ctx);
+    const rng = new Rng(6);
+    for (const batch of [1, 2]) {
+      const av = fill(rng, batch * 9 * 4);
+      const bv = fill(rng, batch * 4 * 5);
+      const a = tf.tensor3d(av, [batch, 9, 4]);
+      const b = tf.tensor3d(bv, [batch, 4, 5]);
+      const c = tf.matMul(a, b);
+      expect(c.shape).toEqual([batch, 9, 5]);
+      const got = await c.data();
+      tf.dispose([a, b, c]);
+      for (let s = 0; s < batch; s++) {
+        const want = reference(av.subarray(s * 36), bv.subarray(s * 20), 9, 4, 5, false, false);
+        for (let i = 0; i < 45; i++) expect(Math.abs(got[s * 45 + i] - want.c[i])).toBeLessThanOrEqual(8 * U * want.abs[i] + 1e-30);
+      }
+    }
+  });
+});
