@@ -1,13 +1,14 @@
 /**
  * Where a webgpu training step's device time goes, program by program (not part of the tests).
- *   node scripts/run.mjs scripts/profile-webgpu.ts [--preset smoke] [--decoder mlp] [--from 42] [--iters 1] [--top 25]
+ *   node scripts/run.mjs scripts/profile-webgpu.ts [--preset smoke] [--decoder mlp] [--from 42] [--iters 1] [--top 25] [--eval]
  *
  * A real run (the preset's iterations and schedule, as `npm run bench`) trains up to --from, then
  * the next --iters steps run with tfjs's timestamp queries on: every program gets its own compute
  * pass with begin/end timestamps. Dawn allows timestamps only with its `allow_unsafe_apis`
  * toggle, so WebGPU is installed here with it before the backend starts. Programs are grouped by
  * class name, input shapes and output shape; the table gives total ms, calls and share of the
- * summed device time. Timing every program serialises the queue, so the step's wall time is longer
+ * summed device time. With --eval, what is profiled is the render of test view 0 after step --from
+ * (the evaluation's work per view) instead of the next steps. Timing every program serialises the queue, so the step's wall time is longer
  * than in training; the per-program times are what the device spent.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +26,7 @@ const flag = (name: string, dflt: string) => {
 const FROM = Number(flag('from', '42'));
 const ITERS = Number(flag('iters', '1'));
 const TOP = Number(flag('top', '25'));
+const EVAL = args.includes('--eval');
 
 const webgpu = (await import('webgpu')) as { create: (o: string[]) => unknown; globals: object };
 Object.assign(globalThis, webgpu.globals);
@@ -73,15 +75,21 @@ const trainer = new Trainer(cfg, { train: train.pool, test: loadTestViews(cfg, [
 const walls: number[] = [];
 await measureSteps(trainer, {
   from: FROM,
-  iters: ITERS,
+  iters: EVAL ? 0 : ITERS,
   syncPhases: false,
   onEvent: (e) => {
     if (e.type !== 'step') return;
     if (e.iteration > FROM) walls.push(e.stepSeconds * 1000);
-    if (e.iteration === FROM) be.activeTimers = [];
+    if (e.iteration === FROM && !EVAL) be.activeTimers = [];
     process.stderr.write(`\riteration ${e.iteration} (${(e.stepSeconds * 1000).toFixed(0)} ms, ${e.decoded} decoded)   `);
   },
 });
+if (EVAL) {
+  be.activeTimers = [];
+  const t0 = performance.now();
+  await trainer.evaluate([0], false);
+  walls.push(performance.now() - t0);
+}
 const timers = be.activeTimers ?? [];
 be.activeTimers = null;
 const ms = await Promise.all(timers.map((t) => t.query));

@@ -1,17 +1,21 @@
 /**
  * The kernels a device training or render path is built from, by backend: VM factor sampling,
- * compositing weights and the Adam update, each with the contract of its plain-tf-ops reference
- * (render/ops-tf.ts vmSampleTf and compositeWeightsTf, train/adam-tf.ts adamUpdateTf). A backend
+ * the alpha-mask lookup, compositing weights and the Adam update, each with the contract of its plain-tf-ops reference
+ * (render/ops-tf.ts vmSampleTf and compositeWeightsTf, render/device-slots.ts maskContainsTf,
+ * train/adam-tf.ts adamUpdateTf). A backend
  * with fused kernels registers them when it starts (backend.ts); any kernel it does not provide
  * falls back to the reference. Tests hold every registered kernel to its reference.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { DeviceMask } from '../render/device-slots';
 import type { AdamUpdateOptions } from './adam-scalars';
 
 export interface DeviceKernels {
   readonly name: string;
   /** planes 3 x [H, W, C], lines 3 x [L, C], coords [S, 3]; 'sum' -> [S], 'products' -> [S, 3C]; 0 where valid is 0. */
   vmSample?(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: 'sum' | 'products', valid?: tf.Tensor1D): tf.Tensor;
+  /** 1 where the alpha mask contains a point of x [P, 3] (world coordinates), else 0: [P] (maskContainsTf). */
+  maskContains?(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D;
   /** Compositing weights [R, N] from sigma and delta [R, N] (differentiable w.r.t. sigma). */
   compositeWeights?(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D;
   /** New [param, m, v] (the inputs are left as they are). */

@@ -2,12 +2,14 @@
 import { adamUpdateWebgpu } from './webgpu-adam';
 import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
 import { compositeWeightsWebgpu } from './webgpu-composite';
+import { maskContainsWebgpu } from './webgpu-mask';
 import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
 
 export const WEBGPU_KERNELS: DeviceKernels = {
   name: 'webgpu-fused',
   vmSample: vmSampleWebgpu,
+  maskContains: maskContainsWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
   endStep: () => void trimWebgpuBufferPool(),

@@ -123,11 +123,21 @@ export function maskContainsTf(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D {
   });
 }
 
+/** The alpha-mask lookup placeSlots uses (maskContainsTf, or a backend's fused kernel: FieldOps.maskContains). */
+export type MaskContains = (m: DeviceMask, x: tf.Tensor2D) => tf.Tensor1D;
+
 /**
  * The slots of rays (origins, dirs [R, 3], jitter u [R]: 0 for evaluation) on the device.
  * Caller disposes the result's tensors (or runs this inside tf.tidy).
  */
-export function placeSlots(origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor1D, o: SlotOptions, mask: DeviceMask | null): DeviceSlots {
+export function placeSlots(
+  origins: tf.Tensor2D,
+  dirs: tf.Tensor2D,
+  u: tf.Tensor1D,
+  o: SlotOptions,
+  mask: DeviceMask | null,
+  maskContains: MaskContains = maskContainsTf,
+): DeviceSlots {
   const R = origins.shape[0];
   const n = o.nSamples;
   return tf.tidy(() => {
@@ -141,7 +151,7 @@ export function placeSlots(origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor
     const hi = tf.tensor1d(o.box.max);
     const inBox = tf.all(tf.logicalAnd(tf.greaterEqual(x, lo), tf.lessEqual(x, hi)), 1);
     let valid = tf.cast(tf.logicalAnd(inBox, tf.reshape(tf.tile(tf.expandDims(hits, 1), [1, n]), [R * n])), 'float32') as tf.Tensor1D;
-    if (mask) valid = tf.mul(valid, maskContainsTf(mask, x)) as tf.Tensor1D;
+    if (mask) valid = tf.mul(valid, maskContains(mask, x)) as tf.Tensor1D;
     const inv = o.box.max.map((v, a) => 2 / (v - o.box.min[a]));
     const coords = tf.sub(tf.mul(tf.sub(x, lo), tf.tensor1d(inv)), 1) as tf.Tensor2D;
     const delta = tf.tile(tf.expandDims(tf.mul(tf.cast(tf.less(k, n - 1), 'float32'), o.step), 0), [R, 1]) as tf.Tensor2D;

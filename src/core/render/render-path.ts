@@ -73,6 +73,7 @@ class DeviceRenderPath implements RenderPath {
       u,
       { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
       this.mask,
+      this.ops.maskContains,
     );
     const w = slotWeights(this.ops, c.params, slots, RENDER_CONSTANTS);
     const sel = await selectSlots(w, RENDER_CONSTANTS.weightThreshold);

@@ -72,6 +72,7 @@ export class DevicePath implements TrainPath {
       jitter,
       { box: f.box, step: s.stepSize, nSamples: s.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
       mask,
+      this.ops.maskContains,
     );
     await timer?.mark('upload+placement');
     const p = groupParams<tf.Tensor>(r.params);
