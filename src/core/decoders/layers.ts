@@ -19,9 +19,14 @@ export function defaultBound(fanIn: number): number {
   return 1 / Math.sqrt(fanIn);
 }
 
-/** y = x W + b (functional ops only, so no chained-op registration is needed). */
-export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+/**
+ * y = x W + b, or relu(x W + b), as one tf.fused.matMul (functional ops only, so no chained-op
+ * registration is needed). Backends with a fused kernel (webgpu: kernels/webgpu-matmul.ts, and
+ * TensorFlow) add the bias and apply the relu as they write the product; tfjs itself runs
+ * matMul, add and relu separately while a gradient is being recorded with relu.
+ */
+export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b, activation }) as tf.Tensor2D;
 }
 
 /** Checks `p` against `params` (count and shapes) so a mis-ordered list fails loudly. */

@@ -26,8 +26,8 @@ export function createMlp(opts: DecoderOptions, rng: Rng): Decoder {
       checkParams('mlp', params, p);
       return tf.tidy(() => {
         const x = decoderInput(features, dirs);
-        const h1 = tf.relu(linear(x, p[0], p[1]));
-        const h2 = tf.relu(linear(h1, p[2], p[3]));
+        const h1 = linear(x, p[0], p[1], 'relu');
+        const h2 = linear(h1, p[2], p[3], 'relu');
         return tf.sigmoid(linear(h2, p[4], p[5]));
       });
     },

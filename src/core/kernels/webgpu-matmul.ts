@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { MATMUL_WORKGROUP, splitSumSource, tiledMatmulSource } from './wgsl/matmul';
+import { type Epilogue, epilogueKey, MATMUL_WORKGROUP, NO_EPILOGUE, splitSumSource, tiledMatmulSource } from './wgsl/matmul';
 import { MAIN, WgslProgram } from './webgpu-program';
 
 class TiledMatmulProgram extends WgslProgram {}
@@ -63,13 +63,25 @@ export function planMatmul(m: number, k: number, n: number): MatmulPlan {
   return { tm, tn, splits, kChunk, workgroups: blocks * splits };
 }
 
-function runTiled(backend: WebGPUBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+/** op(a) op(b) [+ bias] [relu] with the tiled program (and the split sum, which then applies the epilogue). */
+function runTiled(
+  backend: WebGPUBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: tf.TensorInfo | null = null,
+  relu = false,
+): tf.TensorInfo {
   const [aRows, aCols] = a.shape.slice(-2);
   const [bRows, bCols] = b.shape.slice(-2);
   const m = transposeA ? aCols : aRows;
   const k = transposeA ? aRows : aCols;
   const n = transposeB ? bRows : bCols;
   const plan = planMatmul(m, k, n);
+  const epilogue: Epilogue = { bias: bias !== null, relu };
+  const key = epilogueKey(epilogue);
+  const extra = bias ? [bias] : [];
   const strides = [
     transposeA ? 1 : k, // aM
     transposeA ? m : 1, // aK
@@ -77,27 +89,28 @@ function runTiled(backend: WebGPUBackend, a: tf.TensorInfo, b: tf.TensorInfo, tr
     transposeB ? k : 1, // bN
   ];
   const program = new TiledMatmulProgram({
-    shaderKey: `tensorf_matmul_${plan.tm}x${plan.tn}`,
+    shaderKey: `tensorf_matmul_${plan.tm}x${plan.tn}${plan.splits === 1 ? key : ''}`,
     outputShape: plan.splits === 1 ? [m, n] : [plan.splits, m, n],
     threads: plan.workgroups * MATMUL_WORKGROUP,
-    variableNames: ['a', 'b'],
+    variableNames: plan.splits === 1 && bias ? ['a', 'b', 'bias'] : ['a', 'b'],
     uniforms: 'M : i32, K : i32, N : i32, S : i32, kChunk : i32, aM : i32, aK : i32, bK : i32, bN : i32,',
     workgroupSize: MATMUL_WORKGROUP,
-    code: tiledMatmulSource(MAIN, plan.tm, plan.tn),
+    code: tiledMatmulSource(MAIN, plan.tm, plan.tn, plan.splits === 1 ? epilogue : NO_EPILOGUE),
   });
   const uniforms = [m, k, n, plan.splits, plan.kChunk, ...strides].map((v) => ({ type: 'int32' as const, data: [v] }));
-  const out = backend.runWebGPUProgram(program, [a, b], 'float32', uniforms);
+  const out = backend.runWebGPUProgram(program, plan.splits === 1 ? [a, b, ...extra] : [a, b], 'float32', uniforms);
   if (plan.splits === 1) return out;
   const sum = new SplitSumProgram({
-    shaderKey: 'tensorf_matmul_splitsum',
+    shaderKey: `tensorf_matmul_splitsum${key}`,
     outputShape: [m, n],
     threads: m * n,
-    variableNames: ['partial'],
-    uniforms: 'S : i32,',
+    variableNames: bias ? ['partial', 'bias'] : ['partial'],
+    uniforms: 'S : i32, N : i32,',
     size: true,
-    code: splitSumSource(MAIN),
+    code: splitSumSource(MAIN, epilogue),
   });
-  const summed = backend.runWebGPUProgram(sum, [out], 'float32', [{ type: 'int32', data: [plan.splits] }]);
+  const sumUniforms = [plan.splits, n].map((v) => ({ type: 'int32' as const, data: [v] }));
+  const summed = backend.runWebGPUProgram(sum, [out, ...extra], 'float32', sumUniforms);
   backend.disposeData(out.dataId);
   return summed;
 }
@@ -119,6 +132,22 @@ export function stockMatmulWebgpu(a: tf.Tensor, b: tf.Tensor, transposeA: boolea
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
+/** The stock kernels' output shape: the (size-1) batch dims of the higher-rank input, then [M, N]. */
+function withBatchDims(
+  c: tf.TensorInfo,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  reshape: tf.KernelConfig,
+  backend: WebGPUBackend,
+): tf.TensorInfo {
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const shape = [...Array(rank - 2).fill(1), c.shape[c.shape.length - 2], c.shape[c.shape.length - 1]];
+  if (tf.util.arraysEqual(shape, c.shape)) return c;
+  const out = reshape.kernelFunc({ inputs: { x: c }, backend: backend as unknown as tf.KernelBackend, attrs: { shape } }) as tf.TensorInfo;
+  backend.disposeData(c.dataId);
+  return out;
+}
+
 let registered = false;
 
 /** Registers the tiled kernel as the webgpu BatchMatMul (idempotent). */
@@ -126,7 +155,8 @@ export function registerWebgpuMatmul(): void {
   if (registered) return;
   const stock = tf.getKernel(tf.BatchMatMul, 'webgpu');
   const stockReshape = tf.getKernel(tf.Reshape, 'webgpu');
-  if (!stock || !stockReshape) throw new Error('webgpu backend not loaded: import @tensorflow/tfjs-backend-webgpu first');
+  const stockFused = tf.getKernel(tf._FusedMatMul, 'webgpu');
+  if (!stock || !stockReshape || !stockFused) throw new Error('webgpu backend not loaded: import @tensorflow/tfjs-backend-webgpu first');
   stockKernel = stock;
   tf.unregisterKernel(tf.BatchMatMul, 'webgpu');
   tf.registerKernel({
@@ -139,14 +169,27 @@ export function registerWebgpuMatmul(): void {
       const bi = b as tf.TensorInfo;
       if (!tiledMatmulApplies(ai, bi)) return stock.kernelFunc(args);
       const backend = args.backend as unknown as WebGPUBackend;
-      const c = runTiled(backend, ai, bi, transposeA, transposeB);
-      // The stock kernel's output shape: the (size-1) batch dims of the higher-rank input, then [M, N].
-      const rank = Math.max(ai.shape.length, bi.shape.length);
-      const shape = [...Array(rank - 2).fill(1), c.shape[c.shape.length - 2], c.shape[c.shape.length - 1]];
-      if (tf.util.arraysEqual(shape, c.shape)) return c;
-      const out = stockReshape.kernelFunc({ inputs: { x: c }, backend: args.backend, attrs: { shape } }) as tf.TensorInfo;
-      backend.disposeData(c.dataId);
-      return out;
+      return withBatchDims(runTiled(backend, ai, bi, transposeA, transposeB), ai, bi, stockReshape, backend);
+    },
+  });
+  // tf.fused.matMul (the decoders' linear layers): bias [N] and linear or relu activation fused in.
+  tf.unregisterKernel(tf._FusedMatMul, 'webgpu');
+  tf.registerKernel({
+    kernelName: tf._FusedMatMul,
+    backendName: 'webgpu',
+    kernelFunc: (args) => {
+      const { a, b, bias, preluActivationWeights } = args.inputs as tf._FusedMatMulInputs;
+      const { transposeA, transposeB, activation } = args.attrs as unknown as tf._FusedMatMulAttrs;
+      const [ai, bi] = [a as tf.TensorInfo, b as tf.TensorInfo];
+      const biasInfo = (bias as tf.TensorInfo | undefined) ?? null;
+      const n = transposeB ? bi.shape[bi.shape.length - 2] : bi.shape[bi.shape.length - 1];
+      const biasOk =
+        biasInfo === null || (biasInfo.dtype === 'float32' && tf.util.sizeFromShape(biasInfo.shape) === n && biasInfo.shape.length === 1);
+      if (!tiledMatmulApplies(ai, bi) || !biasOk || preluActivationWeights || (activation !== 'linear' && activation !== 'relu'))
+        return stockFused.kernelFunc(args);
+      const backend = args.backend as unknown as WebGPUBackend;
+      const c = runTiled(backend, ai, bi, transposeA, transposeB, biasInfo, activation === 'relu');
+      return withBatchDims(c, ai, bi, stockReshape, backend);
     },
   });
   registered = true;

@@ -116,6 +116,37 @@ describe('tiled matmul on webgpu', () => {
     expect(watch?.clashes()).toEqual([]);
   });
 
+  it('adds the bias and applies relu as tf.fused.matMul does, with and without a K split', async (ctx) => {
+    requireWebgpu(session, ctx);
+    const rng = new Rng(7);
+    for (const [m, k, n] of [
+      [700, 150, 128],
+      [150, 3000, 128], // split-K: the split sum applies the epilogue
+      [65, 33, 17],
+      [129, 513, 3],
+    ]) {
+      for (const activation of ['linear', 'relu'] as const) {
+        for (const withBias of [true, false]) {
+          const [av, bv, cv] = [fill(rng, m * k), fill(rng, k * n), fill(rng, n)];
+          const [a, b, bias] = [tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n]), tf.tensor1d(cv)];
+          const c = tf.fused.matMul({ a, b, bias: withBias ? bias : undefined, activation });
+          const got = await c.data();
+          tf.dispose([a, b, bias, c]);
+          const want = reference(av, bv, m, k, n, false, false);
+          let worst = 0;
+          for (let i = 0; i < m * n; i++) {
+            const pre = want.c[i] + (withBias ? cv[i % n] : 0);
+            const v = activation === 'relu' ? Math.max(pre, 0) : pre;
+            const bound = 2 * (k + 1) * U * (want.abs[i] + Math.abs(withBias ? cv[i % n] : 0)) + 1e-30;
+            worst = Math.max(worst, Math.abs(got[i] - v) / bound);
+          }
+          expect(worst, `[${m}x${k}x${n}] ${activation} bias=${withBias}: error / bound`).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+    expect(watch?.clashes()).toEqual([]);
+  });
+
   it('keeps the batch dims of rank-3 operands, and leaves batched products to the stock kernel', async (ctx) => {
     requireWebgpu(session, ctx);
     const rng = new Rng(6);

@@ -17,14 +17,36 @@
  * writes its partial block to slice s of a [S, M, N] result, and splitSumSource adds the slices
  * in order s = 0, 1, ... (a fixed order, so a run is repeatable; no atomics).
  *
- * TM and TN are written into the source and named in the shader key (webgpu-matmul.ts); every
+ * TM, TN and the epilogue are written into the source and named in the shader key (webgpu-matmul.ts); every
  * size and stride comes from the uniforms.
  */
 
 export const MATMUL_WORKGROUP = 64;
 
+/**
+ * What is applied to each output value before it is written (tf.fused.matMul's bias and
+ * activation): v + bias[n], then max(v, 0) for relu. With split-K it is applied by the split sum.
+ */
+export interface Epilogue {
+  bias: boolean;
+  relu: boolean;
+}
+
+export const NO_EPILOGUE: Epilogue = { bias: false, relu: false };
+
+/** `v` with the epilogue applied, for output column `col` (the bias buffer is `bias`). */
+function epilogueExpr(e: Epilogue, v: string, col: string): string {
+  const biased = e.bias ? `(${v} + f32(bias[${col}]))` : v;
+  return e.relu ? `max(${biased}, 0.0)` : biased;
+}
+
+/** Shader-key suffix naming the epilogue. */
+export function epilogueKey(e: Epilogue): string {
+  return `${e.bias ? '_bias' : ''}${e.relu ? '_relu' : ''}`;
+}
+
 /** The tiled program's body for a TM x TN register block; `main` is tfjs's header for main(index). */
-export function tiledMatmulSource(main: string, tm: number, tn: number): string {
+export function tiledMatmulSource(main: string, tm: number, tn: number, epilogue: Epilogue = NO_EPILOGUE): string {
   const rows = [...Array(tm).keys()];
   const cols = [...Array(tn).keys()];
   const acc = (i: number, j: number) => `c${i}_${j}`;
@@ -60,7 +82,7 @@ export function tiledMatmulSource(main: string, tm: number, tn: number): string 
     lines.push(`  if (r0 + ${i * MATMUL_WORKGROUP} < M) {`);
     lines.push(`    let row = base + (r0 + ${i * MATMUL_WORKGROUP}) * N + n0;`);
     for (const j of cols) {
-      lines.push(`    if (n0 + ${j} < N) { result[row + ${j}] = ${acc(i, j)}; }`);
+      lines.push(`    if (n0 + ${j} < N) { result[row + ${j}] = ${epilogueExpr(epilogue, acc(i, j), `n0 + ${j}`)}; }`);
     }
     lines.push(`  }`);
   }
@@ -68,8 +90,8 @@ export function tiledMatmulSource(main: string, tm: number, tn: number): string 
   return lines.join('\n');
 }
 
-/** Sums the S slices of a [S, M*N] partial result in order: one invocation per output value. */
-export function splitSumSource(main: string): string {
+/** Sums the S slices of a [S, M*N] partial result in order, one invocation per output value, then applies the epilogue. */
+export function splitSumSource(main: string, epilogue: Epilogue = NO_EPILOGUE): string {
   return `
 ${main} {
   if (index >= uniforms.size) { return; }
@@ -77,7 +99,7 @@ ${main} {
   for (var s = 0; s < uniforms.S; s++) {
     acc = acc + f32(partial[s * uniforms.size + index]);
   }
-  result[index] = acc;
+  result[index] = ${epilogueExpr(epilogue, 'acc', 'index % uniforms.N')};
 }
 `;
 }
