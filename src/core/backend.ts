@@ -15,7 +15,7 @@ import { registerDeviceKernels } from './kernels/device-kernels';
 import { registerDeviceReduceGradients } from './kernels/reduce-gradients';
 import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
 import { registerWebgpuMatmul } from './kernels/webgpu-matmul';
-import { registerWebgpuSmallReduce } from './kernels/webgpu-small-reduce';
+import { registerWebgpuReduce } from './kernels/webgpu-reduce';
 import { WEBGPU_KERNELS } from './kernels/webgpu-kernels';
 
 export type ActiveBackend = 'tensorflow' | 'webgpu' | 'cpu';
@@ -91,7 +91,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     await import('@tensorflow/tfjs-backend-webgpu');
     registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
     registerWebgpuMatmul(); // register-tiled matrix multiplies (2-5x tfjs's on lavapipe)
-    registerWebgpuSmallReduce(); // Sum and All over rows of a few values: one invocation per output
+    registerWebgpuReduce(); // Sum over short rows or leading axes, All over short rows
     registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
     return { ok: true, why: '', device, software };

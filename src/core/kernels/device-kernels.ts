@@ -7,7 +7,7 @@
  * falls back to the reference. Tests hold every registered kernel to its reference.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { DeviceMask } from '../render/device-slots';
+import type { Box } from '../field/geometry';
 import type { AdamUpdateOptions } from './adam-scalars';
 
 export interface DeviceKernels {
@@ -22,6 +22,13 @@ export interface DeviceKernels {
   adamUpdate?<T extends tf.Tensor>(param: T, m: T, v: T, grad: T, opts: AdamUpdateOptions): [T, T, T];
   /** Called after every training step and render chunk (the webgpu backend trims its buffer pool). */
   endStep?(): void;
+}
+
+/** An alpha mask on the device (render/device-slots.ts uploads it): occupancy as float32 [nz * ny * nx] and its geometry. */
+export interface DeviceMask {
+  box: Box;
+  reso: [number, number, number];
+  data: tf.Tensor1D;
 }
 
 const registry = new Map<string, DeviceKernels>();

@@ -6,7 +6,7 @@
  * Requires the webgpu backend to be active.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { DeviceMask } from '../render/device-slots';
+import type { DeviceMask } from './device-kernels';
 import { maskContainsSource } from './wgsl/mask-contains';
 import { MAIN, runProgram, webgpuBackend, WgslProgram } from './webgpu-program';
 

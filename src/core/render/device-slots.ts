@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
 import type { Box } from '../field/geometry';
+import type { DeviceMask } from '../kernels/device-kernels';
 
 export interface SlotOptions {
   box: Box;
@@ -32,12 +33,7 @@ export interface DeviceSlots {
   t: tf.Tensor2D;
 }
 
-/** A mask on the device: its occupancy as float32 [nz * ny * nx] and its geometry. */
-export interface DeviceMask {
-  box: Box;
-  reso: [number, number, number];
-  data: tf.Tensor1D;
-}
+export type { DeviceMask };
 
 export function uploadMask(m: AlphaMask): DeviceMask {
   return { box: m.box, reso: [...m.reso], data: tf.tensor1d(Float32Array.from(m.data)) };

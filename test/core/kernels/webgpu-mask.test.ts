@@ -8,14 +8,14 @@
  * lookup, a point within float32 rounding of a cell face may fall either side, so
  * at most 1 in 1000 may differ there. Skipped with TENSORF_SKIP_WEBGPU=1 where WebGPU cannot start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AlphaMask, maskContains } from '../../../src/core/field/alpha-mask';
 import { maskContainsWebgpu } from '../../../src/core/kernels/webgpu-mask';
 import { maskContainsTf, uploadMask } from '../../../src/core/render/device-slots';
 import { Rng } from '../../../src/core/random';
-import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
-import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
+import { requireWebgpu } from '../webgpu-session';
+import { webgpuSuite } from './webgpu-suite';
 
 function randomMask(rng: Rng, reso: [number, number, number], fill: number): AlphaMask {
   const data = Uint8Array.from({ length: reso[0] * reso[1] * reso[2] }, () => (rng.uniform(0, 1) < fill ? 1 : 0));
@@ -37,16 +37,7 @@ function points(rng: Rng, m: AlphaMask, count: number): Float32Array {
 }
 
 describe('maskContainsWebgpu', () => {
-  let session: WebgpuSession;
-  let watch: ShaderKeyWatch | undefined;
-  beforeAll(async () => {
-    session = await startWebgpu();
-    if (session.info) watch = watchShaderKeys(tf.backend());
-  });
-  afterAll(async () => {
-    watch?.stop();
-    await stopWebgpu();
-  });
+  const suite = webgpuSuite();
 
   const CASES: [[number, number, number], number, number][] = [
     [[32, 32, 32], 0.3, 5000],
@@ -57,7 +48,7 @@ describe('maskContainsWebgpu', () => {
   ];
 
   it('matches maskContainsTf on the same device, and the host lookup up to rounding at cell faces', async (ctx) => {
-    requireWebgpu(session, ctx);
+    requireWebgpu(suite.session, ctx);
     const rng = new Rng(11);
     for (const [reso, fill, count] of CASES) {
       const m = randomMask(rng, reso, fill);
@@ -74,12 +65,12 @@ describe('maskContainsWebgpu', () => {
       expect(host, `${reso}: points that differ from the host lookup`).toBeLessThanOrEqual(Math.floor(count / 1000));
       expect(got.some((v) => v === 1) || count < 100, `${reso}: some point is inside`).toBe(true);
     }
-    expect(watch?.programs().get('MaskContainsProgram')).toBe(1);
-    expect(watch?.clashes()).toEqual([]);
+    expect(suite.watch?.programs().get('MaskContainsProgram')).toBe(1);
+    expect(suite.watch?.clashes()).toEqual([]);
   });
 
   it('rejects points that are not [P, 3]', async (ctx) => {
-    requireWebgpu(session, ctx);
+    requireWebgpu(suite.session, ctx);
     const dm = uploadMask(randomMask(new Rng(1), [2, 2, 2], 1));
     const x = tf.zeros([4, 2]) as tf.Tensor2D;
     expect(() => maskContainsWebgpu(dm, x)).toThrow(/points must be \[P, 3\], got \[4,2\]/);

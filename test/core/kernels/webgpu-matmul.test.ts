@@ -9,12 +9,12 @@
  * with u = 2^-24 (any summation order, split sums included); a wrong index or a stale program is
  * off by far more. Skipped with TENSORF_SKIP_WEBGPU=1 where WebGPU cannot start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { planMatmul } from '../../../src/core/kernels/webgpu-matmul';
 import { Rng } from '../../../src/core/random';
-import { requireWebgpu, startWebgpu, stopWebgpu, type WebgpuSession } from '../webgpu-session';
-import { watchShaderKeys, type ShaderKeyWatch } from './shader-key-watch';
+import { requireWebgpu } from '../webgpu-session';
+import { webgpuSuite } from './webgpu-suite';
 
 const U = 2 ** -24;
 
@@ -62,16 +62,7 @@ describe('planMatmul', () => {
 });
 
 describe('tiled matmul on webgpu', () => {
-  let session: WebgpuSession;
-  let watch: ShaderKeyWatch | undefined;
-  beforeAll(async () => {
-    session = await startWebgpu();
-    if (session.info) watch = watchShaderKeys(tf.backend());
-  });
-  afterAll(async () => {
-    watch?.stop();
-    await stopWebgpu();
-  });
+  const suite = webgpuSuite();
 
   // [M, K, N]: tm 8/3/2/1 with tn 8/16/4/1/2, edges, split-K (K >= 512 with few blocks), the first again.
   const SHAPES = [
@@ -88,7 +79,7 @@ describe('tiled matmul on webgpu', () => {
   ];
 
   it('matches a float64 product for every transpose variant, shapes in a row', async (ctx) => {
-    requireWebgpu(session, ctx);
+    requireWebgpu(suite.session, ctx);
     const rng = new Rng(5);
     for (const [m, k, n] of SHAPES) {
       for (const [tA, tB] of [
@@ -111,13 +102,13 @@ describe('tiled matmul on webgpu', () => {
         expect(worst, `[${m}x${k}] x [${k}x${n}] tA=${tA} tB=${tB}: error / bound`).toBeLessThanOrEqual(1);
       }
     }
-    expect(watch?.programs().get('TiledMatmulProgram') ?? 0).toBeGreaterThanOrEqual(4);
-    expect(watch?.programs().get('SplitSumProgram') ?? 0).toBe(1);
-    expect(watch?.clashes()).toEqual([]);
+    expect(suite.watch?.programs().get('TiledMatmulProgram') ?? 0).toBeGreaterThanOrEqual(4);
+    expect(suite.watch?.programs().get('SplitSumProgram') ?? 0).toBe(1);
+    expect(suite.watch?.clashes()).toEqual([]);
   });
 
   it('adds the bias and applies relu as tf.fused.matMul does, with and without a K split', async (ctx) => {
-    requireWebgpu(session, ctx);
+    requireWebgpu(suite.session, ctx);
     const rng = new Rng(7);
     for (const [m, k, n] of [
       [700, 150, 128],
@@ -144,11 +135,11 @@ describe('tiled matmul on webgpu', () => {
         }
       }
     }
-    expect(watch?.clashes()).toEqual([]);
+    expect(suite.watch?.clashes()).toEqual([]);
   });
 
   it('keeps the batch dims of rank-3 operands, and leaves batched products to the stock kernel', async (ctx) => {
-    requireWebgpu(session, ctx);
+    requireWebgpu(suite.session, ctx);
     const rng = new Rng(6);
     for (const batch of [1, 2]) {
       const av = fill(rng, batch * 9 * 4);

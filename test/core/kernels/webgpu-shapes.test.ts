@@ -10,7 +10,7 @@
  * Shapes are chosen to reach each program variant the training path can hit: vec4 and scalar
  * element-wise programs, the shared-memory broadcast (1-D operand under 128), the three reduce
  * workgroup sizes (reduce length < 4096, >= 4096, >= 32768) and the small-row reduce of
- * webgpu-small-reduce.ts, and the matmul shapes once picked to reach each of tfjs's matmul
+ * webgpu-reduce.ts, and the matmul shapes once picked to reach each of tfjs's matmul
  * programs, which now run the tiled kernel (webgpu-matmul.ts; its own test covers its
  * register blocks and K splits). WEBGPU_CPU_FORWARD = false keeps small host-resident inputs on the GPU
  * (by default tfjs runs a kernel on the CPU when all its inputs are host values under 1000 elements).

@@ -1,5 +1,5 @@
 /**
- * WGSL for reductions over a short innermost run (the tfjs glue is kernels/webgpu-small-reduce.ts):
+ * WGSL for the reductions of kernels/webgpu-reduce.ts. First, over a short innermost run:
  * x viewed as [outSize, reduceSize] row-major, one invocation per output walks its row in order.
  * tfjs 4.22's reduce program gives every output a workgroup of 64 or more invocations and a
  * shared-memory tree, which for rows of 2 to 3 values (a broadcast gradient, an in-box test)
@@ -27,6 +27,30 @@ ${main} {
     ${step}
   }
   ${write}
+}
+`;
+}
+
+/**
+ * Column sums: x viewed as [rows, cols] row-major, summed over the rows (a Sum over leading axes,
+ * such as a bias gradient over the samples). Invocation i sums column i % cols over the rows of
+ * chunk i / cols, [chunk * c, chunk * (c + 1)), in order; run once with chunks of uniforms.chunk
+ * rows into [chunks, cols] partial sums, then again over those with one chunk, it gives each
+ * column's sum in a fixed order, with every invocation reading consecutive addresses across lanes.
+ */
+export function columnSumSource(main: string): string {
+  return `
+${main} {
+  if (index >= uniforms.size) { return; }
+  let cols = uniforms.cols;
+  let j = index % cols;
+  let r0 = (index / cols) * uniforms.chunk;
+  let r1 = min(uniforms.rows, r0 + uniforms.chunk);
+  var acc = 0.0;
+  for (var r = r0; r < r1; r++) {
+    acc = acc + f32(x[r * cols + j]);
+  }
+  result[index] = acc;
 }
 `;
 }
