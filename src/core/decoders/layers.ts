@@ -20,14 +20,33 @@ export function defaultBound(fanIn: number): number {
 }
 
 /**
- * y = x W + b, or relu(x W + b), as one tf.fused.matMul (functional ops only, so no chained-op
- * registration is needed). Backends with a fused kernel (webgpu: kernels/webgpu-matmul.ts, and
- * TensorFlow) add the bias and apply the relu as they write the product; tfjs itself runs
- * matMul, add and relu separately while a gradient is being recorded with relu.
+ * y = x W + b, or relu(x W + b), as one tf.fused.matMul kernel (functional ops only, so no
+ * chained-op registration is needed). Backends with a fused kernel (webgpu:
+ * kernels/webgpu-matmul.ts, and TensorFlow) add the bias and apply the relu as they write the
+ * product, in training too: tfjs would split a relu fused.matMul into matMul, add and relu while
+ * a gradient is recorded, so the relu layer is a custom gradient around the fused kernel.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b, activation }) as tf.Tensor2D;
+  if (activation === 'relu') return linearRelu(x, w as tf.Tensor2D, b as tf.Tensor1D);
+  return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D;
 }
+
+/** relu(x W + b); gradients: g = dy * (y > 0), dx = g W^T, dW = x^T g, db = sum of g over rows. */
+const linearRelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, b] = args as tf.Tensor2D[];
+  const save = args[3] as tf.GradSaveFunc;
+  const attrs = { transposeA: false, transposeB: false, activation: 'relu' };
+  const y = tf.engine().runKernel(tf._FusedMatMul, { a: x, b: w, bias: b }, attrs) as tf.Tensor2D;
+  save([x, w, y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws, ys] = saved as tf.Tensor2D[];
+      const g = tf.mul(dy, tf.step(ys)) as tf.Tensor2D;
+      return [tf.matMul(g, ws, false, true), tf.matMul(xs, g, true, false), tf.sum(g, 0)];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /** Checks `p` against `params` (count and shapes) so a mis-ordered list fails loudly. */
 export function checkParams(decoder: string, params: readonly Param[], p: readonly tf.Tensor[]): void {
