@@ -2,6 +2,7 @@
  * TensoRF's positional encoding and the decoder input [f, d, PE(f), PE(d)] (DESIGN.md section 5).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { deviceKernelsFor } from '../kernels/device-kernels';
 
 import { FEA_PE, VIEW_PE } from './input-dim';
 export { decoderInputDim, FEA_PE, VIEW_PE } from './input-dim';
@@ -20,8 +21,18 @@ export function positionalEncoding(x: tf.Tensor2D, freqs: number): tf.Tensor2D {
   });
 }
 
-/** [features, dirs, PE(features), PE(dirs)]: 27 + 3 + 108 + 12 = 150 columns for 27 features. */
+/**
+ * [features, dirs, PE(features), PE(dirs)]: 27 + 3 + 108 + 12 = 150 columns for 27 features; the
+ * active backend's fused kernel where it registered one (DeviceKernels.decoderInput: gradients
+ * w.r.t. the features only), else decoderInputTf.
+ */
 export function decoderInput(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe = FEA_PE, viewPe = VIEW_PE): tf.Tensor2D {
+  const fused = deviceKernelsFor(tf.getBackend())?.decoderInput;
+  return fused ? fused(features, dirs, fePe, viewPe) : decoderInputTf(features, dirs, fePe, viewPe);
+}
+
+/** decoderInput in plain tf ops (the reference; differentiable w.r.t. both inputs). */
+export function decoderInputTf(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe = FEA_PE, viewPe = VIEW_PE): tf.Tensor2D {
   return tf.tidy(() => {
     const parts: tf.Tensor2D[] = [features, dirs];
     if (fePe > 0) parts.push(positionalEncoding(features, fePe));

@@ -1,10 +1,11 @@
 /**
- * The kernels a device training or render path is built from, by backend: VM factor sampling,
- * the alpha-mask lookup, compositing weights and the Adam update, each with the contract of its plain-tf-ops reference
- * (render/ops-tf.ts vmSampleTf and compositeWeightsTf, render/device-slots.ts maskContainsTf,
- * train/adam-tf.ts adamUpdateTf). A backend
- * with fused kernels registers them when it starts (backend.ts); any kernel it does not provide
- * falls back to the reference. Tests hold every registered kernel to its reference.
+ * The kernels a device training or render path is built from, by backend: VM factor sampling, the
+ * alpha-mask lookup, compositing weights, the decoder input and the Adam update, each with the
+ * contract of its plain-tf-ops reference (render/ops-tf.ts vmSampleTf and compositeWeightsTf,
+ * render/device-slots.ts maskContainsTf, decoders/encoding.ts decoderInputTf, train/adam-tf.ts
+ * adamUpdateTf). A backend with fused kernels registers them when it starts (backend.ts); any
+ * kernel it does not provide falls back to the reference. Tests hold every registered kernel to
+ * its reference.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../field/geometry';
@@ -14,6 +15,8 @@ export interface DeviceKernels {
   readonly name: string;
   /** planes 3 x [H, W, C], lines 3 x [L, C], coords [S, 3]; 'sum' -> [S], 'products' -> [S, 3C]; 0 where valid is 0. */
   vmSample?(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: 'sum' | 'products', valid?: tf.Tensor1D): tf.Tensor;
+  /** The decoder input [f, d, PE(f), PE(d)] (decoderInputTf); differentiable w.r.t. the features only. */
+  decoderInput?(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe: number, viewPe: number): tf.Tensor2D;
   /** 1 where the alpha mask contains a point of x [P, 3] (world coordinates), else 0: [P] (maskContainsTf). */
   maskContains?(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D;
   /** Compositing weights [R, N] from sigma and delta [R, N] (differentiable w.r.t. sigma). */

@@ -2,6 +2,7 @@
 import { adamUpdateWebgpu } from './webgpu-adam';
 import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
 import { compositeWeightsWebgpu } from './webgpu-composite';
+import { decoderInputWebgpu } from './webgpu-encoding';
 import { maskContainsWebgpu } from './webgpu-mask';
 import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
@@ -10,6 +11,7 @@ export const WEBGPU_KERNELS: DeviceKernels = {
   name: 'webgpu-fused',
   vmSample: vmSampleWebgpu,
   maskContains: maskContainsWebgpu,
+  decoderInput: decoderInputWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
   endStep: () => void trimWebgpuBufferPool(),
