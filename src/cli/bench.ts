@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--backends cpu,webgpu,tensorflow] [--threads 1,2] [--cases quick,thesis-early] [--from-iteration A]
- * [--iters N] [--checkpoint PATH] [--sync-phases] [--out bench.json] [training flags]`: steps of a
+ * [--iters N] [--checkpoint PATH] [--sync-phases] [--no-eval] [--out bench.json] [training flags]`: steps of a
  * real run, per backend and case: median milliseconds per step and per phase, rays per second,
  * decoded samples, bytes up and down per step, peak memory. Writes bench.json. `--help` prints
  * USAGE below; cases and plans are in bench-plan.ts, the measuring loop in core/run/measure-steps.ts.
@@ -61,6 +61,8 @@ ${Object.entries(CASES)
   --sync-phases        on webgpu/tensorflow, wait for the device at each phase boundary (device ms per
                        phase; steps get slower). Without it a device phase is its dispatch time and the
                        device's work shows up in the phase that waits for it (density+selection, readback)
+  --no-eval            skip the render of test view 0 after each case (evalSecondsPerView null; an
+                       800x800 view takes minutes on lavapipe)
   --out FILE           bench.json (default)
 Each case is a real run: the trainer has the preset's (or checkpoint's) iterations, learning-rate
 decay and schedule, trains unmeasured up to A and stops after step A+N. Training flags (--data,
@@ -97,14 +99,14 @@ interface BenchRow {
   transferCounting: string;
   peakRssMB: number;
   tfBytesMB: number;
-  /** Seconds to render and score one test view (view 0, no SSIM) with the model at the end of the case. */
-  evalSecondsPerView: number;
+  /** Seconds to render and score one test view (view 0, no SSIM) with the model at the end of the case; null with --no-eval. */
+  evalSecondsPerView: number | null;
 }
 
 /** Renders of test view 0 timed after each case's steps. */
 const EVAL_REPEATS = 3;
 
-async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boolean): Promise<BenchRow> {
+async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boolean, withEval: boolean): Promise<BenchRow> {
   const { cfg } = c;
   const train = loadTrainPool(cfg);
   const test = loadTestViews(cfg, [0]);
@@ -114,7 +116,7 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
   let peak = process.memoryUsage().rss;
   let m: Measurement;
   let tfBytes: number;
-  let evalSeconds: number;
+  let evalSeconds: number | null = null;
   try {
     m = await measureSteps(trainer, {
       from: c.from,
@@ -131,8 +133,10 @@ async function benchCase(c: PlannedCase, backend: BackendInfo, syncPhases: boole
     });
     tfBytes = tf.memory().numBytes;
     const t0 = performance.now();
-    for (let i = 0; i < EVAL_REPEATS; i++) await trainer.evaluate([0], false);
-    evalSeconds = (performance.now() - t0) / 1000 / EVAL_REPEATS;
+    if (withEval) {
+      for (let i = 0; i < EVAL_REPEATS; i++) await trainer.evaluate([0], false);
+      evalSeconds = (performance.now() - t0) / 1000 / EVAL_REPEATS;
+    }
   } finally {
     process.stderr.write('\n');
     trainer.path.dispose(); // device memory; the host arrays are not needed after measuring
@@ -181,7 +185,7 @@ const PHASE_TIMING_NOTE: Record<Measurement['phaseTiming'], string> = {
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 
 async function main(argv: string[]): Promise<number> {
-  const { flags, switches } = parseArgs(argv, ['sync-phases', 'kernels', 'help']);
+  const { flags, switches } = parseArgs(argv, ['sync-phases', 'kernels', 'no-eval', 'help']);
   if (switches.has('help')) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -223,14 +227,14 @@ async function main(argv: string[]): Promise<number> {
     for (const c of planCases(plan, info.name))
       for (const n of info.name === 'cpu' ? threadCounts : [1]) {
         if (info.name === 'cpu') await useThreads(n);
-        const row = await benchCase(c, info, syncPhases);
+        const row = await benchCase(c, info, syncPhases, !switches.has('no-eval'));
         rows.push(row);
         const phases = Object.entries(row.phaseMs)
           .map(([p, ms]) => `${p} ${ms.toFixed(1)}`)
           .join(', ');
         process.stderr.write(
           `${b}${info.name === 'cpu' ? ` ${n} thread${n === 1 ? '' : 's'}` : ''} ${c.name} steps ${c.from + 1}-${c.from + c.iters}: median ${row.medianMs.toFixed(1)} ms/it (${phases}; ${row.phaseTiming}), ${row.raysPerSecond.toFixed(0)} rays/s, ` +
-            `${row.meanDecoded.toFixed(0)} decoded samples/step, ${row.evalSecondsPerView.toFixed(2)} s per test view, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
+            `${row.meanDecoded.toFixed(0)} decoded samples/step, ${row.evalSecondsPerView === null ? 'no test view' : `${row.evalSecondsPerView.toFixed(2)} s per test view`}, up ${kib(row.uploadBytesPerStep)} (uniforms ${kib(row.uniformBytesPerStep)}), down ${kib(row.downloadBytesPerStep)} per step, peak RSS ${row.peakRssMB.toFixed(0)} MB\n`,
         );
       }
   }

@@ -90,7 +90,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     const { device, software } = adapter;
     await import('@tensorflow/tfjs-backend-webgpu');
     registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
-    registerWebgpuMatmul(); // register-tiled matrix multiplies (2-5x tfjs's on lavapipe)
+    registerWebgpuMatmul(); // register-tiled matrix multiplies, also tf.fused.matMul (1.5-6.7x tfjs's on lavapipe)
     registerWebgpuReduce(); // Sum over short rows or leading axes, All over short rows
     registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };

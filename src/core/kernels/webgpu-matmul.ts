@@ -1,13 +1,15 @@
 /**
- * A register-tiled BatchMatMul for the webgpu backend (issue 14: the decoders' matrix multiplies
- * as tiled kernels). Measured on lavapipe, tfjs 4.22's shared-memory matMulPacked and SplitK
- * programs ran the decoder's multiplies at 1.0-1.4 GFLOP/s, 60% of a smoke step's GPU time; this
- * kernel runs them 2-5x faster there (`node scripts/run.mjs scripts/kernel-timings.ts --only matmul`).
+ * A register-tiled BatchMatMul and _FusedMatMul for the webgpu backend (issue 14: the decoders'
+ * matrix multiplies as tiled kernels). Measured on lavapipe, tfjs 4.22's shared-memory
+ * matMulPacked and SplitK programs ran the decoder's multiplies at 1.0-1.4 GFLOP/s, 60% of a smoke
+ * step's device time; this kernel runs them 1.5-6.7x faster there, at 2.1-7.7 GFLOP/s
+ * (`node scripts/run.mjs scripts/kernel-timings.ts --only matmul`).
  *
- * It replaces tfjs's webgpu BatchMatMul for float32 products with one batch (every multiply of
- * training, forward and backward, whatever the transposes); batched or non-float32 products go to
- * the stock kernel. The WGSL is in wgsl/matmul.ts; planMatmul picks the register block and the
- * K split from the sizes alone. Held to the cpu backend's matMul by
+ * It replaces tfjs's webgpu kernels for float32 products with one batch (every multiply of
+ * training, forward and backward, whatever the transposes; tf.fused.matMul with a [N] bias and a
+ * linear or relu activation, applied as the product is written); batched, non-float32 or other
+ * fused products go to the stock kernels. The WGSL is in wgsl/matmul.ts; planMatmul picks the
+ * register block and the K split from the sizes alone. Held to a float64 product by
  * test/core/kernels/webgpu-matmul.test.ts, all four transpose variants, several shapes in a row.
  */
 import * as tf from '@tensorflow/tfjs-core';

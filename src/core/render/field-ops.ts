@@ -1,8 +1,9 @@
 /**
  * The field kernels a device render path is built from: VM factor sampling, the alpha-mask lookup
- * and compositing weights, with the contracts of the plain-tf-ops references in ops-tf.ts (declared with the
- * backends' kernel sets in kernels/device-kernels.ts). A backend's fused kernels are held to the
- * references by tests; `fieldOpsFor` picks the set of a backend.
+ * and compositing weights, with the contracts of the plain-tf-ops references (ops-tf.ts,
+ * device-slots.ts; declared with the backends' kernel sets in kernels/device-kernels.ts). A
+ * backend's fused kernels are held to the references by tests; `fieldOpsFor` picks the set of a
+ * backend.
  */
 import { type DeviceKernels, deviceKernelsFor } from '../kernels/device-kernels';
 import { maskContainsTf } from './device-slots';

@@ -9,11 +9,11 @@
  *
  * Shapes are chosen to reach each program variant the training path can hit: vec4 and scalar
  * element-wise programs, the shared-memory broadcast (1-D operand under 128), the three reduce
- * workgroup sizes (reduce length < 4096, >= 4096, >= 32768) and the small-row reduce of
- * webgpu-reduce.ts, and the matmul shapes once picked to reach each of tfjs's matmul
- * programs, which now run the tiled kernel (webgpu-matmul.ts; its own test covers its
- * register blocks and K splits). WEBGPU_CPU_FORWARD = false keeps small host-resident inputs on the GPU
- * (by default tfjs runs a kernel on the CPU when all its inputs are host values under 1000 elements).
+ * workgroup sizes (reduce length < 4096, >= 4096, >= 32768) and the short-row and column sums
+ * of webgpu-reduce.ts, and the matmul shapes once picked to reach each of tfjs's matmul programs,
+ * which now run the tiled kernel (webgpu-matmul.ts; its own test covers its register blocks and
+ * K splits). WEBGPU_CPU_FORWARD = false keeps small host-resident inputs on the GPU (by default
+ * tfjs runs a kernel on the CPU when all its inputs are host values under 1000 elements).
  *
  * Tolerance: 1e-4 of the largest reference value (float32 with other summation orders; the
  * largest error measured is 3.6e-6, in the cumsum gradients, while a reused program was off by
