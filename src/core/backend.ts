@@ -6,6 +6,7 @@
 import { matmulVariant } from './kernels/wasm-arena';
 import { BackendError } from './errors';
 import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import type { BackendName } from './config';
@@ -13,6 +14,7 @@ import { noGpuReason } from './gpu-nodes';
 import { registerFastCpuKernels } from './kernels/register';
 import { registerDeviceKernels } from './kernels/device-kernels';
 import { registerDeviceReduceGradients } from './kernels/reduce-gradients';
+import { installBindingGuard } from './kernels/webgpu-binding-guard';
 import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
 import { registerWebgpuMatmul } from './kernels/webgpu-matmul';
 import { registerWebgpuReduce } from './kernels/webgpu-reduce';
@@ -94,6 +96,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     registerWebgpuReduce(); // Sum over short rows or leading axes, All over short rows
     registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
+    installBindingGuard(tf.backend() as unknown as WebGPUBackend); // an over-size buffer is an error, not a skipped program
     return { ok: true, why: '', device, software };
   } catch (e) {
     return { ok: false, why: firstLine(e), device: '', software: false };

@@ -23,6 +23,8 @@ export interface DeviceKernels {
   compositeWeights?(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D;
   /** New [param, m, v] (the inputs are left as they are). */
   adamUpdate?<T extends tf.Tensor>(param: T, m: T, v: T, grad: T, opts: AdamUpdateOptions): [T, T, T];
+  /** The largest buffer a kernel may bind, in bytes (webgpu: maxStorageBufferBindingSize); unbounded if absent. */
+  maxBufferBytes?(): number;
   /** Called after every training step and render chunk (the webgpu backend trims its buffer pool). */
   endStep?(): void;
 }

@@ -1,5 +1,8 @@
 /** The fused WebGPU kernels (WGSL through tfjs-backend-webgpu) as the webgpu backend's DeviceKernels. */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateWebgpu } from './webgpu-adam';
+import { maxBindingBytes } from './webgpu-binding-guard';
 import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
 import { compositeWeightsWebgpu } from './webgpu-composite';
 import { decoderInputWebgpu } from './webgpu-encoding';
@@ -14,5 +17,6 @@ export const WEBGPU_KERNELS: DeviceKernels = {
   decoderInput: decoderInputWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
+  maxBufferBytes: () => maxBindingBytes(tf.backend() as unknown as WebGPUBackend),
   endStep: () => void trimWebgpuBufferPool(),
 };

@@ -59,6 +59,19 @@ export async function selectSlots(w: tf.Tensor2D, threshold: number): Promise<Sl
   return { count, idx };
 }
 
+/** Widest row of the colour path in floats, before the decoder's width: appearance products (144) and decoder input (150). */
+const COLOUR_ROW_FLOATS = 256;
+
+/**
+ * Selected samples decoded together: every [rows, width] tensor of the colour path (appearance
+ * products, decoder input and hidden layers) must fit in one device buffer (FieldOps.maxBufferBytes;
+ * 128 MiB on lavapipe: 131,072 rows), or the device silently skips the program (kernels/webgpu-binding-guard.ts).
+ */
+export function decodeChunkRows(ops: FieldOps, decoder: Decoder): number {
+  const rowBytes = 4 * Math.max(COLOUR_ROW_FLOATS, decoder.width);
+  return Math.max(1, Math.floor(ops.maxBufferBytes() / rowBytes));
+}
+
 /**
  * Differentiable: rgb [R, 3] on white, clamped, from the weights `w` [R, n] (computed in the same
  * differentiated function) with only the selected slots decoded. `dirs` [R, 3] unit directions.
@@ -84,11 +97,23 @@ export function slotColours(
     );
     return tf.clipByValue(tf.add(tf.add(tf.zeros([s.nRays, 3]), background), zero), 0, 1) as tf.Tensor2D;
   }
-  const coords = tf.gather(s.coords, sel.idx) as tf.Tensor2D;
-  const rays = tf.floorDiv(sel.idx, tf.scalar(s.n, 'int32'));
-  const app = ops.vmSample(p.appPlanes, p.appLines, coords, 'products') as tf.Tensor2D;
-  const feat = tf.matMul(app, p.basis) as tf.Tensor2D;
-  const rgb = decoder.apply(p.decoder, feat, tf.gather(dirs, rays) as tf.Tensor2D);
+  const decode = (idx: tf.Tensor1D) => {
+    const coords = tf.gather(s.coords, idx) as tf.Tensor2D;
+    const rays = tf.floorDiv(idx, tf.scalar(s.n, 'int32'));
+    const app = ops.vmSample(p.appPlanes, p.appLines, coords, 'products') as tf.Tensor2D;
+    const feat = tf.matMul(app, p.basis) as tf.Tensor2D;
+    return decoder.apply(p.decoder, feat, tf.gather(dirs, rays) as tf.Tensor2D);
+  };
+  const rows = decodeChunkRows(ops, decoder);
+  const rgb =
+    sel.count <= rows
+      ? decode(sel.idx)
+      : tf.concat(
+          Array.from({ length: Math.ceil(sel.count / rows) }, (_, c) =>
+            decode(tf.slice(sel.idx, [c * rows], [Math.min(rows, sel.count - c * rows)])),
+          ),
+          0,
+        );
   const slotsRgb = tf.reshape(scatterRows(sel.idx, rgb, s.nRays * s.n), [s.nRays, s.n, 3]);
   const colour = tf.sum(tf.mul(tf.expandDims(w, 2), slotsRgb), 1);
   return tf.clipByValue(tf.add(colour, background), 0, 1) as tf.Tensor2D;

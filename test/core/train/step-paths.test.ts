@@ -24,6 +24,7 @@ import { createAdam } from '../../../src/core/train/adam';
 import { DevicePath } from '../../../src/core/train/device-path';
 import { HostPath } from '../../../src/core/train/host-path';
 import { TF_FIELD_OPS } from '../../../src/core/render/field-ops';
+import { decodeChunkRows } from '../../../src/core/render/device-render';
 import { randomPool } from './synthetic';
 
 const L1 = 8e-5;
@@ -34,6 +35,9 @@ function build(decoder: DecoderName): Model {
   for (const p of [...model.field.densityPlanes, ...model.field.densityLines]) for (let i = 0; i < p.data.length; i++) p.data[i] += 1.2;
   return model;
 }
+
+/** Bytes of one row of the colour path as decodeChunkRows counts it. */
+const decodeChunkRowBytes = (m: Model) => 4 * Math.max(256, m.decoder.width);
 
 const maxAbs = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
@@ -96,6 +100,22 @@ describe('HostPath (host kernels) = DevicePath (plain tf ops) on cpu', () => {
       const dense = await devicePath.step(input(b, adamB, 31));
       await devicePath.syncToHost(b, adamB);
       devicePath.dispose();
+      // The same step with the decoded samples cut into chunks of 7 rows (as a device whose
+      // buffers bind at most 7 rows of the colour path would): the same numbers.
+      const c = build(decoder);
+      const adamC = createAdam(modelParams(c), lr);
+      const chunkedOps = { ...TF_FIELD_OPS, maxBufferBytes: () => decodeChunkRowBytes(c) * 7 };
+      expect(decodeChunkRows(chunkedOps, c.decoder)).toBe(7);
+      const chunkedPath = new DevicePath(chunkedOps);
+      const chunked = await chunkedPath.step(input(c, adamC, 31));
+      await chunkedPath.syncToHost(c, adamC);
+      chunkedPath.dispose();
+      expect(chunked.decoded).toBe(dense.decoded);
+      expect(chunked.decoded).toBeGreaterThan(3 * 7);
+      expect(Math.abs(chunked.loss - dense.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(dense.loss));
+      adamB.m.forEach((m, i) =>
+        expect(maxDiff(m, adamC.m[i]).d, `chunked: ${pb[i].name}`).toBeLessThanOrEqual(1e-6 * Math.max(maxAbs(m), 1e-12)),
+      );
       expect(dense.samples).toBe(host.samples);
       // the weight threshold matters: some samples decoded, not all
       expect(host.decoded).toBeGreaterThan(batch.count / 2);
