@@ -7,12 +7,13 @@
  * preset's decoder at iteration 30) "ran" in 0.7 ms on lavapipe and returned garbage.
  *
  * The guard wraps the backend's runWebGPUProgram (every tfjs and project program goes through it)
- * and throws one error naming the program, the buffer size and the limit before anything is
- * recorded. The device paths keep their tensors under the limit (render/device-render.ts decodes
+ * and throws one BackendError (front ends print it as one line, exit 2) naming the program, the
+ * buffer size and the limit before anything is recorded. The device paths keep their tensors under the limit (render/device-render.ts decodes
  * in chunks of rows), so this fires only for shapes nothing here splits.
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../errors';
 
 /** Bytes per element of a tfjs dtype on the GPU (bool and int32 are stored as 32-bit words). */
 const BYTES = 4;
@@ -37,7 +38,7 @@ export function oversizedBinding(programName: string, inputShapes: number[][], o
       const mib = (v: number) => (v / 2 ** 20).toFixed(0);
       return (
         `webgpu: ${programName} needs a ${mib(bytes)} MiB buffer (${b.what}, [${b.shape}]) but this device binds at most ` +
-        `${mib(limit)} MiB (maxStorageBufferBindingSize); use a smaller --batch or --chunk, or --backend cpu`
+        `${mib(limit)} MiB (maxStorageBufferBindingSize); use less data per buffer (--batch, --chunk, --train-views, --downscale) or --backend cpu`
       );
     }
   }
@@ -59,7 +60,7 @@ export function installBindingGuard(backend: WebGPUBackend): void {
       program.outputShape,
       limit,
     );
-    if (problem) throw new Error(problem);
+    if (problem) throw new BackendError(problem);
     return original.call(this, program, inputs, ...rest);
   };
   guarded.add(be);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { BackendError } from '../../../src/core/errors';
 import { maxBindingBytes, oversizedBinding } from '../../../src/core/kernels/webgpu-binding-guard';
 import { requireWebgpu } from '../webgpu-session';
 import { webgpuSuite } from './webgpu-suite';
@@ -15,7 +16,7 @@ describe('oversizedBinding', () => {
   it('names the first buffer over the limit, input or output', () => {
     expect(oversizedBinding('P', [[10, 10]], [100], 400)).toBeNull(); // exactly at the limit
     expect(oversizedBinding('P', [[10, 10], [101]], [100], 400)).toMatch(
-      /^webgpu: P needs a 0 MiB buffer \(input 1, \[101\]\) but this device binds at most 0 MiB \(maxStorageBufferBindingSize\); use a smaller --batch or --chunk, or --backend cpu$/,
+      /^webgpu: P needs a 0 MiB buffer \(input 1, \[101\]\) but this device binds at most 0 MiB \(maxStorageBufferBindingSize\); use less data per buffer \(--batch, --chunk, --train-views, --downscale\) or --backend cpu$/,
     );
     expect(oversizedBinding('MatMul', [[4]], [894000, 150], 2 ** 27)).toMatch(
       /MatMul needs a 512 MiB buffer \(output, \[894000,150\]\) .* at most 128 MiB/,
@@ -36,6 +37,7 @@ describe('binding guard on webgpu', () => {
     small.dispose();
     const before = tf.memory().numTensors;
     expect(() => tf.fill([limit / 4 + 1], 2)).toThrow(/needs a \d+ MiB buffer \(output, \[\d+\]\) but this device binds at most \d+ MiB/);
+    expect(() => tf.fill([limit / 4 + 1], 2)).toThrow(BackendError);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
