@@ -1,4 +1,4 @@
-// The cpu kernels registered over tfjs's own (Add, Sub, Mul, Sum over axis 0, SplitV, UnsortedSegmentSum, BatchMatMul)
+// The cpu kernels registered over tfjs's own (Add, Sub, Mul, Sum over axis 0, SplitV, UnsortedSegmentSum, BatchMatMul, _FusedMatMul)
 // must give tfjs's results for the shapes they handle and fall back for the others.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,33 @@ describe('fast cpu kernels', () => {
         expect(c[i * 3 + j]).toBeCloseTo(s, 5);
         expect(ct[i * 3 + j]).toBeCloseTo(s, 5);
       }
+  });
+
+  it('fused.matMul with a bias and linear or relu equals a plain loop, transposes included; prelu falls back', () => {
+    const a = rand([6, 4]);
+    const b = rand([4, 3]);
+    const bias = rand([3]);
+    const av = a.dataSync();
+    const bv = b.dataSync();
+    const cv = bias.dataSync();
+    for (const activation of ['linear', 'relu'] as const) {
+      const c = tf.fused.matMul({ a, b, bias, activation }).dataSync();
+      const ct = tf.fused
+        .matMul({ a: tf.transpose(a), b: tf.transpose(b), transposeA: true, transposeB: true, bias, activation })
+        .dataSync();
+      for (let i = 0; i < 6; i++)
+        for (let j = 0; j < 3; j++) {
+          let s = cv[j];
+          for (let p = 0; p < 4; p++) s += av[i * 4 + p] * bv[p * 3 + j];
+          const want = activation === 'relu' ? Math.max(s, 0) : s;
+          expect(c[i * 3 + j]).toBeCloseTo(want, 5);
+          expect(ct[i * 3 + j]).toBeCloseTo(want, 5);
+        }
+    }
+    const alpha = tf.fill([3], 0.5);
+    const p = tf.fused.matMul({ a, b, activation: 'prelu', preluActivationWeights: alpha }).dataSync();
+    const plain = tf.matMul(a, b).dataSync();
+    for (let i = 0; i < 18; i++) expect(p[i]).toBeCloseTo(plain[i] < 0 ? 0.5 * plain[i] : plain[i], 5);
   });
 
   it('unsortedSegmentSum (the gradient of gather) equals a plain loop in double, dropping ids out of range', () => {
