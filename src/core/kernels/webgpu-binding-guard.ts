@@ -8,11 +8,12 @@
  *
  * The guard wraps the backend's runWebGPUProgram (every tfjs and project program goes through it)
  * and throws one BackendError (front ends print it as one line, exit 2) naming the program, the
- * buffer size and the limit before anything is recorded. The device paths keep their tensors under the limit (render/device-render.ts decodes
- * in chunks of rows), so this fires only for shapes nothing here splits.
+ * buffer size and the limit before anything is recorded. The device paths keep their tensors
+ * under the limit (render/device-render.ts decodes in chunks of rows), so this fires only for
+ * shapes nothing here splits.
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendError } from '../errors';
 
 /** Bytes per element of a tfjs dtype on the GPU (bool and int32 are stored as 32-bit words). */
@@ -27,13 +28,11 @@ interface GuardedBackend {
   ) => tf.TensorInfo;
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
 /** The first buffer of the program over `limit` bytes, as a message, or null. */
 export function oversizedBinding(programName: string, inputShapes: number[][], outputShape: number[], limit: number): string | null {
   const buffers = [...inputShapes.map((s, i) => ({ what: `input ${i}`, shape: s })), { what: 'output', shape: outputShape }];
   for (const b of buffers) {
-    const bytes = size(b.shape) * BYTES;
+    const bytes = tf.util.sizeFromShape(b.shape) * BYTES;
     if (bytes > limit) {
       const mib = (v: number) => (v / 2 ** 20).toFixed(0);
       return (

@@ -97,9 +97,10 @@ export function slotColours(
     );
     return tf.clipByValue(tf.add(tf.add(tf.zeros([s.nRays, 3]), background), zero), 0, 1) as tf.Tensor2D;
   }
+  const slotsPerRay = tf.scalar(s.n, 'int32');
   const decode = (idx: tf.Tensor1D) => {
     const coords = tf.gather(s.coords, idx) as tf.Tensor2D;
-    const rays = tf.floorDiv(idx, tf.scalar(s.n, 'int32'));
+    const rays = tf.floorDiv(idx, slotsPerRay);
     const app = ops.vmSample(p.appPlanes, p.appLines, coords, 'products') as tf.Tensor2D;
     const feat = tf.matMul(app, p.basis) as tf.Tensor2D;
     return decoder.apply(p.decoder, feat, tf.gather(dirs, rays) as tf.Tensor2D);
