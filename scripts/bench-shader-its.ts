@@ -63,31 +63,37 @@ for (const mode of ['shader', 'host'] as const) {
   const { url, proc } = await serve();
   const args = mode === 'shader' ? WEBGL_ARGS : ['--headless', '--no-sandbox', '--disable-gpu'];
   const browser = await chromium.launch({ executablePath: pinned, args });
-  const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
-  await page.goto(url);
-  await page.getByTestId('preset').selectOption('smoke');
-  await page.getByTestId('backend').selectOption('cpu');
-  await page.getByTestId('iterations').fill('100000');
-  await page.getByTestId('start').click();
-  await page.waitForFunction(
-    () => Number((document.querySelector('[data-testid="iteration"]')?.textContent ?? '0').split('/')[0]) >= 150,
-    null,
-    { timeout: 180_000 },
-  );
-  const still = (await rate(page, 12, false)) / 12;
-  const moving = (await rate(page, 12, true)) / 12;
-  console.log(
-    JSON.stringify({
-      mode,
-      itsStill: +still.toFixed(2),
-      itsMoving: +moving.toFixed(2),
-      frameInfo: await page.getByTestId('frame-info').textContent(),
-    }),
-  );
-  await page.getByTestId('stop').click();
-  await page.waitForTimeout(3000);
-  await browser.close();
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+    await page.goto(url);
+    await page.getByTestId('preset').selectOption('smoke');
+    await page.getByTestId('backend').selectOption('cpu');
+    await page.getByTestId('iterations').fill('100000');
+    await page.getByTestId('start').click();
+    await page.waitForFunction(
+      () => Number((document.querySelector('[data-testid="iteration"]')?.textContent ?? '0').split('/')[0]) >= 150,
+      null,
+      { timeout: 180_000 },
+    );
+    const still = (await rate(page, 12, false)) / 12;
+    const moving = (await rate(page, 12, true)) / 12;
+    console.log(
+      JSON.stringify({
+        mode,
+        itsStill: +still.toFixed(2),
+        itsMoving: +moving.toFixed(2),
+        frameInfo: await page.getByTestId('frame-info').textContent(),
+      }),
+    );
+    await page.getByTestId('stop').click();
+    await page.waitForTimeout(3000);
+  } finally {
+    // also when a step times out: the server's training would go on using CPU 0
+    await browser.close();
+    if (proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+  }
 }
 rmSync(tmp, { recursive: true, force: true });
