@@ -2,10 +2,14 @@
  * Does moving the camera cost the training anything? Browser mode, a smoke training (one compute
  * thread, pinned to CPU 0 with taskset) watched by Chromium (pinned to CPU 1): the training's it/s
  * over 12 s with the camera still, then over 12 s of continuous camera drags, once with the
- * shader view (WebGL2 on SwiftShader: the page draws) and once without WebGL (--disable-gpu: the
+ * shader view (WebGL2 on SwiftShader: the page draws) and once without WebGL (--disable-3d-apis: the
  * training process renders every frame). Prints one JSON line per mode.
  *
- *   node scripts/run.mjs scripts/bench-shader-its.ts
+ *   node scripts/run.mjs scripts/bench-shader-its.ts [--mode shader|host] [--wait-s 180]
+ *
+ * The rates are measured from iteration 150, or from wherever the training is after --wait-s
+ * seconds (host frames on the training's core slow it down far more than the shader view does);
+ * the JSON line says which iteration and how many seconds after the start that was.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,18 @@ import { CHROMIUM, WEBGL_ARGS } from '../test/renderer/shader/chromium';
 if (!CHROMIUM) throw new Error('Chromium not found');
 
 const DATA = 'datasets/nerf_synthetic/lego';
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const MODES = ['shader', 'host'] as const;
+const modeFlag = flag('mode');
+if (modeFlag !== undefined && !(MODES as readonly string[]).includes(modeFlag)) {
+  throw new Error(`--mode: expected shader or host, got ${modeFlag}`);
+}
+const WAIT_S = Number(flag('wait-s') ?? '180');
+if (!(WAIT_S > 0)) throw new Error(`--wait-s: expected a positive number of seconds, got ${flag('wait-s')}`);
 const tmp = mkdtempSync(join(tmpdir(), 'tensorf-its-'));
 // Chromium (and its GPU process, SwiftShader) on CPU 1
 const pinned = join(tmp, 'chromium-on-cpu1');
@@ -59,9 +75,10 @@ async function rate(page: Page, seconds: number, drag: boolean): Promise<number>
   return (await iteration(page)) - i0;
 }
 
-for (const mode of ['shader', 'host'] as const) {
+for (const mode of MODES.filter((m) => modeFlag === undefined || m === modeFlag)) {
   const { url, proc } = await serve();
-  const args = mode === 'shader' ? WEBGL_ARGS : ['--headless', '--no-sandbox', '--disable-gpu'];
+  // host mode: no WebGL at all (as test/e2e/app-browser.test.ts), so the page shows the training process's frames
+  const args = mode === 'shader' ? WEBGL_ARGS : ['--headless', '--no-sandbox', '--disable-gpu', '--disable-3d-apis'];
   const browser = await chromium.launch({ executablePath: pinned, args });
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
@@ -69,12 +86,12 @@ for (const mode of ['shader', 'host'] as const) {
     await page.getByTestId('preset').selectOption('smoke');
     await page.getByTestId('backend').selectOption('cpu');
     await page.getByTestId('iterations').fill('100000');
+    const started = Date.now();
     await page.getByTestId('start').click();
-    await page.waitForFunction(
-      () => Number((document.querySelector('[data-testid="iteration"]')?.textContent ?? '0').split('/')[0]) >= 150,
-      null,
-      { timeout: 180_000 },
-    );
+    // until iteration 150 or --wait-s, whichever is first; the rates are then measured from there
+    while ((await iteration(page)) < 150 && Date.now() - started < WAIT_S * 1000) await page.waitForTimeout(1000);
+    const reached = Date.now();
+    const startIteration = await iteration(page);
     const still = (await rate(page, 12, false)) / 12;
     const moving = (await rate(page, 12, true)) / 12;
     console.log(
@@ -82,6 +99,8 @@ for (const mode of ['shader', 'host'] as const) {
         mode,
         itsStill: +still.toFixed(2),
         itsMoving: +moving.toFixed(2),
+        startIteration,
+        secondsToStart: +((reached - started) / 1000).toFixed(1),
         frameInfo: await page.getByTestId('frame-info').textContent(),
       }),
     );
