@@ -8,8 +8,8 @@
  *   node scripts/run.mjs scripts/bench-shader-its.ts [--mode shader|host] [--wait-s 180]
  *
  * The rates are measured from iteration 150, or from wherever the training is after --wait-s
- * seconds (host frames on the training's core slow it down far more than the shader view does);
- * the JSON line says which iteration and how many seconds after the start that was.
+ * seconds, whichever comes first; the JSON line says which iteration and how many seconds after
+ * the start that was.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
