@@ -3,8 +3,9 @@
  * for a model replaces one not served yet), one pending test-view snap, one pending evaluation.
  * `serve` renders what is pending; while a training runs on the same thread, viewport frames are
  * held to a share of the wall time (the next one waits until the budget allows it) and get a
- * shorter time budget each. A turntable recording (recorder.ts) is served a frame at a time after
- * the viewport frames, under the same budget.
+ * shorter time budget each. A turntable recording (recorder.ts) is served a frame at a time, taking
+ * turns with the viewport frames under the same budget (a page that keeps asking for live frames
+ * never starves it).
  */
 import type { ServerMessage } from '../protocol/messages';
 import { type RecordRequest, Recording } from './recorder';
@@ -31,6 +32,8 @@ export class RenderQueue {
   private evaluation = false;
   private recording: Recording | null = null;
   private serving = false;
+  /** Whether the last viewport-or-recording turn went to a viewport frame. */
+  private lastWasRender = false;
   /** While training runs, the next viewport render waits until this time (performance.now()). */
   private nextRenderAt = 0;
   readonly testViews = new TestViews();
@@ -96,7 +99,8 @@ export class RenderQueue {
     if (this.renders.size === 0 && !this.recording) return false;
     if (t.running() && performance.now() < this.nextRenderAt) return false; // over the budget: after a later step
     const t0 = performance.now();
-    if (this.renders.size > 0) {
+    this.lastWasRender = this.renders.size > 0 && !(this.recording && this.lastWasRender);
+    if (this.lastWasRender) {
       const [key, m] = this.renders.entries().next().value!;
       this.renders.delete(key);
       await this.guard('render', async () => t.send(await renderFrame(t.source(m.model), m, this.frameSeconds(m.quality))));
