@@ -18,6 +18,7 @@ import { installBindingGuard } from './kernels/webgpu-binding-guard';
 import { registerWebgpuCumsumFix } from './kernels/webgpu-cumsum';
 import { registerWebgpuMatmul } from './kernels/webgpu-matmul';
 import { registerWebgpuReduce } from './kernels/webgpu-reduce';
+import { installSubgroupDevice } from './kernels/webgpu-subgroups';
 import { WEBGPU_KERNELS } from './kernels/webgpu-kernels';
 
 export type ActiveBackend = 'tensorflow' | 'webgpu' | 'cpu';
@@ -90,6 +91,7 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     const adapter = await webgpuAdapter();
     if (!adapter) return { ok: false, why: NO_ADAPTER, device: '', software: false };
     const { device, software } = adapter;
+    installSubgroupDevice((globalThis as unknown as { navigator: { gpu: object } }).navigator.gpu); // subgroup matmul where lanes are 8 (lavapipe)
     await import('@tensorflow/tfjs-backend-webgpu');
     registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
     registerWebgpuMatmul(); // register-tiled matrix multiplies, also tf.fused.matMul (1.5-6.7x tfjs's on lavapipe)

@@ -15,10 +15,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { type Epilogue, epilogueKey, MATMUL_WORKGROUP, NO_EPILOGUE, splitSumSource, tiledMatmulSource } from './wgsl/matmul';
+import { SUBGROUP, subgroupMatmulSource } from './wgsl/matmul-subgroup';
 import { MAIN, WgslProgram } from './webgpu-program';
+import { subgroupLanes } from './webgpu-subgroups';
 
 class TiledMatmulProgram extends WgslProgram {}
+class SubgroupMatmulProgram extends WgslProgram {}
 class SplitSumProgram extends WgslProgram {}
+
+export type MatmulKernel = 'auto' | 'tiled' | 'subgroup';
+let kernelChoice: MatmulKernel = 'auto';
+
+/**
+ * Which kernel the products use: 'auto' (the default) takes the subgroup kernel where the device
+ * has subgroups of 8 (webgpu-subgroups.ts), else the register-tiled one; tests and benchmarks
+ * force one. 'subgroup' without such a device is an error.
+ */
+export function useMatmulKernel(kind: MatmulKernel): void {
+  if (kind === 'subgroup' && subgroupLanes() !== SUBGROUP)
+    throw new Error('useMatmulKernel: this webgpu device has no subgroups of 8 lanes (lavapipe on a 256-bit CPU has them)');
+  kernelChoice = kind;
+}
+
+/** The kernel a product runs on now. */
+export function activeMatmulKernel(): 'tiled' | 'subgroup' {
+  if (kernelChoice !== 'auto') return kernelChoice;
+  return subgroupLanes() === SUBGROUP ? 'subgroup' : 'tiled';
+}
 
 export interface MatmulPlan {
   /** rows of C per invocation (strided by the workgroup size) */
@@ -33,6 +56,8 @@ export interface MatmulPlan {
 
 /** Workgroups below which a long K is split (enough to fill a GPU; lavapipe needs only a few). */
 const TARGET_WORKGROUPS = 256;
+/** The same for the subgroup kernel, which runs on CPU devices only (a few threads). */
+const SUBGROUP_TARGET_WORKGROUPS = 64;
 /** The shortest K chunk worth a split (the partial sums cost one [S, M, N] write and read). */
 const MIN_K_CHUNK = 256;
 
@@ -56,13 +81,39 @@ export function planMatmul(m: number, k: number, n: number): MatmulPlan {
   const tm = Math.min(8, Math.ceil(m / MATMUL_WORKGROUP));
   const tn = Math.min(pow2AtMost(Math.max(1, 2 * n - 1), 16), pow2AtMost(Math.floor(64 / tm), 16));
   const blocks = Math.ceil(m / (tm * MATMUL_WORKGROUP)) * Math.ceil(n / tn);
+  return { tm, tn, ...splitK(blocks, k, TARGET_WORKGROUPS) };
+}
+
+/** K chunks for `blocks` output blocks: split when the blocks are fewer than `target` and K is long. */
+function splitK(blocks: number, k: number, target: number): { splits: number; kChunk: number; workgroups: number } {
   let splits = 1;
-  if (blocks < TARGET_WORKGROUPS && k >= 2 * MIN_K_CHUNK) {
-    splits = Math.min(Math.ceil(TARGET_WORKGROUPS / blocks), Math.floor(k / MIN_K_CHUNK));
-  }
+  if (blocks < target && k >= 2 * MIN_K_CHUNK) splits = Math.min(Math.ceil(target / blocks), Math.floor(k / MIN_K_CHUNK));
   const kChunk = Math.ceil(k / splits);
   splits = Math.ceil(k / kChunk);
-  return { tm, tn, splits, kChunk, workgroups: blocks * splits };
+  return { splits, kChunk, workgroups: blocks * splits };
+}
+
+export interface SubgroupMatmulPlan {
+  /** row groups of 8 per block (BM = 8 t rows) */
+  t: number;
+  /** column groups of 8 per block (BN = 8 j columns) */
+  j: number;
+  splits: number;
+  kChunk: number;
+  workgroups: number;
+}
+
+/**
+ * Block and K split of the subgroup kernel: 64 accumulators a lane (on lavapipe 96 or 128 ran no
+ * faster), as many column groups as N fills (up to 4),
+ * then the rows: 16x32, 32x16 or 64x8 blocks, fewer rows when M is short.
+ */
+export function planSubgroupMatmul(m: number, k: number, n: number): SubgroupMatmulPlan {
+  planMatmul(m, k, n); // the same checks of M, K and N
+  const j = Math.min(4, pow2AtMost(Math.ceil(n / SUBGROUP) * 2 - 1, 4));
+  const t = Math.min(64 / (SUBGROUP * j), Math.ceil(m / SUBGROUP));
+  const blocks = Math.ceil(m / (SUBGROUP * t)) * Math.ceil(n / (SUBGROUP * j));
+  return { t, j, ...splitK(blocks, k, SUBGROUP_TARGET_WORKGROUPS) };
 }
 
 /** op(a) op(b) [+ bias] [relu] with the tiled program (and the split sum, which then applies the epilogue). */
@@ -80,7 +131,6 @@ function runTiled(
   const m = transposeA ? aCols : aRows;
   const k = transposeA ? aRows : aCols;
   const n = transposeB ? bRows : bCols;
-  const plan = planMatmul(m, k, n);
   const epilogue: Epilogue = { bias: bias !== null, relu };
   const key = epilogueKey(epilogue);
   const extra = bias ? [bias] : [];
@@ -90,15 +140,31 @@ function runTiled(
     transposeB ? 1 : n, // bK
     transposeB ? k : 1, // bN
   ];
-  const program = new TiledMatmulProgram({
-    shaderKey: `tensorf_matmul_${plan.tm}x${plan.tn}${plan.splits === 1 ? key : ''}`,
+  const subgroup = activeMatmulKernel() === 'subgroup';
+  const plan = subgroup ? planSubgroupMatmul(m, k, n) : planMatmul(m, k, n);
+  const fused = plan.splits === 1 ? epilogue : NO_EPILOGUE;
+  const spec = {
     outputShape: plan.splits === 1 ? [m, n] : [plan.splits, m, n],
-    threads: plan.workgroups * MATMUL_WORKGROUP,
     variableNames: plan.splits === 1 && bias ? ['a', 'b', 'bias'] : ['a', 'b'],
     uniforms: 'M : i32, K : i32, N : i32, S : i32, kChunk : i32, aM : i32, aK : i32, bK : i32, bN : i32,',
-    workgroupSize: MATMUL_WORKGROUP,
-    code: tiledMatmulSource(MAIN, plan.tm, plan.tn, plan.splits === 1 ? epilogue : NO_EPILOGUE),
-  });
+  };
+  const suffix = plan.splits === 1 ? key : '';
+  const program =
+    'tm' in plan
+      ? new TiledMatmulProgram({
+          ...spec,
+          shaderKey: `tensorf_matmul_${plan.tm}x${plan.tn}${suffix}`,
+          threads: plan.workgroups * MATMUL_WORKGROUP,
+          workgroupSize: MATMUL_WORKGROUP,
+          code: tiledMatmulSource(MAIN, plan.tm, plan.tn, fused),
+        })
+      : new SubgroupMatmulProgram({
+          ...spec,
+          shaderKey: `tensorf_matmul_sg${plan.t}x${plan.j}${suffix}`,
+          threads: plan.workgroups * SUBGROUP,
+          workgroupSize: SUBGROUP,
+          code: subgroupMatmulSource(MAIN, plan.t, plan.j, fused),
+        });
   const uniforms = [m, k, n, plan.splits, plan.kChunk, ...strides].map((v) => ({ type: 'int32' as const, data: [v] }));
   const out = backend.runWebGPUProgram(program, plan.splits === 1 ? [a, b, ...extra] : [a, b], 'float32', uniforms);
   if (plan.splits === 1) return out;

@@ -35,7 +35,7 @@ export interface Epilogue {
 export const NO_EPILOGUE: Epilogue = { bias: false, relu: false };
 
 /** `v` with the epilogue applied, for output column `col` (the bias buffer is `bias`). */
-function epilogueExpr(e: Epilogue, v: string, col: string): string {
+export function epilogueExpr(e: Epilogue, v: string, col: string): string {
   const biased = e.bias ? `(${v} + f32(bias[${col}]))` : v;
   return e.relu ? `max(${biased}, 0.0)` : biased;
 }
