@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
 import { adamUpdateWebgpu } from '../src/core/kernels/webgpu-adam';
-import { stockMatmulWebgpu } from '../src/core/kernels/webgpu-matmul';
+import { stockMatmulWebgpu, useMatmulKernel } from '../src/core/kernels/webgpu-matmul';
+import { subgroupLanes } from '../src/core/kernels/webgpu-subgroups';
 import { accumulateWebgpu, compositeWeightsBackwardWebgpu, compositeWeightsWebgpu } from '../src/core/kernels/webgpu-composite';
 import { accumulateTf, compositeWeightsTf } from '../src/core/render/ops-tf';
 import { adamUpdateTf } from '../src/core/train/adam-tf';
@@ -140,13 +141,18 @@ if (want('matmul')) {
     const diff = (await tf.max(tf.abs(tf.sub(ours, stock))).data())[0];
     tf.dispose([ours, stock]);
     const stockMs = await time(() => [stockMatmulWebgpu(a, b, tA, tB)]);
-    const ourMs = await time(() => [tf.matMul(a, b, tA, tB)]);
     const [m, k] = tA ? [sa[1], sa[0]] : sa;
     const n = tB ? sb[0] : sb[1];
-    const gflops = (2 * m * k * n) / ourMs / 1e6;
-    console.log(`${label}: max |tiled - tfjs| = ${diff.toExponential(2)}, tiled ${gflops.toFixed(1)} GFLOP/s`);
+    const gflops = (ms: number) => ((2 * m * k * n) / ms / 1e6).toFixed(1);
+    console.log(`${label}: max |ours - tfjs| = ${diff.toExponential(2)}`);
     row(`  tfjs BatchMatMul`, stockMs);
-    row(`  tiled BatchMatMul`, ourMs, stockMs);
+    // the register-tiled kernel, then the subgroup one where the device has subgroups of 8 (lavapipe)
+    for (const kind of subgroupLanes() === 8 ? (['tiled', 'subgroup'] as const) : (['tiled'] as const)) {
+      useMatmulKernel(kind);
+      const ourMs = await time(() => [tf.matMul(a, b, tA, tB)]);
+      row(`  ${kind} BatchMatMul (${gflops(ourMs)} GFLOP/s)`, ourMs, stockMs);
+    }
+    useMatmulKernel('auto');
     tf.dispose([a, b]);
   }
 }
