@@ -14,11 +14,11 @@ import { MAIN, runProgram, webgpuBackend, WgslProgram } from './webgpu-program';
 class DecoderInputProgram extends WgslProgram {}
 class DecoderInputGradProgram extends WgslProgram {}
 
-/** One of the two programs: output shape, bound inputs and body; D, E, F, G are the uniforms. */
-const spec = (shaderKey: string, outputShape: number[], variableNames: string[], code: string) => ({
+/** One of the two programs: output shape, bound inputs, invocations and body; D, E, F, G are the uniforms. */
+const spec = (shaderKey: string, outputShape: number[], threads: number, variableNames: string[], code: string) => ({
   shaderKey,
   outputShape,
-  threads: outputShape[0] * outputShape[1],
+  threads,
   variableNames,
   uniforms: 'D : i32, E : i32, F : i32, G : i32,',
   size: true,
@@ -42,12 +42,14 @@ export function decoderInputWebgpu(features: tf.Tensor2D, dirs: tf.Tensor2D, feP
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const feat = args[0] as tf.Tensor2D;
     (args[1] as tf.GradSaveFunc)([feat]);
-    const forward = new DecoderInputProgram(spec('tensorf_decoder_input', [n, width], ['feat', 'dirs'], decoderInputForwardSource(MAIN)));
+    const forward = new DecoderInputProgram(
+      spec('tensorf_decoder_input', [n, width], n * (d + e), ['feat', 'dirs'], decoderInputForwardSource(MAIN)),
+    );
     return {
       value: runProgram(backend, forward, [feat, dirs], uniforms) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const backward = new DecoderInputGradProgram(
-          spec('tensorf_decoder_input_grad', [n, d], ['feat', 'dy'], decoderInputBackwardSource(MAIN)),
+          spec('tensorf_decoder_input_grad', [n, d], n * d, ['feat', 'dy'], decoderInputBackwardSource(MAIN)),
         );
         return runProgram(backend, backward, [saved[0], dy], uniforms);
       },

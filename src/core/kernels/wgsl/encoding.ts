@@ -12,31 +12,42 @@
  * D, E, F and G come from the uniforms; 2^k is exact in float32, so x 2^k is the reference's product.
  */
 
+/**
+ * One invocation per input value (row n, column c < D + E): it copies the value and writes its
+ * F (or G) sines and cosines, so each sine and cosine is computed once (an invocation per output
+ * value computed both and selected one, and divided its index by W: 4x the time on lavapipe, 80 against 20 ms at 30k rows).
+ */
 export function decoderInputForwardSource(main: string): string {
   return `
-fn pe(x : f32, k : i32, isCos : bool) -> f32 {
-  let v = x * exp2(f32(k));
-  return select(sin(v), cos(v), isCos);
-}
-
 ${main} {
-  if (index >= uniforms.size) { return; }
   let D = uniforms.D; let E = uniforms.E; let F = uniforms.F; let G = uniforms.G;
   let W = D + E + 2 * D * F + 2 * E * G;
-  let n = index / W;
-  var c = index % W;
-  if (c < D) { result[index] = f32(feat[n * D + c]); return; }
-  c = c - D;
-  if (c < E) { result[index] = f32(dirs[n * E + c]); return; }
-  c = c - E;
-  if (c < 2 * D * F) {
-    let j = c % (D * F);
-    result[index] = pe(f32(feat[n * D + j / F]), j % F, c >= D * F);
-    return;
+  if (index >= uniforms.outShape[0] * (D + E)) { return; }
+  let n = index / (D + E);
+  let c = index % (D + E);
+  let row = n * W;
+  var x = 0.0;
+  var first = 0;
+  var freqs = 0;
+  var stride = 0;
+  if (c < D) {
+    x = f32(feat[n * D + c]);
+    first = row + D + E + c * F;
+    freqs = F;
+    stride = D * F;
+  } else {
+    let j = c - D;
+    x = f32(dirs[n * E + j]);
+    first = row + D + E + 2 * D * F + j * G;
+    freqs = G;
+    stride = E * G;
   }
-  c = c - 2 * D * F;
-  let j = c % (E * G);
-  result[index] = pe(f32(dirs[n * E + j / G]), j % G, c >= E * G);
+  result[row + c] = x;
+  for (var k = 0; k < freqs; k++) {
+    let v = x * exp2(f32(k));
+    result[first + k] = sin(v);
+    result[first + stride + k] = cos(v);
+  }
 }
 `;
 }
