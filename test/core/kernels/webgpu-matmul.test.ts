@@ -192,6 +192,27 @@ describe('matmul kernels on webgpu', () => {
     expect(suite.watch?.clashes()).toEqual([]);
   });
 
+  it('is right when its workgroups overflow one dispatch dimension (tfjs folds them into two)', async (ctx) => {
+    requireWebgpu(suite.session, ctx);
+    const rng = new Rng(8);
+    const [m, k, n] = [270_000, 2, 120]; // subgroup kernel: 16875 x 4 = 67500 workgroups > 65535; the output just under 128 MiB
+    for (const kind of kernels()) {
+      await withKernel(kind, async () => {
+        if (kind === 'subgroup') expect(planSubgroupMatmul(m, k, n).workgroups).toBeGreaterThan(65_535);
+        const [av, bv] = [fill(rng, m * k), fill(rng, k * n)];
+        const a = tf.tensor2d(av, [m, k]);
+        const b = tf.tensor2d(bv, [k, n]);
+        const c = tf.matMul(a, b);
+        const got = await c.data();
+        tf.dispose([a, b, c]);
+        const want = reference(av, bv, m, k, n, false, false);
+        let worst = 0;
+        for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(got[i] - want.c[i]) / (2 * k * U * want.abs[i] + 1e-30));
+        expect(worst, `${kind}: error / bound`).toBeLessThanOrEqual(1);
+      });
+    }
+  });
+
   it('keeps the batch dims of rank-3 operands, and leaves batched products to the stock kernel', async (ctx) => {
     requireWebgpu(suite.session, ctx);
     const rng = new Rng(6);
