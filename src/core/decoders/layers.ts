@@ -1,5 +1,6 @@
 /** Small shared pieces of the decoders: linear-layer parameters, their init, and the forward op. */
 import * as tf from '@tensorflow/tfjs-core';
+import { deviceKernelsFor } from '../kernels/device-kernels';
 import { makeParam, type Param } from '../params';
 import type { Rng } from '../random';
 
@@ -31,7 +32,10 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, activation: '
   return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D;
 }
 
-/** relu(x W + b); gradients: g = dy * (y > 0), dx = g W^T, dW = x^T g, db = sum of g over rows. */
+/**
+ * relu(x W + b); gradients: g = dy * (y > 0) (the backend's fused kernel where it registered one,
+ * DeviceKernels.reluGrad), dx = g W^T, dW = x^T g, db = sum of g over rows.
+ */
 const linearRelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, b] = args as tf.Tensor2D[];
   const save = args[3] as tf.GradSaveFunc;
@@ -42,7 +46,8 @@ const linearRelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     value: y,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws, ys] = saved as tf.Tensor2D[];
-      const g = tf.mul(dy, tf.step(ys)) as tf.Tensor2D;
+      const fused = deviceKernelsFor(tf.getBackend())?.reluGrad;
+      const g = fused ? fused(dy as tf.Tensor2D, ys) : (tf.mul(dy, tf.step(ys)) as tf.Tensor2D);
       return [tf.matMul(g, ws, false, true), tf.matMul(xs, g, true, false), tf.sum(g, 0)];
     },
   };

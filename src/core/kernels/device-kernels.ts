@@ -19,6 +19,8 @@ export interface DeviceKernels {
   decoderInput?(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe: number, viewPe: number): tf.Tensor2D;
   /** 1 where the alpha mask contains a point of x [P, 3] (world coordinates), else 0: [P] (maskContainsTf). */
   maskContains?(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D;
+  /** The relu layer's gradient: dy where y > 0, else 0 (tf.mul(dy, tf.step(y)), decoders/layers.ts). */
+  reluGrad?(dy: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D;
   /** Compositing weights [R, N] from sigma and delta [R, N] (differentiable w.r.t. sigma). */
   compositeWeights?(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D;
   /** New [param, m, v] (the inputs are left as they are). */

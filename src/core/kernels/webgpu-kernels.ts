@@ -7,6 +7,7 @@ import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
 import { compositeWeightsWebgpu } from './webgpu-composite';
 import { decoderInputWebgpu } from './webgpu-encoding';
 import { maskContainsWebgpu } from './webgpu-mask';
+import { reluGradWebgpu } from './webgpu-relu-grad';
 import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
 
@@ -15,6 +16,7 @@ export const WEBGPU_KERNELS: DeviceKernels = {
   vmSample: vmSampleWebgpu,
   maskContains: maskContainsWebgpu,
   decoderInput: decoderInputWebgpu,
+  reluGrad: reluGradWebgpu,
   compositeWeights: compositeWeightsWebgpu,
   adamUpdate: adamUpdateWebgpu,
   maxBufferBytes: () => maxBindingBytes(tf.backend() as unknown as WebGPUBackend),
