@@ -93,8 +93,8 @@ async function tryWebgpu(): Promise<WebGpuProbe> {
     const { device, software } = adapter;
     installSubgroupDevice((globalThis as unknown as { navigator: { gpu: object } }).navigator.gpu); // subgroup matmul where lanes are 8 (lavapipe)
     await import('@tensorflow/tfjs-backend-webgpu');
-    registerWebgpuCumsumFix(); // tfjs-backend-webgpu 4.22 caches reverse cumsum by rank only
-    registerWebgpuMatmul(); // register-tiled matrix multiplies, also tf.fused.matMul (1.5-6.7x tfjs's on lavapipe)
+    registerWebgpuCumsumFix(); // 4.22 caches reverse cumsum by rank only; 1-D forward cumsums as a blocked scan
+    registerWebgpuMatmul(); // tiled or subgroup matrix multiplies, also tf.fused.matMul (1.6-11.5x tfjs's on lavapipe)
     registerWebgpuReduce(); // Sum over short rows or leading axes, All over short rows
     registerDeviceKernels('webgpu', WEBGPU_KERNELS); // the fused training and render kernels
     if (!(await tf.setBackend('webgpu'))) return { ok: false, why: 'tfjs could not start the webgpu backend', device, software };
