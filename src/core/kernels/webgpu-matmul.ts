@@ -9,7 +9,9 @@
  * training, forward and backward, whatever the transposes; tf.fused.matMul with a [N] bias and a
  * linear or relu activation, applied as the product is written); batched, non-float32 or other
  * fused products go to the stock kernels. The WGSL is in wgsl/matmul.ts; planMatmul picks the
- * register block and the K split from the sizes alone. Held to a float64 product by
+ * register block and the K split from the sizes alone. Where the device has 8-lane subgroups
+ * (lavapipe; webgpu-subgroups.ts) the subgroup kernel of wgsl/matmul-subgroup.ts runs instead,
+ * planned by planSubgroupMatmul (1.4-3x the tiled one there). Held to a float64 product by
  * test/core/kernels/webgpu-matmul.test.ts, all four transpose variants, several shapes in a row.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -105,8 +107,8 @@ export interface SubgroupMatmulPlan {
 
 /**
  * Block and K split of the subgroup kernel: 64 accumulators a lane (on lavapipe 96 or 128 ran no
- * faster), as many column groups as N fills (up to 4),
- * then the rows: 16x32, 32x16 or 64x8 blocks, fewer rows when M is short.
+ * faster), as many column groups as N fills (up to 4), then the rows: 16x32, 32x16 or 64x8
+ * blocks, fewer rows when M is short.
  */
 export function planSubgroupMatmul(m: number, k: number, n: number): SubgroupMatmulPlan {
   planMatmul(m, k, n); // the same checks of M, K and N

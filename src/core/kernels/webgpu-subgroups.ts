@@ -3,7 +3,8 @@
  * lavapipe on a 256-bit CPU: its subgroups are the CPU's vector registers). There a subgroup
  * broadcast is one register shuffle, while every buffer load costs 12-19 FMAs
  * (scripts/load-costs-webgpu.ts), so the subgroup matmul (wgsl/matmul-subgroup.ts) loads each
- * value once per subgroup instead of once per lane: 2-3x the register-tiled kernel's GFLOP/s there.
+ * value once per subgroup instead of once per lane: 1.4-3x the register-tiled kernel's GFLOP/s there
+ * at the decoder's shapes (`node scripts/run.mjs scripts/kernel-timings.ts --only matmul`).
  *
  * tfjs-backend-webgpu 4.22 makes its device itself (requestAdapter, then requestDevice with its
  * own features) and writes its own header before a program's code, so this wraps
