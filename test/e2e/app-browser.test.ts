@@ -9,7 +9,7 @@
  *
  * Skips without the scene or without Chromium, unless TENSORF_REQUIRE_DATA=1 / TENSORF_REQUIRE_BROWSER=1 (CI).
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { gpuDeviceNodes } from '../../src/core/gpu-nodes';
 import { buildOnce } from './build-once';
+import { type ServeProcess, startServe } from './serve-process';
 import { decodeApng } from '../core/io/apng-decode';
 
 const DATA = 'datasets/nerf_synthetic/lego';
@@ -27,23 +28,22 @@ if (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER === '1') throw new Error('C
 const skip = (!haveData && process.env.TENSORF_REQUIRE_DATA !== '1') || (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER !== '1');
 const ITERATIONS = 70;
 
-let server: ChildProcess | null = null;
+let server: ServeProcess | null = null;
 let browser: Browser | null = null;
 const tmp = mkdtempSync(join(tmpdir(), 'tensorf-e2e-'));
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await server?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
 let serveUrl: Promise<string> | null = null;
 /** The server of this file's tests (started by the first that needs it). */
 function serve(): Promise<string> {
-  serveUrl ??= startServe();
+  // the scene may be a symbolic link to a shared copy; the server follows links, so allow where it really is
+  server ??= startServe([tmp, ...(haveData ? [realpathSync(DATA)] : [])]);
+  serveUrl ??= server.url;
   return serveUrl;
 }
 
@@ -62,25 +62,6 @@ async function launch(): Promise<Browser> {
     ],
   });
   return browser;
-}
-
-function startServe(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // the scene may be a symbolic link to a shared copy; the server follows links, so allow where it really is
-    const allow = [tmp, ...(haveData ? [realpathSync(DATA)] : [])].join(',');
-    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', allow], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /TensoRF app: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (d) => (err += d));
-    server.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
-  });
 }
 
 async function viewportPixels(page: Page): Promise<Uint8Array> {

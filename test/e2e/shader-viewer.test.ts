@@ -7,13 +7,14 @@
  * so the page is small (the canvas is what the 360 px sidebar leaves) and only the first view is
  * waited for until refined; the others are checked on their coarse frames.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOnce } from './build-once';
+import { type ServeProcess, startServe } from './serve-process';
 import { CHROMIUM, launchChromium } from '../renderer/shader/chromium';
 
 const DATA = 'datasets/nerf_synthetic/lego';
@@ -22,15 +23,12 @@ if (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER === '1') throw new Error('C
 const skip = (!haveData && process.env.TENSORF_REQUIRE_DATA !== '1') || (!CHROMIUM && process.env.TENSORF_REQUIRE_BROWSER !== '1');
 
 const tmp = mkdtempSync(join(tmpdir(), 'tensorf-shader-'));
-let server: ChildProcess | null = null;
+let server: ServeProcess | null = null;
 let browser: Browser | null = null;
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await server?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -40,24 +38,6 @@ function train(out: string, ...flags: string[]): void {
     ['scripts/run.mjs', 'src/cli/train.ts', '--preset', 'smoke', '--backend', 'cpu', '--eval-views', '1', '--out', out, ...flags],
     { stdio: 'pipe' },
   );
-}
-
-function startServe(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const allow = [tmp, realpathSync(DATA)].join(',');
-    server = spawn(process.execPath, ['scripts/run.mjs', 'src/cli/serve.ts', '--port', '0', '--allow', allow], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /TensoRF app: (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.stderr!.on('data', (d) => (err += d));
-    server.on('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
-  });
 }
 
 const text = async (page: Page, id: string) => (await page.getByTestId(id).textContent()) ?? '';
@@ -83,7 +63,8 @@ describe.skipIf(skip)('shader viewer in the page', () => {
   }, 400_000);
 
   it('draws opened runs itself at the canvas size, agrees with the host on a test view, and asks the host for no frames', async () => {
-    const url = await startServe();
+    server = startServe([tmp, realpathSync(DATA)]);
+    const url = await server.url;
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 440, height: 300 } });
     const errors: string[] = [];
