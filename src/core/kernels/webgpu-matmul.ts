@@ -70,14 +70,19 @@ const pow2AtMost = (x: number, cap: number) => {
 };
 
 /** Register block and K split for C[M, N] = A[M, K] B[K, N]. */
-export function planMatmul(m: number, k: number, n: number): MatmulPlan {
+/** M, K and N must be positive integers (`caller` names the planner in the error). */
+function checkSizes(caller: string, m: number, k: number, n: number): void {
   for (const [name, v] of [
     ['M', m],
     ['K', k],
     ['N', n],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`planMatmul: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${caller}: ${name} must be a positive integer, got ${v}`);
   }
+}
+
+export function planMatmul(m: number, k: number, n: number): MatmulPlan {
+  checkSizes('planMatmul', m, k, n);
   // As many rows a lane as fill the workgroup (8 at most), then columns up to 64 accumulators.
   // (Lanes along the columns of B, as a CPU's SIMD matmul does, ran 1.2-1.7x slower on lavapipe.)
   const tm = Math.min(8, Math.ceil(m / MATMUL_WORKGROUP));
@@ -111,15 +116,15 @@ export interface SubgroupMatmulPlan {
  * blocks, fewer rows when M is short.
  */
 export function planSubgroupMatmul(m: number, k: number, n: number): SubgroupMatmulPlan {
-  planMatmul(m, k, n); // the same checks of M, K and N
-  const j = Math.min(4, pow2AtMost(Math.ceil(n / SUBGROUP) * 2 - 1, 4));
+  checkSizes('planSubgroupMatmul', m, k, n);
+  const j = pow2AtMost(Math.ceil(n / SUBGROUP) * 2 - 1, 4);
   const t = Math.min(64 / (SUBGROUP * j), Math.ceil(m / SUBGROUP));
   const blocks = Math.ceil(m / (SUBGROUP * t)) * Math.ceil(n / (SUBGROUP * j));
   return { t, j, ...splitK(blocks, k, SUBGROUP_TARGET_WORKGROUPS) };
 }
 
-/** op(a) op(b) [+ bias] [relu] with the tiled program (and the split sum, which then applies the epilogue). */
-function runTiled(
+/** op(a) op(b) [+ bias] [relu] with the active kernel's program (and the split sum, which then applies the epilogue). */
+function runMatmul(
   backend: WebGPUBackend,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
@@ -239,7 +244,7 @@ export function registerWebgpuMatmul(): void {
       const bi = b as tf.TensorInfo;
       if (!tiledMatmulApplies(ai, bi)) return stock.kernelFunc(args);
       const backend = args.backend as unknown as WebGPUBackend;
-      return withBatchDims(runTiled(backend, ai, bi, transposeA, transposeB), ai, bi, stockReshape, backend);
+      return withBatchDims(runMatmul(backend, ai, bi, transposeA, transposeB), ai, bi, stockReshape, backend);
     },
   });
   // tf.fused.matMul (the decoders' linear layers): bias [N] and linear or relu activation fused in.
@@ -258,7 +263,7 @@ export function registerWebgpuMatmul(): void {
       if (!tiledMatmulApplies(ai, bi) || !biasOk || preluActivationWeights || (activation !== 'linear' && activation !== 'relu'))
         return stockFused.kernelFunc(args);
       const backend = args.backend as unknown as WebGPUBackend;
-      const c = runTiled(backend, ai, bi, transposeA, transposeB, biasInfo, activation === 'relu');
+      const c = runMatmul(backend, ai, bi, transposeA, transposeB, biasInfo, activation === 'relu');
       return withBatchDims(c, ai, bi, stockReshape, backend);
     },
   });
