@@ -168,17 +168,21 @@ describe.skipIf(skip)('train:lego --resume', () => {
     c.proc.kill('SIGKILL');
     expect((await c.exited).signal).toBe('SIGKILL');
     expect(iterationOf()).toBeGreaterThanOrEqual(3);
-    // 2, 3: killed at random moments after training resumed (checkpoints are written every 3 steps)
-    const delays = [Math.floor(Math.random() * 2500), Math.floor(Math.random() * 2500)];
-    for (const delay of delays) {
+    // 2, 3: killed at random moments after training resumed (checkpoints are written every 3 steps):
+    // 0-3 steps after the first resumed one, then 0-80 ms into the next. Counted in steps, not
+    // seconds, so that the run cannot finish before the kill on a fast machine (a random 0-2.5 s
+    // once let it end, and the next resume found it complete).
+    for (let round = 0; round < 2; round++) {
+      const [steps, delay] = [Math.floor(Math.random() * 4), Math.floor(Math.random() * 80)];
       const before = iterationOf();
       c = start('--resume', dir);
-      await c.waitFor((e) => e.type === 'step');
+      const first = await c.waitFor((e) => e.type === 'step');
+      await c.waitFor((e) => e.type === 'step' && e.iteration! >= first.iteration! + steps);
       await sleep(delay);
       c.proc.kill('SIGKILL');
       await c.exited;
       const after = iterationOf(); // throws if the file were torn or corrupt
-      console.log(`SIGKILL ${delay} ms after the first resumed step: checkpoint ${before} -> ${after}`);
+      console.log(`SIGKILL ${delay} ms after resumed step ${first.iteration! + steps}: checkpoint ${before} -> ${after}`);
       expect(after).toBeGreaterThanOrEqual(before);
     }
     // 4: killed right after a checkpoint event of a resumed run
