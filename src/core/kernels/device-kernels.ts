@@ -2,13 +2,14 @@
  * The kernels a device training or render path is built from, by backend: VM factor sampling, the
  * alpha-mask lookup, compositing weights, the decoder input and the Adam update, each with the
  * contract of its plain-tf-ops reference (render/ops-tf.ts vmSampleTf and compositeWeightsTf,
- * render/device-slots.ts maskContainsTf, decoders/encoding.ts decoderInputTf, train/adam-tf.ts
+ * render/device-slots.ts placeSlotsTf and maskContainsTf, decoders/encoding.ts decoderInputTf, train/adam-tf.ts
  * adamUpdateTf). A backend with fused kernels registers them when it starts (backend.ts); any
  * kernel it does not provide falls back to the reference. Tests hold every registered kernel to
  * its reference.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../field/geometry';
+import type { DeviceSlots, SlotOptions } from '../render/device-slots';
 import type { AdamUpdateOptions } from './adam-scalars';
 
 export interface DeviceKernels {
@@ -17,6 +18,8 @@ export interface DeviceKernels {
   vmSample?(planes: tf.Tensor[], lines: tf.Tensor[], coords: tf.Tensor2D, mode: 'sum' | 'products', valid?: tf.Tensor1D): tf.Tensor;
   /** The decoder input [f, d, PE(f), PE(d)] (decoderInputTf); differentiable w.r.t. the features only. */
   decoderInput?(features: tf.Tensor2D, dirs: tf.Tensor2D, fePe: number, viewPe: number): tf.Tensor2D;
+  /** The slots of rays on the device (placeSlotsTf): coords, valid, delta and t. */
+  placeSlots?(origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor1D, o: SlotOptions, mask: DeviceMask | null): DeviceSlots;
   /** 1 where the alpha mask contains a point of x [P, 3] (world coordinates), else 0: [P] (maskContainsTf). */
   maskContains?(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D;
   /** The relu layer's gradient: dy where y > 0, else 0 (tf.mul(dy, tf.step(y)), decoders/layers.ts). */

@@ -8,12 +8,14 @@ import { compositeWeightsWebgpu } from './webgpu-composite';
 import { decoderInputWebgpu } from './webgpu-encoding';
 import { maskContainsWebgpu } from './webgpu-mask';
 import { reluGradWebgpu } from './webgpu-relu-grad';
+import { placeSlotsWebgpu } from './webgpu-slots';
 import { vmSampleWebgpu } from './webgpu-vm';
 import type { DeviceKernels } from './device-kernels';
 
 export const WEBGPU_KERNELS: DeviceKernels = {
   name: 'webgpu-fused',
   vmSample: vmSampleWebgpu,
+  placeSlots: placeSlotsWebgpu,
   maskContains: maskContainsWebgpu,
   decoderInput: decoderInputWebgpu,
   reluGrad: reluGradWebgpu,

@@ -119,14 +119,18 @@ export function maskContainsTf(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D {
   });
 }
 
-/** The alpha-mask lookup placeSlots uses (maskContainsTf, or a backend's fused kernel: FieldOps.maskContains). */
+/** The alpha-mask lookup placeSlotsTf uses (maskContainsTf, or a backend's fused kernel: FieldOps.maskContains). */
 export type MaskContains = (m: DeviceMask, x: tf.Tensor2D) => tf.Tensor1D;
 
+/** A sample placement: placeSlotsTf, or a backend's fused one (FieldOps.placeSlots). */
+export type PlaceSlots = (origins: tf.Tensor2D, dirs: tf.Tensor2D, u: tf.Tensor1D, o: SlotOptions, mask: DeviceMask | null) => DeviceSlots;
+
 /**
- * The slots of rays (origins, dirs [R, 3], jitter u [R]: 0 for evaluation) on the device.
+ * The slots of rays (origins, dirs [R, 3], jitter u [R]: 0 for evaluation) on the device, in
+ * plain tf ops (the reference of a backend's fused placement).
  * Caller disposes the result's tensors (or runs this inside tf.tidy).
  */
-export function placeSlots(
+export function placeSlotsTf(
   origins: tf.Tensor2D,
   dirs: tf.Tensor2D,
   u: tf.Tensor1D,

@@ -11,7 +11,7 @@ import { NEAR_FAR } from '../field/geometry';
 import { deviceKernelsFor } from '../kernels/device-kernels';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
-import { type DeviceMask, disposeSlots, MaskUpload, placeSlots } from './device-slots';
+import { type DeviceMask, disposeSlots, MaskUpload } from './device-slots';
 import { type FieldOps, fieldOpsFor } from './field-ops';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { marchChunk } from './march-host';
@@ -67,13 +67,12 @@ class DeviceRenderPath implements RenderPath {
     const o = tf.tensor2d(c.origins, [n, 3]);
     const d = tf.tensor2d(c.dirs, [n, 3]);
     const u = tf.zeros([n]) as tf.Tensor1D;
-    const slots = placeSlots(
+    const slots = this.ops.placeSlots(
       o,
       d,
       u,
       { box: c.field.box, step: c.step, nSamples: c.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
       this.mask,
-      this.ops.maskContains,
     );
     const w = slotWeights(this.ops, c.params, slots, RENDER_CONSTANTS);
     const sel = await selectSlots(w, RENDER_CONSTANTS.weightThreshold);

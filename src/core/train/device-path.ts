@@ -15,7 +15,7 @@ import { NEAR_FAR } from '../field/geometry';
 import { type Model, modelParams } from '../model';
 import { densityFactorsOf, groupParams, type Param, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from '../render/device-render';
-import { disposeSlots, MaskUpload, placeSlots } from '../render/device-slots';
+import { disposeSlots, MaskUpload } from '../render/device-slots';
 import type { FieldOps } from '../render/field-ops';
 import { RENDER_CONSTANTS } from '../render/render-batch';
 import type { AdamState } from './adam';
@@ -66,13 +66,12 @@ export class DevicePath implements TrainPath {
       };
     });
     const jitter = tf.tensor1d(u);
-    const slots = placeSlots(
+    const slots = this.ops.placeSlots(
       batch.o,
       batch.d,
       jitter,
       { box: f.box, step: s.stepSize, nSamples: s.nSamples, near: NEAR_FAR[0], far: NEAR_FAR[1] },
       mask,
-      this.ops.maskContains,
     );
     await timer?.mark('upload+placement');
     const p = groupParams<tf.Tensor>(r.params);

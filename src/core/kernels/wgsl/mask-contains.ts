@@ -8,17 +8,19 @@
  * f_a = p_a - i_a. A corner (i_x + dx, i_y + dy, i_z + dz) counts when every index is inside the
  * mask and every trilinear weight (f_a where d_a = 1, 1 - f_a where d_a = 0) is > 0; the point is in
  * the mask (1.0) when a counted corner is occupied (data != 0), else 0.0. The mask is
- * data[z * nx * ny + y * nx + x]; box, range and size come from the uniforms.
+ * data[z * nx * ny + y * nx + x]; box, range and size come from the uniforms maskMin, maskRange, maskReso.
  */
 
-export function maskContainsSource(main: string): string {
+/**
+ * `fn maskHit(x : vec3<f32>) -> bool` over the input `mask` and the uniforms maskMin, maskRange
+ * (max - min) and maskReso (also used by the fused sample placement, wgsl/slots.ts).
+ */
+export function maskLookup(): string {
   return `
-${main} {
-  if (index >= uniforms.size) { return; }
-  let nx = uniforms.reso.x; let ny = uniforms.reso.y; let nz = uniforms.reso.z;
+fn maskHit(x : vec3<f32>) -> bool {
+  let nx = uniforms.maskReso.x; let ny = uniforms.maskReso.y; let nz = uniforms.maskReso.z;
   let size = vec3<f32>(f32(nx), f32(ny), f32(nz));
-  let x = vec3<f32>(f32(pts[3 * index]), f32(pts[3 * index + 1]), f32(pts[3 * index + 2]));
-  let p = (x - uniforms.boxMin) / uniforms.boxRange * (size - vec3<f32>(1.0));
+  let p = (x - uniforms.maskMin) / uniforms.maskRange * (size - vec3<f32>(1.0));
   let i0 = floor(p);
   let f = p - i0;
   var hit = false;
@@ -32,7 +34,17 @@ ${main} {
       if (f32(mask[flat]) != 0.0) { hit = true; }
     }
   }
-  result[index] = select(0.0, 1.0, hit);
+  return hit;
+}
+`;
+}
+
+export function maskContainsSource(main: string): string {
+  return `${maskLookup()}
+${main} {
+  if (index >= uniforms.size) { return; }
+  let x = vec3<f32>(f32(pts[3 * index]), f32(pts[3 * index + 1]), f32(pts[3 * index + 2]));
+  result[index] = select(0.0, 1.0, maskHit(x));
 }
 `;
 }
