@@ -5,6 +5,7 @@
  * Why: on lavapipe the tiled matmul stays at 3-5 GFLOP/s whatever its register tile. Each variant
  * below runs one invocation per lane over N lanes and prints lane operations per second:
  *   fma          8 independent FMA chains, no memory traffic (the arithmetic rate)
+ *   fma-unrolled the same FMAs with the loop unrolled 16 times (what a loop's control costs)
  *   divergent    a loop of loads whose address differs across lanes (A's rows in the matmul)
  *   uniform      a loop of loads whose address is the same in every lane of a workgroup (B in the matmul)
  *   constant     the same number of loads, unrolled, at addresses fixed in the source
@@ -38,6 +39,23 @@ const variants: { name: string; perLane: number; vec4?: boolean; code: string }[
     let x = f32(k) * 1e-6;
     c0 = fma(c0, x, c1); c1 = fma(c1, x, c2); c2 = fma(c2, x, c3); c3 = fma(c3, x, c4);
     c4 = fma(c4, x, c5); c5 = fma(c5, x, c6); c6 = fma(c6, x, c7); c7 = fma(c7, x, c0);
+  }
+  ${write('c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7')}
+}`,
+  },
+  {
+    name: 'fma-unrolled',
+    perLane: FMA_ROUNDS * 8,
+    code: `${MAIN} {
+  let l = f32(index);
+  var c0 = l; var c1 = l * 2.0; var c2 = l * 3.0; var c3 = l * 4.0; var c4 = l * 5.0; var c5 = l * 6.0; var c6 = l * 7.0; var c7 = l * 8.0;
+  for (var k = 0; k < ${FMA_ROUNDS / 16}; k++) {
+    let x = f32(k) * 1e-6;
+${Array(16)
+  .fill(
+    '    c0 = fma(c0, x, c1); c1 = fma(c1, x, c2); c2 = fma(c2, x, c3); c3 = fma(c3, x, c4);\n    c4 = fma(c4, x, c5); c5 = fma(c5, x, c6); c6 = fma(c6, x, c7); c7 = fma(c7, x, c0);',
+  )
+  .join('\n')}
   }
   ${write('c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7')}
 }`,
