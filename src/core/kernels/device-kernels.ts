@@ -1,7 +1,7 @@
 /**
  * The kernels a device training or render path is built from, by backend: VM factor sampling, the
  * alpha-mask lookup, compositing weights, the decoder input and the Adam update, each with the
- * contract of its plain-tf-ops reference (render/ops-tf.ts vmSampleTf and compositeWeightsTf,
+ * contract of its plain-tf-ops reference (render/ops-tf.ts vmSampleTf, compositeWeightsTf and accumulateTf,
  * render/device-slots.ts placeSlotsTf and maskContainsTf, decoders/encoding.ts decoderInputTf, train/adam-tf.ts
  * adamUpdateTf). A backend with fused kernels registers them when it starts (backend.ts); any
  * kernel it does not provide falls back to the reference. Tests hold every registered kernel to
@@ -24,6 +24,8 @@ export interface DeviceKernels {
   maskContains?(m: DeviceMask, x: tf.Tensor2D): tf.Tensor1D;
   /** The relu layer's gradient: dy where y > 0, else 0 (tf.mul(dy, tf.step(y)), decoders/layers.ts). */
   reluGrad?(dy: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D;
+  /** rgb [R, 3] = sum_n w mask rgb + (1 - sum_n w) from w, mask [R, N] and rgb [R, N, 3] (accumulateTf; differentiable w.r.t. w and rgb). */
+  accumulate?(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D;
   /** Compositing weights [R, N] from sigma and delta [R, N] (differentiable w.r.t. sigma). */
   compositeWeights?(sigma: tf.Tensor2D, delta: tf.Tensor2D, scale: number): tf.Tensor2D;
   /** New [param, m, v] (the inputs are left as they are). */

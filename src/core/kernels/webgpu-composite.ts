@@ -114,6 +114,8 @@ export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tens
   }
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [wt, rgbt] = args as [tf.Tensor2D, tf.Tensor3D];
+    const save = args[2] as tf.GradSaveFunc;
+    save([wt, rgbt, mask]); // kept for the backward (a mask made inside the differentiated function would be disposed before it)
     const program = new AccumulateForwardProgram({
       shaderKey: 'tensorf_accumulate_fwd',
       outputShape: [R, 3],
@@ -123,7 +125,8 @@ export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tens
       code: accumulateForwardSource(MAIN),
     });
     const value = runProgram(backend, program, [wt, rgbt, mask]);
-    const gradFunc = (dy: tf.Tensor): tf.Tensor[] => {
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [ws, rgbs, masks] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor2D];
       const dW = new AccumulateBackwardProgram({
         shaderKey: 'tensorf_accumulate_dw',
         outputShape: [R, N],
@@ -141,7 +144,7 @@ export function accumulateWebgpu(w: tf.Tensor2D, rgb: tf.Tensor3D, mask: tf.Tens
         workgroupSize: 128,
         code: accumulateGradRgbSource(MAIN),
       });
-      return [runProgram(backend, dW, [mask, rgbt, dy]), runProgram(backend, dRgb, [wt, mask, dy])];
+      return [runProgram(backend, dW, [masks, rgbs, dy]), runProgram(backend, dRgb, [ws, masks, dy])];
     };
     return { value, gradFunc };
   });

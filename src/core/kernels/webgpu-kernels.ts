@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adamUpdateWebgpu } from './webgpu-adam';
 import { maxBindingBytes } from './webgpu-binding-guard';
 import { trimWebgpuBufferPool } from './webgpu-buffer-pool';
-import { compositeWeightsWebgpu } from './webgpu-composite';
+import { accumulateWebgpu, compositeWeightsWebgpu } from './webgpu-composite';
 import { decoderInputWebgpu } from './webgpu-encoding';
 import { maskContainsWebgpu } from './webgpu-mask';
 import { reluGradWebgpu } from './webgpu-relu-grad';
@@ -20,6 +20,7 @@ export const WEBGPU_KERNELS: DeviceKernels = {
   decoderInput: decoderInputWebgpu,
   reluGrad: reluGradWebgpu,
   compositeWeights: compositeWeightsWebgpu,
+  accumulate: accumulateWebgpu,
   adamUpdate: adamUpdateWebgpu,
   maxBufferBytes: () => maxBindingBytes(tf.backend() as unknown as WebGPUBackend),
   endStep: () => void trimWebgpuBufferPool(),

@@ -85,8 +85,8 @@ export function slotColours(
   sel: SlotSelection,
   dirs: tf.Tensor2D,
 ): tf.Tensor2D {
-  const background = tf.sub(1, tf.sum(w, 1, true));
   if (sel.count === 0) {
+    const background = tf.sub(1, tf.sum(w, 1, true));
     // Nothing to decode: keep the appearance and decoder parameters in the graph with a zero
     // contribution, so that tfjs returns (zero) gradients for them. A chain of adds, not addN:
     // WebGPU allows only 8 storage buffers per shader stage.
@@ -115,9 +115,9 @@ export function slotColours(
           ),
           0,
         );
-  const slotsRgb = tf.reshape(scatterRows(sel.idx, rgb, s.nRays * s.n), [s.nRays, s.n, 3]);
-  const colour = tf.sum(tf.mul(tf.expandDims(w, 2), slotsRgb), 1);
-  return tf.clipByValue(tf.add(colour, background), 0, 1) as tf.Tensor2D;
+  // The unselected slots' colours are 0, so a mask of ones composites exactly the decoded ones.
+  const slotsRgb = tf.reshape(scatterRows(sel.idx, rgb, s.nRays * s.n), [s.nRays, s.n, 3]) as tf.Tensor3D;
+  return tf.clipByValue(ops.accumulate(w, slotsRgb, tf.onesLike(w)), 0, 1) as tf.Tensor2D;
 }
 
 /**

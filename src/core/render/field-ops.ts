@@ -1,6 +1,6 @@
 /**
  * The field kernels a device render path is built from: VM factor sampling, sample placement, the alpha-mask lookup
- * and compositing weights (and the backend's largest buffer, which sizes the decoder's chunks), with the contracts of the plain-tf-ops references (ops-tf.ts,
+ * and compositing (weights and colours) (and the backend's largest buffer, which sizes the decoder's chunks), with the contracts of the plain-tf-ops references (ops-tf.ts,
  * device-slots.ts; declared with the backends' kernel sets in kernels/device-kernels.ts). A
  * backend's fused kernels are held to the references by tests; `fieldOpsFor` picks the set of a
  * backend.
@@ -8,9 +8,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type DeviceKernels, deviceKernelsFor } from '../kernels/device-kernels';
 import { type DeviceMask, maskContainsTf, type PlaceSlots, placeSlotsTf, type SlotOptions } from './device-slots';
-import { compositeWeightsTf, vmSampleTf } from './ops-tf';
+import { accumulateTf, compositeWeightsTf, vmSampleTf } from './ops-tf';
 
-export type FieldOps = Required<Pick<DeviceKernels, 'name' | 'vmSample' | 'maskContains' | 'compositeWeights' | 'maxBufferBytes'>> & {
+export type FieldOps = Required<
+  Pick<DeviceKernels, 'name' | 'vmSample' | 'maskContains' | 'compositeWeights' | 'accumulate' | 'maxBufferBytes'>
+> & {
   placeSlots: PlaceSlots;
 };
 
@@ -20,13 +22,14 @@ export const TF_FIELD_OPS: FieldOps = {
   placeSlots: (o, d, u, opts, mask) => placeSlotsTf(o, d, u, opts, mask, maskContainsTf),
   maskContains: maskContainsTf,
   compositeWeights: compositeWeightsTf,
+  accumulate: accumulateTf,
   maxBufferBytes: () => Number.POSITIVE_INFINITY,
 };
 
 /** The field kernels of a device backend: its registered fused ones, each falling back to the reference. */
 export function fieldOpsFor(backend: string): FieldOps {
   const k = deviceKernelsFor(backend);
-  if (!k || (!k.vmSample && !k.placeSlots && !k.maskContains && !k.compositeWeights)) return TF_FIELD_OPS;
+  if (!k || (!k.vmSample && !k.placeSlots && !k.maskContains && !k.compositeWeights && !k.accumulate)) return TF_FIELD_OPS;
   const maskContains = k.maskContains ?? TF_FIELD_OPS.maskContains;
   const placeSlots: PlaceSlots =
     k.placeSlots?.bind(k) ??
@@ -38,6 +41,7 @@ export function fieldOpsFor(backend: string): FieldOps {
     placeSlots,
     maskContains,
     compositeWeights: k.compositeWeights ?? TF_FIELD_OPS.compositeWeights,
+    accumulate: k.accumulate ?? TF_FIELD_OPS.accumulate,
     maxBufferBytes: k.maxBufferBytes ?? TF_FIELD_OPS.maxBufferBytes,
   };
 }
