@@ -9,7 +9,6 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../field/geometry';
-import type { DeviceSlots, SlotOptions } from '../render/device-slots';
 import type { AdamUpdateOptions } from './adam-scalars';
 
 export interface DeviceKernels {
@@ -34,6 +33,29 @@ export interface DeviceKernels {
   maxBufferBytes?(): number;
   /** Called after every training step and render chunk (the webgpu backend trims its buffer pool). */
   endStep?(): void;
+}
+
+/** Sample placement settings (render/device-slots.ts placeSlotsTf and the backends' fused placements). */
+export interface SlotOptions {
+  box: Box;
+  step: number;
+  nSamples: number;
+  near: number;
+  far: number;
+}
+
+/** The slots of a batch of rays on the device. */
+export interface DeviceSlots {
+  nRays: number;
+  n: number;
+  /** [R * n, 3] normalised to [-1, 1] over the box. */
+  coords: tf.Tensor2D;
+  /** [R * n] 1 where the slot holds a sample, else 0. */
+  valid: tf.Tensor1D;
+  /** [R, n] step, 0 in the last slot. */
+  delta: tf.Tensor2D;
+  /** [R, n] distance along the ray. */
+  t: tf.Tensor2D;
 }
 
 /** An alpha mask on the device (render/device-slots.ts uploads it): occupancy as float32 [nz * ny * nx] and its geometry. */

@@ -7,8 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
-import type { DeviceSlots, SlotOptions } from '../render/device-slots';
-import type { DeviceMask } from './device-kernels';
+import type { DeviceMask, DeviceSlots, SlotOptions } from './device-kernels';
 import { MASK_UNIFORMS, maskUniforms } from './webgpu-mask';
 import { MAIN, runProgram, type Uniform, webgpuBackend, WgslProgram } from './webgpu-program';
 import { type SlotOutput, slotsSource } from './wgsl/slots';

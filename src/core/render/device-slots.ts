@@ -10,30 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
 import type { Box } from '../field/geometry';
-import type { DeviceMask } from '../kernels/device-kernels';
+import type { DeviceMask, DeviceSlots, SlotOptions } from '../kernels/device-kernels';
 
-export interface SlotOptions {
-  box: Box;
-  step: number;
-  nSamples: number;
-  near: number;
-  far: number;
-}
-
-export interface DeviceSlots {
-  nRays: number;
-  n: number;
-  /** [R * n, 3] normalised to [-1, 1] over the box. */
-  coords: tf.Tensor2D;
-  /** [R * n] 1 where the slot holds a sample, else 0. */
-  valid: tf.Tensor1D;
-  /** [R, n] step, 0 in the last slot. */
-  delta: tf.Tensor2D;
-  /** [R, n] distance along the ray. */
-  t: tf.Tensor2D;
-}
-
-export type { DeviceMask };
+export type { DeviceMask, DeviceSlots, SlotOptions };
 
 export function uploadMask(m: AlphaMask): DeviceMask {
   return { box: m.box, reso: [...m.reso], data: tf.tensor1d(Float32Array.from(m.data)) };
