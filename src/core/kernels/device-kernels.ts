@@ -1,6 +1,7 @@
 /**
- * The kernels a device training or render path is built from, by backend: VM factor sampling, the
- * alpha-mask lookup, compositing weights, the decoder input and the Adam update, each with the
+ * The kernels a device training or render path is built from, by backend: VM factor sampling,
+ * sample placement, the alpha-mask lookup, compositing weights and colours, the decoder input, the
+ * relu gradient and the Adam update, each with the
  * contract of its plain-tf-ops reference (render/ops-tf.ts vmSampleTf, compositeWeightsTf and accumulateTf,
  * render/device-slots.ts placeSlotsTf and maskContainsTf, decoders/encoding.ts decoderInputTf, train/adam-tf.ts
  * adamUpdateTf). A backend with fused kernels registers them when it starts (backend.ts); any

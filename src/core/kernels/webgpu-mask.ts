@@ -40,7 +40,7 @@ export function maskUniforms(m: DeviceMask): Uniform[] {
   ];
 }
 
-export function checkMask(m: DeviceMask): void {
+function checkMask(m: DeviceMask): void {
   const [nx, ny, nz] = m.reso;
   if (m.data.size !== nx * ny * nz)
     throw new Error(`webgpu alpha mask: its data has ${m.data.size} values, reso ${m.reso} needs ${nx * ny * nz}`);
