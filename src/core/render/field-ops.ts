@@ -5,9 +5,8 @@
  * backend's fused kernels are held to the references by tests; `fieldOpsFor` picks the set of a
  * backend.
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import { type DeviceKernels, deviceKernelsFor } from '../kernels/device-kernels';
-import { type DeviceMask, maskContainsTf, type PlaceSlots, placeSlotsTf, type SlotOptions } from './device-slots';
+import { type MaskContains, maskContainsTf, type PlaceSlots, placeSlotsTf } from './device-slots';
 import { accumulateTf, compositeWeightsTf, vmSampleTf } from './ops-tf';
 
 export type FieldOps = Required<
@@ -16,10 +15,16 @@ export type FieldOps = Required<
   placeSlots: PlaceSlots;
 };
 
+/** The plain-ops placement with a given mask lookup (the reference's, or a backend's fused one). */
+const placeSlotsWith =
+  (maskContains: MaskContains): PlaceSlots =>
+  (o, d, u, opts, mask) =>
+    placeSlotsTf(o, d, u, opts, mask, maskContains);
+
 export const TF_FIELD_OPS: FieldOps = {
   name: 'tf-ops',
   vmSample: vmSampleTf,
-  placeSlots: (o, d, u, opts, mask) => placeSlotsTf(o, d, u, opts, mask, maskContainsTf),
+  placeSlots: placeSlotsWith(maskContainsTf),
   maskContains: maskContainsTf,
   compositeWeights: compositeWeightsTf,
   accumulate: accumulateTf,
@@ -31,14 +36,10 @@ export function fieldOpsFor(backend: string): FieldOps {
   const k = deviceKernelsFor(backend);
   if (!k || (!k.vmSample && !k.placeSlots && !k.maskContains && !k.compositeWeights && !k.accumulate)) return TF_FIELD_OPS;
   const maskContains = k.maskContains ?? TF_FIELD_OPS.maskContains;
-  const placeSlots: PlaceSlots =
-    k.placeSlots?.bind(k) ??
-    ((o: tf.Tensor2D, d: tf.Tensor2D, u: tf.Tensor1D, opts: SlotOptions, mask: DeviceMask | null) =>
-      placeSlotsTf(o, d, u, opts, mask, maskContains));
   return {
     name: k.name,
     vmSample: k.vmSample ?? TF_FIELD_OPS.vmSample,
-    placeSlots,
+    placeSlots: k.placeSlots ?? placeSlotsWith(maskContains),
     maskContains,
     compositeWeights: k.compositeWeights ?? TF_FIELD_OPS.compositeWeights,
     accumulate: k.accumulate ?? TF_FIELD_OPS.accumulate,
