@@ -10,7 +10,11 @@
  *   uniform      a loop of loads whose address is the same in every lane of a workgroup (B in the matmul)
  *   constant     the same number of loads, unrolled, at addresses fixed in the source
  *   vec4         the divergent loop with vec4 loads (elements per second)
- * Each variant is timed 6 times (a one-element read ends each); the median is printed.
+ *   cached       loads at addresses that differ across lanes within a 64 KiB buffer (cache-resident)
+ *   workgroup    the same from a workgroup array (shared memory, as a tiled matmul would stage tiles)
+ *   private      the same from a per-lane array (registers or stack)
+ *   empty        the write alone: what a dispatch and the read costs, subtracted from the others
+ * Each variant is timed 6 times (a one-element read ends each); the median less empty's is used.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
@@ -29,6 +33,7 @@ const write = (v: string) => `if (index < uniforms.size) { result[index] = ${v} 
 const constantLoads = [...Array(K).keys()].map((k) => `s = s + f32(b[${k * 128}]);`).join(' ');
 
 const variants: { name: string; perLane: number; vec4?: boolean; code: string }[] = [
+  { name: 'empty', perLane: 0, code: `${MAIN} {\n  ${write('0.0')}\n}` },
   {
     name: 'fma',
     perLane: FMA_ROUNDS * 8,
@@ -78,6 +83,39 @@ ${Array(16)
   ${write('s')}
 }`,
   },
+  {
+    name: 'cached',
+    perLane: K * 8,
+    code: `${MAIN} {
+  var s = 0.0; let c = index * 37;
+  for (var k = 0; k < ${K * 8}; k++) { s = s + f32(b[(c + k * 129) & 16383]); }
+  ${write('s')}
+}`,
+  },
+  {
+    name: 'workgroup',
+    perLane: K * 8,
+    code: `var<workgroup> tile : array<f32, 2048>;
+${MAIN} {
+  let lid = i32(localId.x);
+  for (var i = lid; i < 2048; i += 64) { tile[i] = f32(b[i]); }
+  workgroupBarrier();
+  var s = 0.0;
+  for (var k = 0; k < ${K * 8}; k++) { s = s + tile[(lid * 17 + k * 13) & 2047]; }
+  ${write('s')}
+}`,
+  },
+  {
+    name: 'private',
+    perLane: K * 8,
+    code: `${MAIN} {
+  var t : array<f32, 16>;
+  for (var i = 0; i < 16; i++) { t[i] = f32(index + i); }
+  var s = 0.0;
+  for (var k = 0; k < ${K * 8}; k++) { s = s + t[(index + k) & 15]; }
+  ${write('s')}
+}`,
+  },
   { name: 'constant', perLane: K, code: `${MAIN} {\n  var s = 0.0; ${constantLoads}\n  ${write('s')}\n}` },
   {
     name: 'vec4',
@@ -91,6 +129,7 @@ ${Array(16)
   },
 ];
 
+let floorMs = 0;
 for (const v of variants) {
   const program = new WgslProgram({
     shaderKey: `load_costs_${v.name}`,
@@ -111,7 +150,12 @@ for (const v of variants) {
   }
   ms.sort((x, y) => x - y);
   const median = ms[Math.floor(ms.length / 2)];
-  const rate = (N * v.perLane) / (median * 1e6);
-  console.log(`${v.name.padEnd(10)} ${median.toFixed(1).padStart(8)} ms  ${rate.toFixed(2).padStart(7)} G lane-ops/s`);
+  if (v.name === 'empty') {
+    floorMs = median;
+    console.log(`${v.name.padEnd(12)} ${median.toFixed(1).padStart(8)} ms  (subtracted below)`);
+    continue;
+  }
+  const rate = (N * v.perLane) / ((median - floorMs) * 1e6);
+  console.log(`${v.name.padEnd(12)} ${median.toFixed(1).padStart(8)} ms  ${rate.toFixed(2).padStart(7)} G lane-ops/s`);
 }
 tf.dispose([a, b]);
