@@ -5,9 +5,9 @@
  *   node scripts/run.mjs scripts/screenshot-app.ts RUN_DIR OUT.png        a finished run opened, snapped
  *       to test view VIEW (default 0) and left to refine in the shader view
  *   node scripts/run.mjs scripts/screenshot-app.ts --train PRESET:ITERATION OUT.png
- *       a training started in the page (mlp on cpu), shot once it passes ITERATION, then stopped;
+ *       a training started in the page (mlp on BACKEND, default cpu), shot once it passes ITERATION, then stopped;
  *       its run folder is removed
- *   (env: VIEW=0 SIZE=1280x800 TIMEOUT_S=1800)
+ *   (env: VIEW=0 BACKEND=cpu SIZE=1280x800 TIMEOUT_S=1800)
  *
  * WebGL2 runs on SwiftShader here (the CPU), so a refined full canvas takes many minutes
  * ("Measured → Shader view"); the frame-info line is printed every 30 s meanwhile, and at
@@ -66,7 +66,7 @@ async function viewRun(page: Page, run: string): Promise<void> {
 async function train(page: Page, preset: string, iteration: number): Promise<void> {
   await page.getByTestId('preset').selectOption(preset);
   await page.getByTestId('decoder').selectOption('mlp');
-  await page.getByTestId('backend').selectOption('cpu');
+  await page.getByTestId('backend').selectOption(process.env.BACKEND ?? 'cpu');
   await page.getByTestId('start').click();
   for (;;) {
     const it = Number((await text(page, 'iteration')).split('/')[0]);
@@ -92,7 +92,8 @@ try {
     await viewRun(page, run);
   }
   await page.screenshot({ path: out });
-  console.log(`wrote ${out}`);
+  const iteration = await page.getByTestId('viewport').getAttribute('data-model-iteration');
+  console.log(`wrote ${out} (the page's model: iteration ${iteration || 'none'})`);
   if (training) await page.getByTestId('stop').click();
 } finally {
   await browser.close();

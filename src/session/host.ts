@@ -21,6 +21,7 @@ import type { TrainEvent } from '../core/train/events';
 import type { Trainer } from '../core/train/trainer';
 import { type ClientMessage, isIdleState, type ServerMessage, type SessionState } from '../protocol/messages';
 import { parseClientMessage } from '../protocol/schema';
+import type { BackendAvailability } from '../core/backend-probe';
 import { Backends } from './backends';
 import { CompareTable } from './compare-table';
 import { openRunFolder } from './open-run';
@@ -45,6 +46,8 @@ export interface HostOptions {
   stepEventMs?: number;
   /** Largest share of wall time that viewport renders may take while a training runs. Default 0.3. */
   renderShare?: number;
+  /** Which backends can start here (default: backend-probe.ts, which offers webgpu only with a GPU device node). */
+  probeBackends?: () => Promise<BackendAvailability[]>;
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -68,16 +71,10 @@ export class TrainerHost {
   /** Finished comparison entries' models, by label. */
   private readonly entryModels = new EntryModels();
   private readonly renders: RenderQueue;
-  private readonly backends = new Backends();
+  private readonly backends: Backends;
   private wakeUp: (() => void) | null = null;
   private lastStepSent = 0;
-  private readonly starter: StartContext = {
-    confine: (p, field, scene) => this.confine(p, field, scene),
-    backends: this.backends,
-    loading: (detail) => this.progress('loading', detail),
-    send: (m) => this.send(m),
-    runsDir: () => this.opts.runsDir,
-  };
+  private readonly starter: StartContext;
   private toCheckpoint = false; // asked for while paused: the trainer runs on to the step boundary that writes it
   private finished: Promise<void> = Promise.resolve();
 
@@ -85,6 +82,14 @@ export class TrainerHost {
     private readonly send: (m: ServerMessage) => void,
     private readonly opts: HostOptions = {},
   ) {
+    this.backends = new Backends(opts.probeBackends);
+    this.starter = {
+      confine: (p, field, scene) => this.confine(p, field, scene),
+      backends: this.backends,
+      loading: (detail) => this.progress('loading', detail),
+      send: (m) => this.send(m),
+      runsDir: () => this.opts.runsDir,
+    };
     this.renders = new RenderQueue(
       {
         source: (model) => this.source(model),

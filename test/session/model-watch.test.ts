@@ -108,15 +108,56 @@ describe('ModelFeed', () => {
     expect(sent).toHaveLength(4);
   });
 
-  it('takes a device-resident training parameters from the device', () => {
+  it('takes a device-resident training parameters from the device', async () => {
     const { src, sent, feed } = setup();
     const values = groupParams(modelParams(src.model).map((p) => Float32Array.from(p.data, (v) => v + 1)));
     const tensors = groupParams(flatGroups(values).map((a) => tf.tensor(a)));
     src.deviceParams = () => tensors;
     feed.setWatching(true);
+    await feed.idle();
     const d = decodeSnapshot(sent[0].snapshot);
     expect(Array.from(d.basis)).toEqual(Array.from(values.basis));
     expect(d.decoderWeights[3][0]).toBe(values.decoder[3][0]);
+    tf.dispose(flatGroups(tensors));
+  });
+
+  it('describes a device snapshot as the model was at the step, though training (and upsampling) goes on during the read', async () => {
+    const { src, sent, feed } = setup();
+    const tensors = groupParams(modelParams(src.model).map((p) => tf.tensor(p.data)));
+    src.deviceParams = () => tensors;
+    const { box, reso } = src.model.field;
+    feed.setWatching(true);
+    // what an upsampling and the next step do before the read resolves
+    src.model.field.reso = [22, 18, 20];
+    src.model.field.box = { min: [-2, -2, -2], max: [2, 2, 2] };
+    src.iteration = 11;
+    await feed.idle();
+    const d = decodeSnapshot(sent[0].snapshot);
+    expect([d.iteration, d.reso, d.box]).toEqual([10, reso, box]);
+    expect(d.densityLines[0].length).toBe(tensors.densityLines[0].size);
+    tf.dispose(flatGroups(tensors));
+  });
+
+  it('drops a device read that finishes after a new run began or watching stopped', async () => {
+    const { src, sent, feed, tick } = setup();
+    const tensors = groupParams(modelParams(src.model).map((p) => tf.tensor(p.data)));
+    src.deviceParams = () => tensors;
+    const before = tf.memory().numTensors;
+    feed.setWatching(true);
+    feed.state('loading'); // a new run: the old run's model must not reach the page
+    await feed.idle();
+    expect(sent).toHaveLength(0);
+    src.iteration = 11;
+    tick(SNAPSHOT_EVERY_MS);
+    feed.setWatching(true);
+    feed.setWatching(false);
+    await feed.idle();
+    expect(sent).toHaveLength(0);
+    expect(tf.memory().numTensors).toBe(before); // the clones held for the reads are gone
+    src.iteration = 12;
+    feed.setWatching(true);
+    await feed.idle();
+    expect(sent.map((m) => decodeSnapshot(m.snapshot).iteration)).toEqual([12]);
     tf.dispose(flatGroups(tensors));
   });
 });
