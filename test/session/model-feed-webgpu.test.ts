@@ -67,19 +67,31 @@ describe('ModelFeed on webgpu', () => {
   });
 
   it.skipIf(noData)(
-    'a watched webgpu training in the TrainerHost sends snapshots of its device parameters while it steps',
+    'a webgpu training in the TrainerHost: snapshots of its device parameters while watched, renders, test views, evaluation and reopening',
     async (ctx) => {
       requireWebgpu(session, ctx);
       const tmp = mkdtempSync(join(tmpdir(), 'tensorf-feed-'));
+      const got: ServerMessage[] = [];
+      // the app offers webgpu only with a GPU device node; here it runs on lavapipe, as in the CLI
+      const probeBackends = async () => [{ name: 'webgpu' as const, available: true, why: 'lavapipe' }];
+      const host = new TrainerHost((m) => got.push(m), {
+        allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
+        stepEventMs: 0,
+        probeBackends,
+      });
+      const until = async (what: string, cond: () => boolean) => {
+        const t0 = Date.now();
+        while (!cond()) {
+          if (got.some((m) => m.type === 'state' && m.state === 'failed') || Date.now() - t0 > 120_000)
+            throw new Error(`waiting for ${what}; last: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const has = (type: ServerMessage['type'], id?: number) =>
+        got.some((m) => m.type === type && (id === undefined || (m as { id?: number }).id === id));
+      const camera = { pose: [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1], fovY: 0.69, width: 24, height: 16 };
+      const run = join(tmp, 'run');
       try {
-        const got: ServerMessage[] = [];
-        // the app offers webgpu only with a GPU device node; here it runs on lavapipe, as in the CLI
-        const probeBackends = async () => [{ name: 'webgpu' as const, available: true, why: 'lavapipe' }];
-        const host = new TrainerHost((m) => got.push(m), {
-          allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
-          stepEventMs: 0,
-          probeBackends,
-        });
         host.ready();
         host.handle({ type: 'watchModel', on: true });
         host.handle({
@@ -89,33 +101,41 @@ describe('ModelFeed on webgpu', () => {
             data: DATA,
             backend: 'webgpu',
             trainViews: 3,
-            iterations: 3,
+            iterations: 12,
             batchSize: 128,
             upsampleAt: [],
             alphaMaskAt: [],
             evalViews: 1,
             visEvery: 0,
-            out: join(tmp, 'run'),
+            out: run,
           },
         });
-        const t0 = Date.now();
-        while (!got.some((m) => m.type === 'state' && (m.state === 'done' || m.state === 'failed'))) {
-          if (Date.now() - t0 > 120_000)
-            throw new Error(`no 'done' or 'failed' in 120 s; last: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await new Promise((r) => setTimeout(r, 500)); // a read begun at the last step
-        const errors = got.filter((m) => m.type === 'error');
-        expect(errors).toEqual([]);
+        await until('a step', () => got.some((m) => m.type === 'event' && m.event.type === 'step'));
+        host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' }); // while it trains
+        await until('done', () => got.some((m) => m.type === 'state' && m.state === 'done'));
+        await until('frame 1', () => has('frame', 1));
+        await feedSettled();
         const iterations = got.flatMap((m) => (m.type === 'model' ? [decodeSnapshot(m.snapshot).iteration] : []));
         // the first step's (read from the device while training) and the finished model's
         expect(iterations[0]).toBe(1);
-        expect(iterations.at(-1)).toBe(3);
-        await host.shutdown();
+        expect(iterations.at(-1)).toBe(12);
+        host.handle({ type: 'snapTestView', id: 2, view: 0 });
+        await until('test view', () => has('testView'));
+        host.handle({ type: 'evaluate' });
+        await until('evaluation', () => got.some((m) => m.type === 'event' && m.event.type === 'eval' && !m.event.final));
+        host.handle({ type: 'openRun', path: run });
+        await until('the opened run', () => got.some((m) => m.type === 'state' && m.state === 'viewing'));
+        host.handle({ type: 'render', id: 3, camera, output: 'depth', quality: 'sharp' });
+        await until('frame 3', () => has('frame', 3));
+        expect(got.filter((m) => m.type === 'error')).toEqual([]);
       } finally {
+        await host.shutdown();
         rmSync(tmp, { recursive: true, force: true });
       }
     },
-    180_000,
+    300_000,
   );
 });
+
+/** A snapshot read begun at the last step reaches the host's send within a few hundred ms. */
+const feedSettled = () => new Promise((r) => setTimeout(r, 500));
