@@ -7,7 +7,8 @@
  *   every 3 iterations: each time the checkpoint left behind loads (checksum valid), and resuming
  *   from it finishes with the uninterrupted run's test PSNR;
  * then: resuming a complete run says so and trains nothing; --iterations extends; other training
- * flags, a missing folder and a corrupt checkpoint each stop with one line and exit 2.
+ * flags, a missing folder and a corrupt checkpoint each stop with one line and exit 2. On webgpu:
+ * SIGTERM and --resume end with the uninterrupted run's test PSNR (skipped with TENSORF_SKIP_WEBGPU=1).
  * Needs the scene (skipped without it unless TENSORF_REQUIRE_DATA=1).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -242,4 +243,23 @@ describe.skipIf(skip)('train:lego --resume', () => {
       `error: ${file}: no checkpoint, though ${join(bad, 'summary.json')} says the run is complete (was checkpoint.trf moved or deleted?); nothing to continue`,
     ]);
   });
+});
+
+// the device-resident path holds the parameters and Adam moments on the device: a stop reads them
+// back for the checkpoint, and a resume uploads them again
+describe.skipIf(skip || process.env.TENSORF_SKIP_WEBGPU === '1')('train:lego --resume on webgpu (lavapipe here)', () => {
+  it("SIGTERM during a device-resident training, then --resume: the uninterrupted run's test PSNR, bit for bit", async () => {
+    const args = TINY.map((a, i) => (TINY[i - 1] === '--backend' ? 'webgpu' : a));
+    const whole = cli(...args, '--checkpoint-every', '0', '--out', join(tmp, 'webgpu-whole'));
+    expect(whole.code, whole.err).toBe(0);
+    const dir = join(tmp, 'webgpu-sigterm');
+    const c = start(...args, '--checkpoint-every', '0', '--out', dir);
+    await c.waitFor((e) => e.type === 'step' && e.iteration! >= 12);
+    c.proc.kill('SIGTERM');
+    const { code } = await c.exited;
+    expect(code, c.stderr()).toBe(130);
+    const { summary } = await resumeToEnd(dir);
+    expect(summary.backend).toBe('webgpu');
+    expect(summary.testPSNR).toBe(json(join(tmp, 'webgpu-whole', 'summary.json')).testPSNR);
+  }, 300_000);
 });
