@@ -2,12 +2,13 @@
  * The TrainerHost on webgpu (the app's training process with a GPU; lavapipe here): a training
  * watched by a page sends model snapshots read from the device while it steps (a synchronous read
  * made it fail at its first step), renders while it trains, snaps a test view, evaluates, reopens
- * its run; a comparison trains both entries and renders each by label. The app offers webgpu only
- * with a GPU device node, so the host is given a probe that offers it. Skipped with
+ * its run; paused, it writes its checkpoint on request and records a turntable, and a stopped run
+ * resumes to the end; a comparison trains both entries and renders each by label. The app offers
+ * webgpu only with a GPU device node, so the host is given a probe that offers it. Skipped with
  * TENSORF_SKIP_WEBGPU=1 where WebGPU cannot start, and without the Lego scene unless
  * TENSORF_REQUIRE_DATA=1.
  */
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,16 @@ const probeBackends = async () => [{ name: 'webgpu' as const, available: true, w
 const camera = { pose: [1, 0, 0, 0, 0, 0, -1, -4, 0, 1, 0, 0.5, 0, 0, 0, 1], fovY: 0.69, width: 24, height: 16 };
 /** A snapshot read begun at the last step reaches the host's send within a few hundred ms. */
 const feedSettled = () => new Promise((r) => setTimeout(r, 500));
+
+/** Resolves once cond() holds; throws on a failed state or after 120 s, quoting the last messages. */
+async function waitFor(got: ServerMessage[], what: string, cond: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (got.some((m) => m.type === 'state' && m.state === 'failed') || Date.now() - t0 > 120_000)
+      throw new Error(`waiting for ${what}; last: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('TrainerHost on webgpu', () => {
   let session: WebgpuSession = { error: 'not started' };
@@ -42,14 +53,7 @@ describe('TrainerHost on webgpu', () => {
         stepEventMs: 0,
         probeBackends,
       });
-      const until = async (what: string, cond: () => boolean) => {
-        const t0 = Date.now();
-        while (!cond()) {
-          if (got.some((m) => m.type === 'state' && m.state === 'failed') || Date.now() - t0 > 120_000)
-            throw new Error(`waiting for ${what}; last: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
+      const until = (what: string, cond: () => boolean) => waitFor(got, what, cond);
       const has = (type: ServerMessage['type'], id?: number) =>
         got.some((m) => m.type === type && (id === undefined || (m as { id?: number }).id === id));
       const run = join(tmp, 'run');
@@ -99,6 +103,64 @@ describe('TrainerHost on webgpu', () => {
   );
 
   it.skipIf(noData)(
+    'a webgpu training paused: checkpoint on request, a turntable recorded; stopped, then resumed to the end',
+    async (ctx) => {
+      requireWebgpu(session, ctx);
+      const tmp = mkdtempSync(join(tmpdir(), 'tensorf-feed-'));
+      const got: ServerMessage[] = [];
+      const host = new TrainerHost((m) => got.push(m), {
+        allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
+        stepEventMs: 0,
+        probeBackends,
+      });
+      const until = (what: string, cond: () => boolean) => waitFor(got, what, cond);
+      const states = () => got.flatMap((m) => (m.type === 'state' ? [m.state] : []));
+      const run = join(tmp, 'run');
+      try {
+        host.handle({
+          type: 'start',
+          config: {
+            preset: 'smoke',
+            data: DATA,
+            backend: 'webgpu',
+            trainViews: 3,
+            iterations: 30,
+            batchSize: 128,
+            upsampleAt: [],
+            alphaMaskAt: [],
+            evalViews: 1,
+            visEvery: 0,
+            out: run,
+          },
+        });
+        await until('a step', () => got.some((m) => m.type === 'event' && m.event.type === 'step'));
+        host.handle({ type: 'pause' });
+        await until('paused', () => states().includes('paused'));
+        host.handle({ type: 'saveCheckpoint' });
+        await until('the checkpoint', () => got.some((m) => m.type === 'event' && m.event.type === 'checkpoint'));
+        host.handle({ type: 'record', id: 1, camera, frames: 3, fps: 10 });
+        await until('the recording', () => got.some((m) => m.type === 'recording' && m.done === 3));
+        host.handle({ type: 'stop' });
+        await until('stopped', () => states().includes('stopped'));
+        const stoppedAt = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')).stoppedAt as number;
+        expect(stoppedAt).toBeLessThan(30);
+        host.handle({ type: 'resumeRun', path: run });
+        await until('done', () => states().includes('done'));
+        expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'))).toMatchObject({
+          complete: true,
+          iterations: 30,
+          backend: 'webgpu',
+        });
+        expect(got.filter((m) => m.type === 'error')).toEqual([]);
+      } finally {
+        await host.shutdown();
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+
+  it.skipIf(noData)(
     'a comparison on webgpu in the TrainerHost: both entries trained and each renderable by label',
     async (ctx) => {
       requireWebgpu(session, ctx);
@@ -125,12 +187,7 @@ describe('TrainerHost on webgpu', () => {
           visEvery: 0,
         };
         host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config });
-        const t0 = Date.now();
-        while (!got.some((m) => m.type === 'state' && /^comparison .*done/.test(m.detail))) {
-          if (got.some((m) => m.type === 'state' && m.state === 'failed') || Date.now() - t0 > 150_000)
-            throw new Error(`comparison: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await waitFor(got, 'the comparison', () => got.some((m) => m.type === 'state' && /^comparison .*done/.test(m.detail)));
         const rows = got.flatMap((m) => (m.type === 'compare' ? [m.rows] : [])).at(-1)!;
         expect(rows.map((r) => [r.status, r.iteration])).toEqual([
           ['done', 4],
@@ -141,11 +198,7 @@ describe('TrainerHost on webgpu', () => {
           [2, 'splitnet-width=20'],
         ] as const) {
           host.handle({ type: 'render', id, camera, output: 'rgb', quality: 'coarse', model });
-          const t1 = Date.now();
-          while (!got.some((m) => m.type === 'frame' && m.id === id)) {
-            if (Date.now() - t1 > 60_000) throw new Error(`no frame of ${model}: ${JSON.stringify(got.slice(-2)).slice(0, 300)}`);
-            await new Promise((r) => setTimeout(r, 50));
-          }
+          await waitFor(got, `a frame of ${model}`, () => got.some((m) => m.type === 'frame' && m.id === id));
         }
         await feedSettled();
         expect(got.filter((m) => m.type === 'error')).toEqual([]);
