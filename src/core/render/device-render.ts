@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Decoder } from '../decoders/types';
 import type { ParamGroups } from '../params';
-import { type DeviceSlots, deviceRange } from './device-slots';
+import type { DeviceSlots } from '../kernels/device-kernels';
+import { deviceRange } from './device-slots';
 import type { FieldOps } from './field-ops';
 import type { RenderConstants } from './render-batch';
 

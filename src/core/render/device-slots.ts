@@ -12,8 +12,6 @@ import type { AlphaMask } from '../field/alpha-mask';
 import type { Box } from '../field/geometry';
 import type { DeviceMask, DeviceSlots, SlotOptions } from '../kernels/device-kernels';
 
-export type { DeviceMask, DeviceSlots, SlotOptions };
-
 export function uploadMask(m: AlphaMask): DeviceMask {
   return { box: m.box, reso: [...m.reso], data: tf.tensor1d(Float32Array.from(m.data)) };
 }

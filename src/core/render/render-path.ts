@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlphaMask } from '../field/alpha-mask';
 import { NEAR_FAR } from '../field/geometry';
-import { deviceKernelsFor } from '../kernels/device-kernels';
+import { type DeviceMask, deviceKernelsFor } from '../kernels/device-kernels';
 import { groupParams, type ParamGroups } from '../params';
 import { selectSlots, slotColours, slotWeights } from './device-render';
-import { type DeviceMask, disposeSlots, MaskUpload } from './device-slots';
+import { disposeSlots, MaskUpload } from './device-slots';
 import { type FieldOps, fieldOpsFor } from './field-ops';
 import type { ChunkInput, ChunkRender } from './chunk';
 import { marchChunk } from './march-host';
