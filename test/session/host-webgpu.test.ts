@@ -35,6 +35,46 @@ async function waitFor(got: ServerMessage[], what: string, cond: () => boolean):
   }
 }
 
+/** Tiny smoke settings on webgpu: 3 views, batch 128, no schedule, 1 test view. */
+const tiny = (iterations: number, out?: string) => ({
+  preset: 'smoke' as const,
+  data: DATA,
+  backend: 'webgpu' as const,
+  trainViews: 3,
+  iterations,
+  batchSize: 128,
+  upsampleAt: [],
+  alphaMaskAt: [],
+  evalViews: 1,
+  visEvery: 0,
+  ...(out ? { out } : {}),
+});
+
+interface Harness {
+  host: TrainerHost;
+  got: ServerMessage[];
+  tmp: string;
+  until: (what: string, cond: () => boolean) => Promise<void>;
+}
+
+/** A TrainerHost offered webgpu, its messages collected, in a temporary folder removed afterwards. */
+async function withHost(body: (h: Harness) => Promise<void>): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'tensorf-host-webgpu-'));
+  const got: ServerMessage[] = [];
+  const host = new TrainerHost((m) => got.push(m), {
+    allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
+    stepEventMs: 0,
+    runsDir: join(tmp, 'runs'),
+    probeBackends,
+  });
+  try {
+    await body({ host, got, tmp, until: (what, cond) => waitFor(got, what, cond) });
+  } finally {
+    await host.shutdown();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 describe('TrainerHost on webgpu', () => {
   let session: WebgpuSession = { error: 'not started' };
   beforeAll(async () => {
@@ -46,35 +86,15 @@ describe('TrainerHost on webgpu', () => {
     'a webgpu training in the TrainerHost: snapshots of its device parameters while watched, renders, test views, evaluation and reopening',
     async (ctx) => {
       requireWebgpu(session, ctx);
-      const tmp = mkdtempSync(join(tmpdir(), 'tensorf-feed-'));
-      const got: ServerMessage[] = [];
-      const host = new TrainerHost((m) => got.push(m), {
-        allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
-        stepEventMs: 0,
-        probeBackends,
-      });
-      const until = (what: string, cond: () => boolean) => waitFor(got, what, cond);
-      const has = (type: ServerMessage['type'], id?: number) =>
-        got.some((m) => m.type === type && (id === undefined || (m as { id?: number }).id === id));
-      const run = join(tmp, 'run');
-      try {
+      await withHost(async ({ host, got, tmp, until }) => {
+        const has = (type: ServerMessage['type'], id?: number) =>
+          got.some((m) => m.type === type && (id === undefined || (m as { id?: number }).id === id));
+        const run = join(tmp, 'run');
         host.ready();
         host.handle({ type: 'watchModel', on: true });
         host.handle({
           type: 'start',
-          config: {
-            preset: 'smoke',
-            data: DATA,
-            backend: 'webgpu',
-            trainViews: 3,
-            iterations: 12,
-            batchSize: 128,
-            upsampleAt: [],
-            alphaMaskAt: [],
-            evalViews: 1,
-            visEvery: 0,
-            out: run,
-          },
+          config: tiny(12, run),
         });
         await until('a step', () => got.some((m) => m.type === 'event' && m.event.type === 'step'));
         host.handle({ type: 'render', id: 1, camera, output: 'rgb', quality: 'coarse' }); // while it trains
@@ -94,10 +114,7 @@ describe('TrainerHost on webgpu', () => {
         host.handle({ type: 'render', id: 3, camera, output: 'depth', quality: 'sharp' });
         await until('frame 3', () => has('frame', 3));
         expect(got.filter((m) => m.type === 'error')).toEqual([]);
-      } finally {
-        await host.shutdown();
-        rmSync(tmp, { recursive: true, force: true });
-      }
+      });
     },
     300_000,
   );
@@ -106,32 +123,12 @@ describe('TrainerHost on webgpu', () => {
     'a webgpu training paused: checkpoint on request, a turntable recorded; stopped, then resumed to the end',
     async (ctx) => {
       requireWebgpu(session, ctx);
-      const tmp = mkdtempSync(join(tmpdir(), 'tensorf-feed-'));
-      const got: ServerMessage[] = [];
-      const host = new TrainerHost((m) => got.push(m), {
-        allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
-        stepEventMs: 0,
-        probeBackends,
-      });
-      const until = (what: string, cond: () => boolean) => waitFor(got, what, cond);
-      const states = () => got.flatMap((m) => (m.type === 'state' ? [m.state] : []));
-      const run = join(tmp, 'run');
-      try {
+      await withHost(async ({ host, got, tmp, until }) => {
+        const states = () => got.flatMap((m) => (m.type === 'state' ? [m.state] : []));
+        const run = join(tmp, 'run');
         host.handle({
           type: 'start',
-          config: {
-            preset: 'smoke',
-            data: DATA,
-            backend: 'webgpu',
-            trainViews: 3,
-            iterations: 30,
-            batchSize: 128,
-            upsampleAt: [],
-            alphaMaskAt: [],
-            evalViews: 1,
-            visEvery: 0,
-            out: run,
-          },
+          config: tiny(30, run),
         });
         await until('a step', () => got.some((m) => m.type === 'event' && m.event.type === 'step'));
         host.handle({ type: 'pause' });
@@ -152,10 +149,7 @@ describe('TrainerHost on webgpu', () => {
           backend: 'webgpu',
         });
         expect(got.filter((m) => m.type === 'error')).toEqual([]);
-      } finally {
-        await host.shutdown();
-        rmSync(tmp, { recursive: true, force: true });
-      }
+      });
     },
     300_000,
   );
@@ -164,30 +158,10 @@ describe('TrainerHost on webgpu', () => {
     'a comparison on webgpu in the TrainerHost: both entries trained and each renderable by label',
     async (ctx) => {
       requireWebgpu(session, ctx);
-      const tmp = mkdtempSync(join(tmpdir(), 'tensorf-feed-'));
-      const got: ServerMessage[] = [];
-      const host = new TrainerHost((m) => got.push(m), {
-        allowedRoots: [process.cwd(), tmp, realpathSync(DATA)],
-        stepEventMs: 0,
-        runsDir: join(tmp, 'runs'),
-        probeBackends,
-      });
-      try {
+      await withHost(async ({ host, got, until }) => {
         host.handle({ type: 'watchModel', on: true });
-        const config = {
-          preset: 'smoke' as const,
-          data: DATA,
-          backend: 'webgpu' as const,
-          trainViews: 3,
-          iterations: 4,
-          batchSize: 128,
-          upsampleAt: [],
-          alphaMaskAt: [],
-          evalViews: 1,
-          visEvery: 0,
-        };
-        host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config });
-        await waitFor(got, 'the comparison', () => got.some((m) => m.type === 'state' && /^comparison .*done/.test(m.detail)));
+        host.handle({ type: 'compare', decoders: 'mlp,splitnet:width=20', config: tiny(4) });
+        await until('the comparison', () => got.some((m) => m.type === 'state' && /^comparison .*done/.test(m.detail)));
         const rows = got.flatMap((m) => (m.type === 'compare' ? [m.rows] : [])).at(-1)!;
         expect(rows.map((r) => [r.status, r.iteration])).toEqual([
           ['done', 4],
@@ -198,15 +172,12 @@ describe('TrainerHost on webgpu', () => {
           [2, 'splitnet-width=20'],
         ] as const) {
           host.handle({ type: 'render', id, camera, output: 'rgb', quality: 'coarse', model });
-          await waitFor(got, `a frame of ${model}`, () => got.some((m) => m.type === 'frame' && m.id === id));
+          await until(`a frame of ${model}`, () => got.some((m) => m.type === 'frame' && m.id === id));
         }
         await feedSettled();
         expect(got.filter((m) => m.type === 'error')).toEqual([]);
         expect(got.some((m) => m.type === 'model')).toBe(true);
-      } finally {
-        await host.shutdown();
-        rmSync(tmp, { recursive: true, force: true });
-      }
+      });
     },
     300_000,
   );
