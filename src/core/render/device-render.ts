@@ -116,9 +116,11 @@ export function slotColours(
           ),
           0,
         );
-  // The unselected slots' colours are 0, so a mask of ones composites exactly the decoded ones.
+  // The unselected slots' colours are 0 and every selected slot is valid, so the slots' own
+  // validity as the mask composites exactly the decoded ones (no mask made per step).
   const slotsRgb = tf.reshape(scatterRows(sel.idx, rgb, s.nRays * s.n), [s.nRays, s.n, 3]) as tf.Tensor3D;
-  return tf.clipByValue(ops.accumulate(w, slotsRgb, tf.onesLike(w)), 0, 1) as tf.Tensor2D;
+  const valid = tf.reshape(s.valid, [s.nRays, s.n]) as tf.Tensor2D;
+  return tf.clipByValue(ops.accumulate(w, slotsRgb, valid), 0, 1) as tf.Tensor2D;
 }
 
 /**
